@@ -1,0 +1,2 @@
+export * from './component-chart';
+export * from './pod-security-namespace';

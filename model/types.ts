@@ -1,0 +1,159 @@
+import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, Site, VlanRole } from '../site';
+
+/**
+ * The model: everything the constructs need, derived once from a validated site. Constructs read only
+ * this, never the raw spec, so every derived value (an address, a placement, an order) has one source.
+ */
+
+export interface VlanModel {
+  readonly id: number;
+  readonly name: string;
+  readonly role: VlanRole;
+  readonly cidr: string;
+  readonly prefixLength: number;
+  readonly gateway?: string;
+  readonly purpose?: string;
+}
+
+export interface HostModel {
+  readonly name: string;
+  readonly cpuCores: number;
+  readonly memoryGiB: number;
+  /** Address per VLAN name. */
+  readonly addresses: Readonly<Record<string, string>>;
+  readonly managementIp?: string;
+  readonly cephPublicIp?: string;
+  readonly cephClusterIp?: string;
+  readonly osdDevices: readonly string[];
+  readonly gpus: readonly GpuSpec[];
+  /** What VMs may use after the site's reserve. */
+  readonly allocatable: { readonly cpuCores: number; readonly memoryMiB: number };
+  /** What the placed VMs use. */
+  readonly allocated: { readonly cpuCores: number; readonly memoryMiB: number };
+  /** Names of the VMs placed here, in placement order. */
+  readonly vms: readonly string[];
+}
+
+export interface VmModel {
+  readonly name: string;
+  readonly vmId: number;
+  readonly pool: string;
+  readonly role: 'control-plane' | 'worker';
+  /** 1-based index within its pool. */
+  readonly index: number;
+  /** Proxmox node it runs on. */
+  readonly host: string;
+  readonly ip: string;
+  readonly prefixLength: number;
+  readonly gateway?: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly diskGiB: number;
+  readonly storage: string;
+  readonly gpu?: { readonly mapping: string; readonly model: string; readonly memoryGiB: number; readonly pciAddress: string; readonly deviceId: string };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: string }[];
+}
+
+export interface KubernetesModel {
+  readonly version: string;
+  /** "1.31": the package repository line for kubeadm/kubelet/kubectl. */
+  readonly minorVersion: string;
+  readonly clusterName: string;
+  readonly nodeVlan: VlanModel;
+  readonly apiVip: string;
+  readonly apiPort: number;
+  /** `<vip>:<port>`, kubeadm's controlPlaneEndpoint. */
+  readonly controlPlaneEndpoint: string;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  /** First address of the service range: the `kubernetes` Service. */
+  readonly apiServiceIp: string;
+  /** Tenth address of the service range: kube-dns, as kubeadm assigns it. */
+  readonly dnsServiceIp: string;
+  readonly dnsDomain: string;
+  readonly vip: { readonly provider: 'kube-vip' | 'haproxy'; readonly version: string };
+  readonly containerdVersion: string;
+  readonly image: { readonly url: string; readonly sha256: string; readonly fileName: string };
+  readonly adminUser: string;
+  readonly dnsServers: readonly string[];
+  readonly controlPlanes: readonly VmModel[];
+  readonly workers: readonly VmModel[];
+  /** Workers with a GPU passed through. */
+  readonly gpuWorkers: readonly VmModel[];
+  /** The control plane that runs `kubeadm init`. */
+  readonly firstControlPlane: VmModel;
+}
+
+export interface CephModel {
+  readonly publicNetwork: string;
+  readonly clusterNetwork: string;
+  readonly monitors: readonly { readonly host: string; readonly ip: string }[];
+  readonly osdHosts: readonly string[];
+  readonly pools: readonly CephPoolSpec[];
+  readonly filesystem?: { readonly name: string; readonly metadataPool: string; readonly dataPool: string };
+}
+
+export type ComponentKind = 'addon' | 'data-store' | 'app';
+
+/** A unit of the Kubernetes side: one Argo CD Application, one dist/kubernetes/ folder. */
+export interface ComponentModel {
+  readonly name: string;
+  readonly kind: ComponentKind;
+  readonly namespace: string;
+  /** Components that must be running first (names), sorted. */
+  readonly dependsOn: readonly string[];
+  /** Position in the dependency order: 0 for components with no dependencies. */
+  readonly depth: number;
+  /** For chart-based add-ons: how the chart reaches the cluster. */
+  readonly delivery?: Delivery;
+  /** Whether this component creates its namespace (false for kube-system and for namespaces another component owns). */
+  readonly ownsNamespace: boolean;
+  /** Pod Security Standards level enforced on the namespace, and the reason when it is not restricted. */
+  readonly podSecurity: { readonly level: 'restricted' | 'baseline' | 'privileged'; readonly reason?: string };
+}
+
+export interface ServiceAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: string;
+}
+
+export interface AppModel {
+  readonly spec: AppSpec;
+  readonly name: string;
+  readonly namespace: string;
+  readonly container: string;
+  /** Environment with every `serviceOf` resolved to the Service's address. */
+  readonly env: readonly (
+    | { readonly name: string; readonly value: string }
+    | { readonly name: string; readonly secret: { readonly name: string; readonly key: string; readonly remoteKey: string } }
+  )[];
+  readonly dependsOn: readonly string[];
+  readonly gpu?: { readonly count: number; readonly nodeLabel: string; readonly weightsGiB: number; readonly budgetGiB: number };
+}
+
+export interface SiteModel {
+  readonly site: Site;
+  readonly name: string;
+  readonly network: {
+    readonly uplink: string;
+    readonly bridge: string;
+    readonly mtu: number;
+    readonly vlans: readonly VlanModel[];
+    readonly byName: Readonly<Record<string, VlanModel>>;
+    readonly byRole: Readonly<Partial<Record<VlanRole, VlanModel>>>;
+  };
+  readonly hosts: readonly HostModel[];
+  readonly vms: readonly VmModel[];
+  readonly kubernetes: KubernetesModel;
+  readonly ceph?: CephModel;
+  readonly appNamespace: string;
+  readonly apps: readonly AppModel[];
+  /** Kubernetes-side components in dependency order (dependencies first; ties by name). */
+  readonly components: readonly ComponentModel[];
+  /** Service address of an app or data store, by its name. */
+  readonly services: Readonly<Record<string, ServiceAddress>>;
+  /** Things that are allowed but a reviewer should see (printed by synth). */
+  readonly warnings: readonly string[];
+}

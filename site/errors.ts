@@ -1,0 +1,49 @@
+/**
+ * One problem with a site, in the shape every layer reports: where (a field path a person can find in
+ * the site file), what value was there, what is wrong and how to fix it.
+ */
+export interface SiteProblem {
+  readonly path: string;
+  readonly value?: unknown;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+/** Thrown when a site is invalid; carries every problem found, not just the first. */
+export class SiteError extends Error {
+  public readonly problems: readonly SiteProblem[];
+
+  constructor(public readonly source: string, problems: readonly SiteProblem[]) {
+    super(formatProblems(source, problems));
+    this.name = 'SiteError';
+    this.problems = problems;
+  }
+}
+
+/** `a.b[2].c` from ['a', 'b', 2, 'c']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(site)' : out;
+}
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  const json = JSON.stringify(value);
+  if (json === undefined) return String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+export function formatProblems(source: string, problems: readonly SiteProblem[]): string {
+  const lines = [`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`];
+  for (const p of problems) {
+    const got = 'value' in p ? ` (got ${formatValue(p.value)})` : '';
+    lines.push(`  ${p.path}: ${p.message}${got}`);
+    if (p.fix) lines.push(`    fix: ${p.fix}`);
+  }
+  return lines.join('\n');
+}
