@@ -1,2 +1,3 @@
 export * from './component-chart';
+export * from './helm-release';
 export * from './pod-security-namespace';
