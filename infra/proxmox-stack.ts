@@ -41,7 +41,7 @@ export class ProxmoxStack extends TerraformStack {
         // The connection string comes from PG_CONN_STR in the environment, so no credential is in dist/.
         // cdktf insists on connStr; Terraform itself falls back to PG_CONN_STR, so the rendered block omits it.
         new PgBackend(this, { connStr: '', schemaName: backend.schemaName });
-        this.addOverride('terraform.backend.pg', { schema_name: backend.schemaName });
+        this.addOverride('terraform.backend.pg.conn_str', undefined);
         break;
     }
 

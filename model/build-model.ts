@@ -124,6 +124,7 @@ export function buildModel(site: Site, source = 'site'): SiteModel {
     fail('kubernetes.nodePools', k.nodePools.map((p) => p.name), 'has no control-plane pool', 'add a pool with role "control-plane"');
   }
   const poolNames = new Set<string>();
+  const pending: { pool: NodePoolSpec; spread: 'required' | 'preferred'; path: string; i: number; name: string; vmId: number; address: string }[] = [];
   k.nodePools.forEach((pool, pi) => {
     const path = `kubernetes.nodePools[${pi}]`;
     if (poolNames.has(pool.name)) fail(`${path}.name`, pool.name, 'repeats the name of another pool', 'give every pool its own name');
@@ -151,46 +152,60 @@ export function buildModel(site: Site, source = 'site'): SiteModel {
       if (nodeVlan) inVlan(k.nodeVlan, address, i === 1 ? `${path}.firstIp` : `${path}.firstIp (+${i - 1} for ${name})`);
       claim(address, i === 1 ? `${path}.firstIp` : `${vmPath}, address ${address}`);
 
-      const host = place(pool, spread, hosts);
-      if (!host) {
-        if (!pool.gpuModel || site.proxmox.nodes.some((n) => n.gpus.some((g) => g.model === pool.gpuModel))) {
-          fail(`${path}.count`, pool.count, pool.gpuModel
-            ? `needs ${pool.count} free GPUs of model ${pool.gpuModel}${spread === 'required' ? ' on distinct nodes' : ''}; only ${i - 1} could be placed`
-            : `VM ${name} cannot be placed`, pool.gpuModel ? 'lower the count or add GPUs of that model' : 'add Proxmox nodes');
-        }
-        continue;
-      }
-      host.cpu += pool.cores;
-      host.mem += pool.memoryGiB * GIB_PER_MIB;
-      host.vms.push(name);
-      host.poolCount.set(pool.name, (host.poolCount.get(pool.name) ?? 0) + 1);
-      const gpu = pool.gpuModel ? host.freeGpus.splice(host.freeGpus.findIndex((g) => g.model === pool.gpuModel), 1)[0] : undefined;
-      const labels: Record<string, string> = { ...pool.labels };
-      const taints = [...pool.taints];
-      if (gpu) {
-        labels['nvidia.com/gpu'] ??= 'true';
-        if (!taints.some((t) => t.key === 'nvidia.com/gpu')) taints.push({ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' });
-      }
-      vms.push({
-        name,
-        vmId,
-        pool: pool.name,
-        role: pool.role,
-        index: i,
-        host: host.spec.name,
-        ip: address,
-        prefixLength: nodeVlan?.prefixLength ?? 24,
-        gateway: nodeVlan?.gateway,
-        cores: pool.cores,
-        memoryMiB: pool.memoryGiB * GIB_PER_MIB,
-        diskGiB: pool.diskGiB,
-        storage: pool.storage,
-        gpu: gpu ? { mapping: gpu.name, model: gpu.model, memoryGiB: gpu.memoryGiB, pciAddress: gpu.pciAddress, deviceId: gpu.deviceId } : undefined,
-        labels,
-        taints,
-      });
+      pending.push({ pool, spread, path, i, name, vmId, address });
     }
   });
+
+  // GPU pools are placed first: their hosts are fixed by the hardware, and the other pools must fit
+  // around them. VM names, ids and addresses stay in site order whatever the placement order.
+  const placementOrder = [...pending.filter((p) => p.pool.gpuModel), ...pending.filter((p) => !p.pool.gpuModel)];
+  const placed = new Map<string, VmModel>();
+  for (const { pool, spread, path, i, name, vmId, address } of placementOrder) {
+    const host = place(pool, spread, hosts);
+    if (!host) {
+      if (!pool.gpuModel || site.proxmox.nodes.some((n) => n.gpus.some((g) => g.model === pool.gpuModel))) {
+        fail(`${path}.count`, pool.count, pool.gpuModel
+          ? `needs ${pool.count} free GPUs of model ${pool.gpuModel}${spread === 'required' ? ' on distinct nodes' : ''}; only ${i - 1} could be placed`
+          : `VM ${name} cannot be placed`, pool.gpuModel ? 'lower the count or add GPUs of that model' : 'add Proxmox nodes');
+      }
+      continue;
+    }
+    host.cpu += pool.cores;
+    host.mem += pool.memoryGiB * GIB_PER_MIB;
+    host.vms.push(name);
+    host.poolCount.set(pool.name, (host.poolCount.get(pool.name) ?? 0) + 1);
+    const gpu = pool.gpuModel ? host.freeGpus.splice(host.freeGpus.findIndex((g) => g.model === pool.gpuModel), 1)[0] : undefined;
+    const labels: Record<string, string> = { ...pool.labels };
+    const taints = [...pool.taints];
+    if (gpu) {
+      labels['nvidia.com/gpu'] ??= 'true';
+      if (!taints.some((t) => t.key === 'nvidia.com/gpu')) taints.push({ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' });
+    }
+    placed.set(name, {
+      name,
+      vmId,
+      pool: pool.name,
+      role: pool.role,
+      index: i,
+      host: host.spec.name,
+      ip: address,
+      prefixLength: nodeVlan?.prefixLength ?? 24,
+      gateway: nodeVlan?.gateway,
+      cores: pool.cores,
+      memoryMiB: pool.memoryGiB * GIB_PER_MIB,
+      diskGiB: pool.diskGiB,
+      storage: pool.storage,
+      gpu: gpu ? { mapping: gpu.name, model: gpu.model, memoryGiB: gpu.memoryGiB, pciAddress: gpu.pciAddress, deviceId: gpu.deviceId } : undefined,
+      labels,
+      taints,
+    });
+  }
+  const siteOrder = pending.map((p) => p.name);
+  for (const p of pending) {
+    const vm = placed.get(p.name);
+    if (vm) vms.push(vm);
+  }
+  for (const h of hosts) h.vms.sort((a, b) => siteOrder.indexOf(a) - siteOrder.indexOf(b));
 
   hosts.forEach((h, i) => {
     const path = `proxmox.nodes[${i}]`;
@@ -432,21 +447,23 @@ interface HostSlot {
 
 /**
  * Picks the host for the next VM of a pool: among hosts that can take it (a free GPU of the model,
- * and no VM of the pool yet when spread is required), the one with the fewest VMs of this pool, then
- * the most free memory, then the order of the site. The same site always gives the same placement,
- * and a pool of n VMs on n hosts lands one per host in host order, as the plan lays them out.
+ * and no VM of the pool yet when spread is required), one with room for it, then the one with the
+ * fewest VMs of this pool, then the first in site order. The same site always gives the same
+ * placement, and a pool of n VMs on n hosts lands one per host in host order, as the plan lays them out.
  */
 function place(pool: NodePoolSpec, spread: 'required' | 'preferred', hosts: HostSlot[]): HostSlot | undefined {
   const candidates = hosts
     .map((h, order) => ({ h, order }))
     .filter(({ h }) => !pool.gpuModel || h.freeGpus.some((g) => g.model === pool.gpuModel))
     .filter(({ h }) => spread === 'preferred' || (h.poolCount.get(pool.name) ?? 0) === 0);
+  const fits = (h: HostSlot): boolean => h.cpu + pool.cores <= h.allocatable.cpuCores && h.mem + pool.memoryGiB * GIB_PER_MIB <= h.allocatable.memoryMiB;
   candidates.sort(
     (a, b) =>
+      Number(fits(b.h)) - Number(fits(a.h)) ||
       (a.h.poolCount.get(pool.name) ?? 0) - (b.h.poolCount.get(pool.name) ?? 0) ||
-      (b.h.allocatable.memoryMiB - b.h.mem) - (a.h.allocatable.memoryMiB - a.h.mem) ||
       a.order - b.order,
   );
+  // When nothing fits, the VM still goes somewhere so the capacity check can name the host and its VMs.
   return candidates[0]?.h;
 }
 

@@ -43,14 +43,11 @@ function toProblems(issue: z.core.$ZodIssue, root: unknown): SiteProblem[] {
   }
   const value = valueAt(root, issue.path);
   const missing = value === undefined && issue.code === 'invalid_type';
-  return [
-    {
-      path: formatPath(issue.path),
-      value,
-      message: missing ? 'is required' : cleanMessage(issue.message),
-      fix: missing ? `add it (${expected(issue)})` : fixFor(issue),
-    },
-  ];
+  if (missing) return [{ path: formatPath(issue.path), value, message: 'is required', fix: `add it (${expected(issue)})` }];
+  const fix = fixFor(issue);
+  // Our own refinements phrase the rule with an example ("must be ... e.g. ..."): that is the fix.
+  if (fix === undefined) return [{ path: formatPath(issue.path), value, message: 'is not valid', fix: cleanMessage(issue.message) }];
+  return [{ path: formatPath(issue.path), value, message: cleanMessage(issue.message), fix }];
 }
 
 function expected(issue: z.core.$ZodIssue): string {

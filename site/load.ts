@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { require as tsxRequire } from 'tsx/cjs/api';
 import { parseDocument } from 'yaml';
 import { parseSite } from './define-site';
 import { SiteError } from './errors';
@@ -24,8 +25,8 @@ export function loadSite(file: string, cwd = process.cwd()): LoadedSite {
   }
   const ext = path.extname(abs).toLowerCase();
   if (ext === '.ts' || ext === '.js' || ext === '.mts' || ext === '.cts') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(abs) as { default?: unknown };
+    // tsx compiles the site module whatever runs us (the tsx CLI, plain node, or a test runner).
+    const mod = tsxRequire(abs, __filename) as { default?: unknown };
     if (!mod.default) {
       throw new SiteError(source, [{ path: '(module)', message: 'has no default export', fix: 'end the file with `export default defineSite({...})`' }]);
     }

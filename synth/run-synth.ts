@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { buildModel } from '../model';
+import { SiteError } from '../site';
+import { loadSite } from '../site/load';
+import { SynthError, synthesize } from './synthesize';
+import { diffTree, isEmptyDiff, writeTree } from './write-tree';
+
+export const DEFAULT_SITE = 'sites/hookprobe.ts';
+/** The project root: the default site and dist/ are found from here, whatever the working directory. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly cwd: string;
+}
+
+const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  cwd: process.cwd(),
+};
+
+/**
+ * `npm run synth`, as a function: parses the arguments, compiles the site and writes or checks the
+ * output folder. Returns the exit code; never exits the process, so tests run it in-process.
+ */
+export function runSynth(argv: readonly string[], io: Io = processIo): number {
+  const started = performance.now();
+  const program = new Command()
+    .name('npm run synth --')
+    .description('Compile a site into dist/: Terraform JSON for Proxmox and Kubernetes YAML for Argo CD.')
+    .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
+    .option('--out <folder>', 'output folder, replaced as a whole', 'dist')
+    .option('--check', 'write nothing; exit 1 and list the files that differ when the output folder is not what the site produces')
+    .option('--quiet', 'print only warnings and problems')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  let opts: { site: string; out: string; check?: boolean; quiet?: boolean };
+  try {
+    opts = program.parse([...argv], { from: 'user' }).opts();
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const say = (line: string): void => {
+    if (!opts.quiet) io.out(line);
+  };
+  const out = path.resolve(io.cwd, opts.out);
+  const shown = path.relative(io.cwd, out) || '.';
+  try {
+    const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
+    const model = buildModel(loaded.site, loaded.source);
+    const result = synthesize(model);
+    for (const w of result.warnings) io.err(`warning: ${w}`);
+
+    const diff = diffTree(result.files, out);
+    if (opts.check) {
+      if (isEmptyDiff(diff)) {
+        say(`${shown}/ is up to date with ${loaded.source} (${result.files.size} files, ${elapsed(started)})`);
+        return 0;
+      }
+      io.err(`${shown}/ is not what ${loaded.source} produces; run npm run synth and commit the result:`);
+      for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
+      for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
+      for (const f of diff.removed) io.err(`  stale    ${shown}/${f}`);
+      return 1;
+    }
+    if (!isEmptyDiff(diff)) writeTree(result.files, out);
+
+    say(`${loaded.source} -> ${shown}/`);
+    const width = Math.max(...result.components.map((c) => c.name.length));
+    for (const c of result.components) {
+      const unit = c.name.startsWith('terraform/') ? 'resources' : 'objects';
+      say(`  ${c.name.padEnd(width)}  ${String(c.objects).padStart(5)} ${unit.padEnd(9)} ${String(c.files).padStart(5)} files`);
+    }
+    const summary = isEmptyDiff(diff) ? 'unchanged' : `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+    say(`${result.files.size} files (${summary}) in ${elapsed(started)}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof SiteError || err instanceof SynthError) {
+      io.err(err.message);
+      if (!opts.check) io.err(`nothing was written; ${shown}/ is unchanged`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function elapsed(started: number): string {
+  return `${Math.round(performance.now() - started)} ms`;
+}
