@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { buildModel } from '../model';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
+import { DEFAULT_CHECKS } from './checks';
 import { SynthError, synthesize } from './synthesize';
 import { diffTree, isEmptyDiff, writeTree } from './write-tree';
 
@@ -52,7 +53,7 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
   try {
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
     const model = buildModel(loaded.site, loaded.source);
-    const result = synthesize(model);
+    const result = synthesize(model, DEFAULT_CHECKS);
     for (const w of result.warnings) io.err(`warning: ${w}`);
 
     const diff = diffTree(result.files, out);

@@ -1,0 +1,16 @@
+import { checkTerraformDocument } from '../validate/terraform-schema';
+import type { OutputCheck } from './synthesize';
+
+/** Every Terraform working directory against the bpg/proxmox provider schema (offline). */
+export const terraformSchemaCheck: OutputCheck = (result) => {
+  const findings: string[] = [];
+  for (const [workdir, doc] of result.terraform) {
+    for (const f of checkTerraformDocument(doc)) {
+      if (f.severity === 'error') findings.push(`terraform/${workdir}: ${f.path}: ${f.problem} Fix: ${f.fix}`);
+    }
+  }
+  return findings;
+};
+
+/** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
+export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck];
