@@ -1,3 +1,4 @@
+import { validateManifests } from '../validate/kubernetes-schema';
 import { checkTerraformDocument } from '../validate/terraform-schema';
 import type { OutputCheck } from './synthesize';
 
@@ -12,5 +13,16 @@ export const terraformSchemaCheck: OutputCheck = (result) => {
   return findings;
 };
 
+/** Every Kubernetes object against the 1.31 API schema or its CRD's schema; unknown fields are errors. */
+export const kubernetesSchemaCheck: OutputCheck = (result) => {
+  const findings: string[] = [];
+  for (const [component, objects] of result.manifests) {
+    for (const f of validateManifests(objects)) {
+      findings.push(`kubernetes/${component}: ${f.object}: ${f.path}: ${f.rule}: ${f.message}${f.hint ? `; fix: ${f.hint}` : ''}`);
+    }
+  }
+  return findings;
+};
+
 /** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
-export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck];
+export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck];
