@@ -1,6 +1,17 @@
 import { App } from 'cdk8s';
 import { ComponentChart, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
+import { ADDONS } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
+import { buildArgocdChart } from './argocd-chart';
+import { buildCertManagerChart } from './cert-manager-chart';
+import { buildCiliumChart } from './cilium-chart';
+import { buildExternalSecretsChart } from './external-secrets-chart';
+import { buildFalcoChart } from './falco-chart';
+import { buildIngressNginxChart } from './ingress-nginx-chart';
+import { buildMonitoringChart } from './monitoring-chart';
+import { buildNvidiaGpuChart } from './nvidia-gpu-chart';
+import { buildRookCephChart } from './rook-ceph-chart';
+import { buildVeleroChart } from './velero-chart';
 
 /**
  * Fills one component's chart. Each add-on, data store and app registers its builder here under its
@@ -8,7 +19,18 @@ import type { ComponentModel, SiteModel } from '../model';
  */
 export type ChartBuilder = (chart: ComponentChart, model: SiteModel, component: ComponentModel) => void;
 
-const BUILDERS: Readonly<Record<string, ChartBuilder>> = {};
+const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
+  [ADDONS.cilium.component]: buildCiliumChart,
+  [ADDONS.rookCeph.component]: buildRookCephChart,
+  [ADDONS.nvidiaGpu.component]: buildNvidiaGpuChart,
+  [ADDONS.monitoring.component]: buildMonitoringChart,
+  [ADDONS.argocd.component]: buildArgocdChart,
+  [ADDONS.velero.component]: buildVeleroChart,
+  [ADDONS.falco.component]: buildFalcoChart,
+  [ADDONS.ingressNginx.component]: buildIngressNginxChart,
+  [ADDONS.certManager.component]: buildCertManagerChart,
+  [ADDONS.externalSecrets.component]: buildExternalSecretsChart,
+};
 
 /** One ComponentChart per component of the model, in dependency order. */
 export function buildCharts(app: App, model: SiteModel): void {

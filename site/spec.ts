@@ -248,6 +248,12 @@ const addons = z.strictObject({
       rbdPool: dnsLabel,
       /** Name of the default StorageClass. @default - "ceph-rbd" */
       storageClass: dnsLabel.default('ceph-rbd'),
+      /**
+       * Version of the ceph-csi-drivers chart (https://ceph.github.io/ceph-csi-operator), which Rook v1.20 and later
+       * need beside the operator chart: the ceph-csi-operator version the Rook chart bundles.
+       * @default - none (required from Rook v1.20)
+       */
+      csiDriversChartVersion: semver.optional(),
     })
     .optional(),
   longhorn: z.strictObject({ ...chartAddon, replicas: positiveInt.default(3) }).optional(),
@@ -270,7 +276,14 @@ const addons = z.strictObject({
       grafanaStorageGiB: positiveInt,
       /** Days of metrics kept. @default 15 */
       retentionDays: positiveInt.default(15),
-      loki: z.strictObject({ ...chartAddon, storageGiB: positiveInt }).optional(),
+      loki: z
+        .strictObject({
+          ...chartAddon,
+          storageGiB: positiveInt,
+          /** Version of the Grafana Alloy chart, the agent that ships every pod's logs to Loki. */
+          agentChartVersion: semver,
+        })
+        .optional(),
     })
     .optional(),
   argocd: z.strictObject({ ...chartAddon }).optional(),

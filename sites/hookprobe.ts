@@ -94,12 +94,23 @@ export default defineSite(
       backupStore: { bucket: 'hookprobe-k8s-backups', region: 'us-east-1' },
       addons: {
         cilium: { chartVersion: '1.18.0', hubble: true, loadBalancerRange: { start: '10.100.0.200', stop: '10.100.0.250' } },
-        rookCeph: { chartVersion: 'v1.20.6', rbdPool: 'k8s-rbd', storageClass: 'ceph-rbd' },
+        // Rook v1.20 installs the CSI drivers from a second chart; 1.0.4 is the ceph-csi-operator v1.20.6 bundles.
+        rookCeph: { chartVersion: 'v1.20.6', rbdPool: 'k8s-rbd', storageClass: 'ceph-rbd', csiDriversChartVersion: '1.0.4' },
         nvidiaGpu: { devicePluginVersion: 'v0.17.4', dcgmExporterVersion: '3.3.9-3.6.1-ubuntu22.04' },
-        monitoring: { chartVersion: '88.5.3', prometheusStorageGiB: 50, grafanaStorageGiB: 10 },
+        monitoring: {
+          chartVersion: '88.5.3',
+          prometheusStorageGiB: 50,
+          grafanaStorageGiB: 10,
+          // The plan keeps a loki/ folder beside prometheus/ and grafana/ (section 7.1) but gives no size: 50 GiB holds
+          // the default 15 days of logs of this cluster with room to spare. Grafana Alloy is the log agent.
+          loki: { chartVersion: '6.49.0', storageGiB: 50, agentChartVersion: '1.2.1' },
+        },
         argocd: { chartVersion: '10.1.1' },
         velero: { chartVersion: '12.1.0', schedule: '0 2 * * *' },
         falco: { chartVersion: '9.1.0' },
+        // The plan's "Ingress: Nginx/Traefik" (section 3.2). Controller v1.14.1, tested on Kubernetes 1.30-1.34. Upstream
+        // ended maintenance of ingress-nginx in March 2026: plan a move to a Gateway API controller.
+        ingressNginx: { chartVersion: '4.14.1', replicas: 2 },
         certManager: { chartVersion: 'v1.19.6', acmeEmail: 'qsecbit@hookprobe.com' },
         externalSecrets: { chartVersion: '2.9.0', backend: { type: 'kubernetes', namespace: 'secret-store' } },
       },

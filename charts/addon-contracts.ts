@@ -1,0 +1,61 @@
+import type { HelmDelivery } from '../constructs/helm-release';
+import type { ComponentModel, SiteModel } from '../model';
+
+/**
+ * Names one component hands to others (a StorageClass, the secret store, the ingress class, the certificate issuer).
+ * Each is computed here from the model, once, so the producer and every consumer agree without retyping it.
+ */
+
+/** Node label and taint key of GPU nodes, as the model sets them on GPU pools. */
+export const GPU_NODE_LABEL = 'nvidia.com/gpu';
+
+/** RuntimeClass (and containerd runtime handler) of the NVIDIA container runtime. */
+export const NVIDIA_RUNTIME_CLASS = 'nvidia';
+
+/** Name of the CephFS (ReadWriteMany) StorageClass, as Rook's own import script names it. */
+export const CEPHFS_STORAGE_CLASS = 'cephfs';
+
+/** How a component's charts reach the cluster; chart-based add-ons always have one. */
+export function releaseDelivery(component: ComponentModel, override?: HelmDelivery): HelmDelivery {
+  const delivery = override ?? component.delivery;
+  if (!delivery) {
+    throw new Error(`component ${component.name}: no chart delivery in the model; chart-based add-ons need a chartVersion (platform.addons)`);
+  }
+  return delivery;
+}
+
+/** The StorageClass claims get when they name none, if this site's storage add-on provides one. */
+export function defaultStorageClassName(model: SiteModel): string | undefined {
+  return model.site.platform.addons.rookCeph?.storageClass;
+}
+
+/** A StorageClass for ReadWriteMany claims, when the site has one (Rook with a CephFS filesystem). */
+export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
+  return model.site.platform.addons.rookCeph && model.ceph?.filesystem ? CEPHFS_STORAGE_CLASS : undefined;
+}
+
+/**
+ * The ClusterSecretStore every ExternalSecret of the site reads from. Throws, naming the component that needs it,
+ * when the site has no external-secrets add-on.
+ */
+export function clusterSecretStoreName(model: SiteModel, neededBy: string): string {
+  if (!model.site.platform.addons.externalSecrets) {
+    throw new Error(`${neededBy} takes its credentials from the secret store, but platform.addons.externalSecrets is not set; add it (credentials never go into the manifests)`);
+  }
+  return `${model.name}-secrets`;
+}
+
+/** IngressClass of the site's ingress controller, if it has one. */
+export function ingressClassName(model: SiteModel): string | undefined {
+  return model.site.platform.addons.ingressNginx ? 'nginx' : undefined;
+}
+
+/** The ClusterIssuer that signs the site's ingress certificates, if cert-manager is set. */
+export function clusterIssuerName(model: SiteModel): string | undefined {
+  return model.site.platform.addons.certManager ? 'acme' : undefined;
+}
+
+/** In-cluster DNS name of a Service. */
+export function serviceHost(model: SiteModel, service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.${model.kubernetes.dnsDomain}`;
+}

@@ -1,0 +1,43 @@
+import { ComponentChart, HelmRelease } from '../constructs';
+import type { ComponentModel, SiteModel } from '../model';
+import { releaseDelivery } from './addon-contracts';
+
+/** The Argo Project's Helm repository. */
+export const ARGO_HELM_REPO = 'https://argoproj.github.io/argo-helm';
+
+/**
+ * Health of an Argo CD Application as Argo CD itself sees it. Argo CD stopped assessing Application
+ * health by default in 1.8, and without it a sync wave of Applications does not wait for the previous
+ * wave to be healthy: the app-of-apps would apply CRD users before the CRDs exist.
+ */
+export const APPLICATION_HEALTH_LUA = [
+  'local hs = { status = "Progressing", message = "" }',
+  'if obj.status ~= nil and obj.status.health ~= nil then',
+  '  hs.status = obj.status.health.status',
+  '  if obj.status.health.message ~= nil then hs.message = obj.status.health.message end',
+  'end',
+  'return hs',
+  '',
+].join('\n');
+
+/**
+ * Argo CD, which then manages itself: its Application carries this very release, and the bootstrap
+ * installs it once from the same values before anything else can sync.
+ */
+export function buildArgocdChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
+  const spec = model.site.platform.addons.argocd;
+  if (!spec) throw new Error(`component ${component.name}: platform.addons.argocd is not set`);
+  new HelmRelease(chart, 'argocd', {
+    repoUrl: ARGO_HELM_REPO,
+    chart: 'argo-cd',
+    version: spec.chartVersion,
+    releaseName: 'argocd',
+    namespace: component.namespace,
+    delivery: releaseDelivery(component, spec.delivery),
+    values: {
+      configs: {
+        cm: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
+      },
+    },
+  });
+}
