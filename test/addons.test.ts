@@ -170,6 +170,9 @@ describe('platform add-ons of the reference site', () => {
       const pool = model.ceph?.pools.find((p) => p.name === rbd.parameters.pool);
       expect(pool?.application).toBe('rbd');
       expect(rbd.parameters.pool).toBe(hookprobe.platform.addons.rookCeph?.rbdPool);
+      // ...and that the Terraform side really creates.
+      const tfPools = [...result.terraform.values()].flatMap((doc: Record<string, any>) => Object.values(doc.resource?.proxmox_ceph_pool ?? {}).map((r: any) => r.name));
+      expect(tfPools).toContain(rbd.parameters.pool);
     });
 
     it('adds a CephFS class on the site filesystem', () => {
