@@ -54,8 +54,15 @@ export interface VendorResult {
   readonly charts: readonly { readonly chart: string; readonly version: string; readonly status: VendorStatus }[];
   /** One message per chart that could not be vendored, naming it, the reason and what to do. */
   readonly failures: readonly string[];
+  /** Whether any failure was a repository that could not be reached (no network, DNS, refused). */
+  readonly unreachable: boolean;
   readonly lockChanged: boolean;
 }
+
+/** Said once, however many repositories could not be reached. */
+export const OFFLINE_ADVICE = `${VENDOR_COMMAND} needs network access to the chart repositories; synth with delivery "argocd" (the default) does not need the cache`;
+
+class UnreachableError extends Error {}
 
 interface IndexEntry {
   readonly version?: unknown;
@@ -76,6 +83,7 @@ export async function vendorCharts(options: VendorOptions): Promise<VendorResult
   const indexes = new Map<string, Promise<Record<string, IndexEntry[]>>>();
   const results: { chart: string; version: string; status: VendorStatus }[] = [];
   const failures: string[] = [];
+  let unreachable = false;
   const updated: LockedChart[] = [];
 
   for (const [i, entry] of planned.entries()) {
@@ -104,6 +112,7 @@ export async function vendorCharts(options: VendorOptions): Promise<VendorResult
       const message = `chart ${entry.chart} ${entry.version} from ${entry.repoUrl}: ${(err as Error).message}`;
       log(`${step}: FAILED: ${(err as Error).message}`);
       failures.push(message);
+      if (err instanceof UnreachableError) unreachable = true;
       results.push({ chart: entry.chart, version: entry.version, status: 'failed' });
       updated.push(entry);
     }
@@ -112,7 +121,7 @@ export async function vendorCharts(options: VendorOptions): Promise<VendorResult
   fs.mkdirSync(path.dirname(options.lockFile), { recursive: true });
   const lockChanged = writeChartLock(options.lockFile, updated, options.siteName);
   log(`${displayPath(options.lockFile)}: ${lockChanged ? 'written' : 'unchanged'} (${updated.length} chart${updated.length === 1 ? '' : 's'})`);
-  return { charts: results, failures, lockChanged };
+  return { charts: results, failures, unreachable, lockChanged };
 }
 
 async function fetchChart(
@@ -180,7 +189,7 @@ async function download(url: string, options: VendorOptions, step?: string): Pro
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000), redirect: 'follow' });
   } catch (err) {
-    throw new Error(`cannot reach ${url} (${reason(err)}). ${VENDOR_COMMAND} needs network access to the chart repositories; synth with delivery "argocd" (the default) does not need the cache`);
+    throw new UnreachableError(`cannot reach ${url} (${reason(err)})`);
   }
   if (!response.ok || !response.body) throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`);
   const total = Number(response.headers.get('content-length') ?? 0);

@@ -15,7 +15,7 @@ import { HelmRelease } from '../constructs/helm-release';
 import { buildModel } from '../model';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
-import { VendorStatus, vendorCharts } from './chart-download';
+import { OFFLINE_ADVICE, VendorStatus, vendorCharts } from './chart-download';
 
 const DEFAULT_SITE = 'sites/hookprobe.ts';
 
@@ -56,7 +56,8 @@ async function main(): Promise<number> {
       `${result.charts.length} chart${result.charts.length === 1 ? '' : 's'}: ${count('downloaded')} downloaded, ${count('cached')} cached, ${count('locked')} locked only, ${count('failed')} failed in ${Math.round(performance.now() - started)} ms\n`,
     );
     if (result.failures.length > 0) {
-      process.stderr.write(`${VENDOR_COMMAND} failed for ${result.failures.length} chart${result.failures.length === 1 ? '' : 's'}:\n  ${result.failures.join('\n  ')}\n`);
+      const failed = result.charts.filter((c) => c.status === 'failed').map((c) => `${c.chart} ${c.version}`);
+      process.stderr.write(`${VENDOR_COMMAND} failed for ${failed.join(', ')} (reasons above)${result.unreachable ? `: ${OFFLINE_ADVICE}` : ''}\n`);
       return 1;
     }
     return 0;

@@ -8,7 +8,7 @@ import { chartArchivePath, helmBinary, runIsolatedHelm, sha256File } from '../co
 import { ChartUse, readChartLock } from '../constructs/chart-lock';
 import { ComponentChart } from '../constructs/component-chart';
 import { HelmRelease } from '../constructs/helm-release';
-import { vendorCharts } from '../scripts/chart-download';
+import { OFFLINE_ADVICE, vendorCharts } from '../scripts/chart-download';
 import { FIXTURE_NAMES, FIXTURE_VERSION, packageFixture, scratchDir, validationErrors } from './support/chart-fixtures';
 
 const dirs: string[] = [];
@@ -69,6 +69,7 @@ describe('npm run vendor', () => {
     const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: uses(), log: (l) => lines.push(l), progress: (l) => progress.push(l) });
 
     expect(result.failures).toEqual([]);
+    expect(result.unreachable).toBe(false);
     expect(result.charts.map((c) => c.status)).toEqual(['downloaded', 'downloaded']);
     expect(result.lockChanged).toBe(true);
     // One index read for the repository, one archive per chart.
@@ -158,8 +159,10 @@ describe('npm run vendor', () => {
     const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: uses(offline), timeoutMs: 5_000 });
     expect(result.charts.map((c) => c.status)).toEqual(['failed', 'failed']);
     expect(result.failures[0]).toMatch(
-      new RegExp(`^chart fixture-plain 0\\.1\\.0 from ${offline.replace(/\./g, '\\.')}: cannot reach ${offline.replace(/\./g, '\\.')}index\\.yaml \\(.*ECONNREFUSED.*\\)\\. npm run vendor needs network access to the chart repositories`),
+      new RegExp(`^chart fixture-plain 0\\.1\\.0 from ${offline.replace(/\./g, '\\.')}: cannot reach ${offline.replace(/\./g, '\\.')}index\\.yaml \\(.*ECONNREFUSED.*\\)$`),
     );
+    expect(result.unreachable).toBe(true);
+    expect(OFFLINE_ADVICE).toBe('npm run vendor needs network access to the chart repositories; synth with delivery "argocd" (the default) does not need the cache');
     expect(fs.existsSync(ws.cacheDir)).toBe(false);
     expect(readChartLock(ws.lockFile).charts.map((c) => [c.chart, c.sha256])).toEqual([
       ['fixture-plain', null],
