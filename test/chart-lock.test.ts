@@ -12,6 +12,7 @@ import {
   unusedLockEntries,
   writeChartLock,
 } from '../constructs/chart-lock';
+import { siteChartUses } from '../scripts/vendor-charts';
 import { SiteError } from '../site/errors';
 import { scratchDir } from './support/chart-fixtures';
 
@@ -120,6 +121,19 @@ describe('planChartLock', () => {
   it('fails when two components use one chart at different versions', () => {
     const err = captureSiteError(() => planChartLock(lockOf([]), [rook, { ...rook, component: 'rook-cluster', version: 'v1.19.0' }]));
     expect(err.problems).toEqual([expect.objectContaining({ path: 'component rook-cluster', value: 'v1.19.0', fix: 'pin one version of each chart in the site' })]);
+  });
+});
+
+describe('the reference site', () => {
+  it('locks every chart it uses, at the version it uses, and nothing else', () => {
+    const root = path.resolve(__dirname, '..');
+    const site = siteChartUses('sites/hookprobe.ts', root);
+    expect(path.relative(root, site.lockFile)).toBe(path.join('sites', 'hookprobe.lock.yaml'));
+    const lock = readChartLock(site.lockFile);
+    expect(site.uses.length).toBeGreaterThan(0);
+    expect([...site.uses.map((u) => lockProblem(lock, u)).filter((p) => p !== undefined), ...unusedLockEntries(lock, site.uses)]).toEqual([]);
+    // The committed lock is exactly what `npm run vendor -- --lock-only` writes for the site.
+    expect(fs.readFileSync(site.lockFile, 'utf8')).toBe(formatChartLock(planChartLock(lock, site.uses), site.siteName));
   });
 });
 
