@@ -1,10 +1,12 @@
 import { App } from 'cdk8s';
 import { ComponentChart, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
 import { ADDONS } from '../model';
-import type { ComponentModel, SiteModel } from '../model';
+import type { ComponentKind, ComponentModel, SiteModel } from '../model';
+import { buildAppComponent } from './app-chart';
 import { buildArgocdChart } from './argocd-chart';
 import { buildCertManagerChart } from './cert-manager-chart';
 import { buildCiliumChart } from './cilium-chart';
+import { buildDataStoreComponent } from './data-store-chart';
 import { buildExternalSecretsChart } from './external-secrets-chart';
 import { buildFalcoChart } from './falco-chart';
 import { buildIngressNginxChart } from './ingress-nginx-chart';
@@ -32,6 +34,9 @@ const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
   [ADDONS.externalSecrets.component]: buildExternalSecretsChart,
 };
 
+/** Apps and data stores are named by the site, not the compiler: they fall back to the builder of their kind. */
+const KIND_BUILDERS: Readonly<Partial<Record<ComponentKind, ChartBuilder>>> = { app: buildAppComponent, 'data-store': buildDataStoreComponent };
+
 /** One ComponentChart per component of the model, in dependency order. */
 export function buildCharts(app: App, model: SiteModel): void {
   for (const component of model.components) {
@@ -43,6 +48,6 @@ export function buildCharts(app: App, model: SiteModel): void {
         reason: component.podSecurity.reason,
       });
     }
-    BUILDERS[component.name]?.(chart, model, component);
+    (BUILDERS[component.name] ?? KIND_BUILDERS[component.kind])?.(chart, model, component);
   }
 }

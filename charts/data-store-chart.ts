@@ -1,0 +1,138 @@
+import type { Construct } from 'constructs';
+import type { ComponentChart } from '../constructs/component-chart';
+import { POSTGRES_METRICS_PORT, POSTGRES_PORT, POSTGRES_STATUS_PORT, PostgresCluster } from '../constructs/postgres-cluster';
+import { RedisStore } from '../constructs/redis-store';
+import { WorkloadAlerts } from '../constructs/workload-alerts';
+import { NetworkRule, WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '../imports/k8s-crds/cilium.io';
+import { PodMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
+import { ADDONS, ComponentModel, SiteModel } from '../model';
+import { siteLabels } from './app-chart';
+import { clusterSecretStoreName } from './addon-contracts';
+import { POSTGRES_CLUSTER, REDIS_WORKLOAD, callerIngressRules } from './workload-network';
+
+/**
+ * Chart builder for components of kind "data-store" (the site's dataStores): PostgreSQL through
+ * CloudNativePG and Redis as a StatefulSet, each with the network policy its callers need.
+ */
+export function buildDataStoreComponent(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
+  if (component.name === POSTGRES_CLUSTER) buildPostgres(chart, model);
+  else if (component.name === REDIS_WORKLOAD) buildRedis(chart, model);
+  else throw new Error(`buildDataStoreComponent: no builder for data store "${component.name}"; add one here`);
+}
+
+/** Secret-store entries the data stores read (DNS labels, so they are valid keys for every backend). */
+export function postgresRemoteKeys(model: SiteModel): { readonly owner: string; readonly backup: string } {
+  return { owner: `${model.name}-postgres-owner`, backup: `${model.name}-postgres-backup-s3` };
+}
+
+function buildPostgres(scope: Construct, model: SiteModel): void {
+  const pg = model.site.dataStores.postgres;
+  if (!pg) throw new Error('buildPostgres: the site has no dataStores.postgres');
+  const { platform } = model.site;
+  const namespace = model.appNamespace;
+  if (pg.backup && !platform.backupStore) {
+    throw new Error(`dataStores.postgres.backup: schedule "${pg.backup.schedule}" needs somewhere to write, but platform.backupStore is not set; add the S3 bucket there or remove the backup`);
+  }
+  const keys = postgresRemoteKeys(model);
+  // Required anti-affinity is only satisfiable with as many untainted workers as instances.
+  const schedulable = model.kubernetes.workers.filter((w) => !w.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')).length;
+  const cluster = new PostgresCluster(scope, 'cluster', {
+    name: POSTGRES_CLUSTER,
+    namespace,
+    majorVersion: pg.version,
+    instances: pg.instances,
+    storageGiB: pg.storageGiB,
+    database: pg.database,
+    owner: pg.owner,
+    serviceName: pg.serviceName,
+    secretStore: clusterSecretStoreName(model, 'dataStores.postgres'),
+    credentialsRemoteKey: keys.owner,
+    antiAffinity: pg.instances <= schedulable ? 'required' : 'preferred',
+    backup: pg.backup && platform.backupStore
+      ? {
+        schedule: pg.backup.schedule,
+        retentionDays: pg.backup.retentionDays,
+        bucket: platform.backupStore.bucket,
+        region: platform.backupStore.region,
+        endpoint: platform.backupStore.endpoint,
+        credentialsRemoteKey: keys.backup,
+      }
+      : undefined,
+    labels: siteLabels(model),
+  });
+
+  const self = { pods: cluster.selector };
+  const monitored = platform.addons.monitoring !== undefined;
+  const ingress: NetworkRule[] = [
+    ...callerIngressRules(model, 'postgres'),
+    // Streaming replication between instances, and the instance managers' status checks of each other.
+    { peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] },
+    // The operator polls each instance manager and connects for switchovers.
+    { peer: { namespace: ADDONS.cloudnativePg.namespace }, ports: [{ port: POSTGRES_STATUS_PORT }, { port: POSTGRES_PORT }] },
+  ];
+  if (monitored) ingress.push({ peer: { namespace: ADDONS.monitoring.namespace }, ports: [{ port: POSTGRES_METRICS_PORT }] });
+  const egress: NetworkRule[] = [{ peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] }];
+  const cilium = platform.addons.cilium !== undefined;
+  if (!cilium) {
+    // The instance manager watches its Cluster through the API server. Without Cilium's kube-apiserver
+    // entity the only handle is the addresses: the control planes (after Service translation) and the VIP.
+    const k = model.kubernetes;
+    for (const address of [...k.controlPlanes.map((c) => c.ip), k.apiVip]) egress.push({ peer: { cidr: `${address}/32` }, ports: [{ port: k.apiPort }] });
+    egress.push({ peer: { cidr: `${k.apiServiceIp}/32` }, ports: [{ port: 443 }] });
+  }
+  if (cluster.scheduledBackup && platform.backupStore) {
+    // Object storage lives outside the cluster at addresses the site does not know; only its port is fixed.
+    egress.push({ peer: { cidr: '0.0.0.0/0' }, ports: [{ port: urlPort(platform.backupStore.endpoint) }] });
+  }
+  new WorkloadNetworkPolicy(scope, 'network-policy', { name: POSTGRES_CLUSTER, namespace, podSelector: cluster.selector, ingress, egress });
+  if (cilium) {
+    // Cilium gives node addresses (where the API server listens) their own identity, which CIDR rules do not
+    // match; the kube-apiserver entity is the reliable way to allow it.
+    new CiliumNetworkPolicy(scope, 'apiserver-policy', {
+      metadata: { name: `${POSTGRES_CLUSTER}-to-apiserver`, namespace, labels: siteLabels(model) },
+      spec: {
+        endpointSelector: { matchLabels: { ...cluster.selector } },
+        egress: [{ toEntities: [CiliumNetworkPolicySpecEgressToEntities.KUBE_HYPHEN_APISERVER] }],
+      },
+    });
+  }
+  if (monitored) {
+    new PodMonitor(scope, 'pod-monitor', {
+      metadata: { name: POSTGRES_CLUSTER, namespace, labels: siteLabels(model) },
+      spec: {
+        selector: { matchLabels: { ...cluster.selector } },
+        namespaceSelector: { matchNames: [namespace] },
+        podMetricsEndpoints: [{ port: 'metrics', interval: '30s' }],
+      },
+    });
+  }
+}
+
+function buildRedis(scope: Construct, model: SiteModel): void {
+  const redis = model.site.dataStores.redis;
+  if (!redis) throw new Error('buildRedis: the site has no dataStores.redis');
+  const namespace = model.appNamespace;
+  const store = new RedisStore(scope, 'redis', {
+    name: REDIS_WORKLOAD,
+    namespace,
+    image: redis.image,
+    serviceName: redis.serviceName,
+    storageGiB: redis.storageGiB,
+    labels: siteLabels(model),
+  });
+  new WorkloadNetworkPolicy(scope, 'network-policy', {
+    name: REDIS_WORKLOAD,
+    namespace,
+    podSelector: store.selector,
+    ingress: callerIngressRules(model, 'redis'),
+    egress: [],
+  });
+  if (model.site.platform.addons.monitoring) new WorkloadAlerts(scope, 'alerts', { workload: REDIS_WORKLOAD, kind: 'StatefulSet', namespace });
+}
+
+function urlPort(endpoint: string | undefined): number {
+  if (!endpoint) return 443;
+  const url = new URL(endpoint);
+  return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+}
