@@ -164,7 +164,9 @@ describe('HelmRelease argocd delivery', () => {
   });
 
   it('needs no cache and no digest', () => {
-    const nowhere = path.join(scratchDir('helm-release-none'), 'missing');
+    const parent = scratchDir('helm-release-none');
+    dirs.push(parent);
+    const nowhere = path.join(parent, 'missing');
     const { app } = build(props('plain', { delivery: 'argocd' }), { cacheDir: nowhere, lock: lockFor('fixture-plain', { sha256: null }) });
     expect(validationErrors(app)).toEqual([]);
   });
