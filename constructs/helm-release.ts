@@ -112,7 +112,8 @@ export class HelmRelease extends Construct {
     this.component = componentOf(this);
 
     const sources = this.node.tryGetContext(SOURCES_CONTEXT) as ChartSources | undefined;
-    const locked = sources ? lockProblem(sources.lock, this.use) : undefined;
+    // A site without a lock still pins every version; only rendered delivery needs the lock's digest.
+    const locked = sources && (sources.lock.exists || this.delivery === 'rendered') ? lockProblem(sources.lock, this.use) : undefined;
     if (locked) this.problems.push(locked);
     this.rendered = this.delivery === 'rendered' && locked === undefined ? this.render(sources) : [];
     this.node.addValidation({ validate: () => [...this.problems] });

@@ -10,6 +10,8 @@ import { Site } from './spec';
 export interface LoadedSite {
   readonly site: Site;
   readonly source: string;
+  /** Absolute path of the site file (files beside it, such as its chart lock, are found from here). */
+  readonly file: string;
   readonly dir: string;
 }
 
@@ -31,10 +33,10 @@ export function loadSite(file: string, cwd = process.cwd()): LoadedSite {
       throw new SiteError(source, [{ path: '(module)', message: 'has no default export', fix: 'end the file with `export default defineSite({...})`' }]);
     }
     // Re-validate: a TS site could bypass defineSite, and parsing a parsed site is a no-op.
-    return { site: parseSite(mod.default, source), source, dir: path.dirname(abs) };
+    return { site: parseSite(mod.default, source), source, file: abs, dir: path.dirname(abs) };
   }
   if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
-    return { site: parseSite(readData(abs, source), source), source, dir: path.dirname(abs) };
+    return { site: parseSite(readData(abs, source), source), source, file: abs, dir: path.dirname(abs) };
   }
   throw new SiteError(source, [{ path: '(file)', message: `has an unknown extension "${ext}"`, fix: 'use .ts, .yaml, .yml or .json' }]);
 }

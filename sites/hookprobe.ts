@@ -113,6 +113,9 @@ export default defineSite(
         ingressNginx: { chartVersion: '4.14.1', replicas: 2 },
         certManager: { chartVersion: 'v1.19.6', acmeEmail: 'qsecbit@hookprobe.com' },
         externalSecrets: { chartVersion: '2.9.0', backend: { type: 'kubernetes', namespace: 'secret-store' } },
+        // Runs the PostgreSQL the plan's apps expect at postgres-service. Chart 0.26.0 ships operator 1.27.0,
+        // the last line whose supported Kubernetes versions include 1.31.
+        cloudnativePg: { chartVersion: '0.26.0' },
       },
     },
 

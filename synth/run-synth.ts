@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { buildModel } from '../model';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
+import { chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { DEFAULT_CHECKS } from './checks';
 import { SynthError, synthesize } from './synthesize';
 import { diffTree, isEmptyDiff, writeTree } from './write-tree';
@@ -53,7 +54,9 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
   try {
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
     const model = buildModel(loaded.site, loaded.source);
-    const result = synthesize(model, DEFAULT_CHECKS);
+    const lock = readChartLock(chartLockFileFor(loaded.file));
+    if (!lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${loaded.source}`);
+    const result = synthesize(model, DEFAULT_CHECKS, { chartSources: { lock, kubeVersion: model.kubernetes.version } });
     for (const w of result.warnings) io.err(`warning: ${w}`);
 
     const diff = diffTree(result.files, out);
