@@ -1,0 +1,3 @@
+import { runDiff } from '../synth/run-diff';
+
+process.exitCode = runDiff(process.argv.slice(2));

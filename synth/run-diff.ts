@@ -1,0 +1,64 @@
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { buildModel } from '../model';
+import { SiteError } from '../site';
+import { loadSite } from '../site/load';
+import { checkPolicy, formatFinding } from '../validate/policy';
+import { explainDiff, formatDiff } from './output-diff';
+import { withReview } from './review-report';
+import { DEFAULT_SITE, Io, PROJECT_ROOT } from './run-synth';
+import { SynthError, synthesize } from './synthesize';
+
+const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  cwd: process.cwd(),
+};
+
+/**
+ * `npm run diff`, as a function: compiles the site in memory (writing nothing) and explains, per component, what
+ * synth would add, remove and change in the output folder. Exit code 0 when the folder is up to date, 1 when it
+ * differs, 2 when the site does not compile or the arguments are wrong.
+ */
+export function runDiff(argv: readonly string[], io: Io = processIo): number {
+  const program = new Command()
+    .name('npm run diff --')
+    .description('Explain, per component, how the output folder differs from what the site produces (objects added, removed and changed). Writes nothing.')
+    .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
+    .option('--out <folder>', 'output folder to compare with', 'dist')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  let opts: { site: string; out: string };
+  try {
+    opts = program.parse([...argv], { from: 'user' }).opts();
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const out = path.resolve(io.cwd, opts.out);
+  const shown = path.relative(io.cwd, out) || '.';
+  try {
+    const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
+    const model = buildModel(loaded.site, loaded.source);
+    const result = synthesize(model);
+    const policy = checkPolicy(result.manifests, model);
+    const diffs = explainDiff(withReview(model, result, policy), out);
+    if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
+    else {
+      io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by npm run synth):`);
+      for (const line of formatDiff(diffs)) io.out(line);
+    }
+    // The diff is shown either way; the findings say why synth would still refuse to write it.
+    if (policy.findings.length > 0) {
+      io.err(`synth would refuse to write: ${policy.findings.length} policy finding${policy.findings.length === 1 ? '' : 's'}`);
+      for (const f of policy.findings) io.err(`  ${formatFinding(f)}`);
+    }
+    return diffs.length === 0 ? 0 : 1;
+  } catch (err) {
+    if (err instanceof SiteError || err instanceof SynthError) {
+      io.err(err.message);
+      return 2;
+    }
+    throw err;
+  }
+}

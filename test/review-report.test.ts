@@ -1,0 +1,154 @@
+import { JSDOM } from 'jsdom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../model';
+import { siteSchema } from '../site';
+import reference from '../sites/hookprobe';
+import { parseQuantity, renderReview, REVIEW_FILE, siteDiagram, withReview } from '../synth/review-report';
+import { synthesize } from '../synth/synthesize';
+import { checkPolicy } from '../validate/policy';
+import { referenceSite } from './support/sites';
+
+const model = buildModel(reference);
+const result = synthesize(model);
+const review = renderReview(model, result, checkPolicy(result.manifests, model));
+
+type Parse = (text: string) => Promise<unknown>;
+let mermaidParse: Parse;
+
+beforeAll(async () => {
+  // Mermaid sanitizes labels with DOMPurify, which needs a DOM; jsdom gives it one in this process.
+  const { window } = new JSDOM('');
+  Object.assign(globalThis, { window, document: window.document });
+  const mermaid = (await import('mermaid')).default;
+  mermaid.initialize({ startOnLoad: false });
+  mermaidParse = (text) => mermaid.parse(text);
+});
+
+function mermaidBlock(markdown: string): string {
+  const m = /```mermaid\n([\s\S]*?)```/.exec(markdown);
+  if (!m) throw new Error('no mermaid block in the review');
+  return m[1];
+}
+
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`no section ${heading}`);
+  const level = heading.split(' ')[0];
+  const rest = markdown.slice(start + heading.length + 2);
+  const next = rest.search(new RegExp(`\\n#{1,${level.length}} `));
+  return next < 0 ? rest : rest.slice(0, next);
+}
+
+describe('renderReview', () => {
+  it('is byte-identical across two synths of the same site', () => {
+    const again = synthesize(buildModel(reference));
+    expect(renderReview(model, again, checkPolicy(again.manifests, model))).toBe(review);
+  });
+
+  it('holds no date, absolute path or tool version', () => {
+    expect(review).not.toMatch(/\b20\d\d-[01]\d-[0-3]\d\b/);
+    expect(review).not.toContain(process.cwd());
+    expect(review).not.toMatch(/cdktf|cdk8s \d|mermaid \d/i);
+  });
+
+  it('has the capacity table of every Proxmox node against the host and its reserve', () => {
+    const capacity = section(review, '### Proxmox nodes');
+    expect(capacity).toContain('| Node | VMs | Host vCPU | Reserved vCPU | VM vCPU | vCPU free | Host RAM | Reserved RAM | VM RAM | RAM free |');
+    for (const h of model.hosts) {
+      const row = capacity.split('\n').find((l) => l.startsWith(`| ${h.name} |`));
+      expect(row, h.name).toBeDefined();
+      expect(row).toContain(`| ${h.vms.join(', ')} | ${h.cpuCores} | ${h.cpuCores - h.allocatable.cpuCores} | ${h.allocated.cpuCores} |`);
+    }
+  });
+
+  it('sums pod requests times replicas against the workers', () => {
+    const pods = section(review, '### Pods against the workers');
+    const workerCores = model.kubernetes.workers.reduce((n, v) => n + v.cores, 0);
+    expect(pods).toMatch(new RegExp(`\\| vCPU \\| [0-9.]+ \\| .* \\| ${workerCores} \\| \\d+% \\|`));
+    // qsecbit-backend: 3 replicas of 1 CPU / 2 GiB in the reference site.
+    const app = reference.apps.find((a) => a.name === 'qsecbit-backend');
+    expect(app?.replicas).toBe(3);
+    expect(pods).toContain('| qsecbit-backend | Deployment/qsecbit-backend | 3 | 3 (1 each) | 6 GiB (2 GiB each) | 6 | 12 GiB |');
+  });
+
+  it('has the IP plan: VLANs, node addresses, VMs, VIP, load-balancer range and cluster CIDRs', () => {
+    const plan = section(review, '## IP plan');
+    for (const v of model.network.vlans) expect(plan).toContain(`| ${v.id} | ${v.name} | ${v.role} | ${v.cidr} |`);
+    for (const vm of model.vms) expect(plan).toContain(`| ${vm.name} | ${vm.vmId} | ${vm.role} | ${vm.pool} | ${vm.host} | ${vm.ip}/${vm.prefixLength} |`);
+    expect(plan).toContain(`| Kubernetes API (VIP) | ${model.kubernetes.apiVip}:${model.kubernetes.apiPort}`);
+    expect(plan).toContain(`| Pod CIDR | ${model.kubernetes.podCidr} |`);
+    expect(plan).toContain(`| Service CIDR | ${model.kubernetes.serviceCidr} |`);
+    const lb = reference.platform.addons.cilium?.loadBalancerRange;
+    expect(plan).toContain(`| LoadBalancer range (Cilium L2) | ${lb?.start} – ${lb?.stop} |`);
+  });
+
+  it('has one row per component with what it holds and how it is delivered', () => {
+    const components = section(review, '## Components');
+    for (const c of model.components) expect(components).toMatch(new RegExp(`\\n\\| ${c.name} \\| [^|]+ \\| ${c.namespace} \\|`));
+    expect(components).toContain('chart via Argo CD (not in dist/)');
+  });
+
+  it('lists a site exception with its reason, the components it could not check, and a stale exception', () => {
+    const reason = 'the vendor publishes this tool only as latest; pinned when issue 42 lands';
+    const site = referenceSite() as { policy: unknown };
+    site.policy = {
+      exceptions: [
+        { rule: 'image-pinned', object: 'Deployment/hookprobe/debug-tool', reason },
+        { rule: 'read-only-root-fs', object: 'Deployment/hookprobe/gone', reason: 'an object that no longer exists' },
+      ],
+    };
+    const m = buildModel(siteSchema.parse(site));
+    const debug = structuredClone(result.manifests.get('qsecbit-backend')?.find((o) => o.kind === 'Deployment')) as unknown as { metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } } };
+    debug.metadata.name = 'debug-tool';
+    debug.spec.template.spec.containers[0].image = 'example/debug:latest';
+    const manifests = new Map(result.manifests);
+    manifests.set('qsecbit-backend', [...(manifests.get('qsecbit-backend') ?? []), debug as never]);
+    const input = { ...result, manifests };
+    const policy = checkPolicy(manifests, m);
+    expect(policy.findings.filter((f) => f.object === 'Deployment/hookprobe/debug-tool')).toEqual([]);
+
+    const report = renderReview(m, input, policy);
+    expect(section(report, '### Exceptions')).toContain(`| Deployment/hookprobe/debug-tool | qsecbit-backend | image-pinned | site (policy.exceptions) | ${reason} | container "qsecbit": image example/debug:latest uses the moving tag "latest" |`);
+    expect(section(report, '### Not checked')).toMatch(/argocd.*the chart is delivered by Argo CD/);
+    expect(section(report, '## Warnings')).toContain('policy.exceptions[1] (read-only-root-fs on Deployment/hookprobe/gone) matched no finding');
+  });
+
+  it('has a diagram that is valid Mermaid, from Proxmox nodes through VMs to components and apps', async () => {
+    const diagram = mermaidBlock(review);
+    await expect(mermaidParse(diagram)).resolves.toMatchObject({ diagramType: 'flowchart-v2' });
+    for (const h of model.hosts) expect(diagram).toContain(`host_${h.name.replace(/-/g, '_')}["${h.name}`);
+    for (const v of model.vms) expect(diagram).toContain(`host_${v.host.replace(/-/g, '_')} --> vm_${v.name.replace(/-/g, '_')}`);
+    for (const c of model.components) expect(diagram).toContain(`c_${c.name.replace(/-/g, '_')}["${c.name}`);
+  });
+
+  it('keeps the diagram valid with names that need escaping', async () => {
+    const odd = 'end "quoted" <b>x</b> | & (1) [2] {3}';
+    const text = siteDiagram({ ...model, site: { ...model.site, proxmox: { ...model.site.proxmox, cluster: odd } } });
+    expect(text).toContain('Proxmox cluster end #quot;quoted#quot; #lt;b#gt;x#lt;/b#gt; | #amp; (1) [2] {3}');
+    await expect(mermaidParse(text)).resolves.toBeTruthy();
+  });
+
+  it('is checked by a parser that rejects a broken diagram', async () => {
+    const broken = mermaidBlock(review).replace(/\n {2}end\n/, '\n');
+    await expect(mermaidParse(broken)).rejects.toThrow();
+  });
+});
+
+describe('withReview', () => {
+  it('adds REVIEW.md to the tree, keeps it sorted and leaves the synth result alone', () => {
+    const tree = withReview(model, result);
+    expect(tree.get(REVIEW_FILE)).toBe(review);
+    expect([...tree.keys()]).toEqual([...tree.keys()].sort());
+    expect(result.files.has(REVIEW_FILE)).toBe(false);
+  });
+});
+
+describe('parseQuantity', () => {
+  it('reads Kubernetes CPU and memory quantities', () => {
+    expect(parseQuantity('500m')).toBeCloseTo(0.5);
+    expect(parseQuantity('2')).toBe(2);
+    expect(parseQuantity('1Gi')).toBe(2 ** 30);
+    expect(parseQuantity('768M')).toBe(768e6);
+    expect(parseQuantity(3)).toBe(3);
+  });
+});
