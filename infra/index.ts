@@ -6,3 +6,4 @@ import { ProxmoxStack } from './proxmox-stack';
 export function buildInfrastructure(app: App, model: SiteModel): void {
   new ProxmoxStack(app, 'proxmox', { model });
 }
+export { checkInfrastructure } from './check-infrastructure';

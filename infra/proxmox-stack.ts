@@ -1,19 +1,67 @@
 import { Construct } from 'constructs';
+import { CephCluster } from '../constructs/ceph-cluster';
+import { CephFilesystem } from '../constructs/ceph-filesystem';
+import { CephPool } from '../constructs/ceph-pool';
+import { CloudImage } from '../constructs/cloud-image';
+import { CloudInitSnippet } from '../constructs/cloud-init-snippet';
+import { NodeBootstrapSecrets, nodeCloudConfig } from '../constructs/node-cloud-config';
+import { NodeNetwork } from '../constructs/node-network';
+import { PciMapping } from '../constructs/pci-mapping';
+import { ProxmoxVm } from '../constructs/proxmox-vm';
+import { PveFirewall } from '../constructs/pve-firewall';
+import { RemoteCommand } from '../constructs/remote-command';
+import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-proxmox-virtual-environment-nodes';
 import { ProxmoxProvider } from '../imports/proxmox/provider';
-import type { SiteModel } from '../model';
-import { LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from './cdktf';
+import type { SiteModel, VmModel } from '../model';
+import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from './cdktf';
 
 export interface ProxmoxStackProps {
   readonly model: SiteModel;
 }
 
+/** Names of the stack's input variables; the expressions below refer to them. */
+export const VARIABLES = {
+  apiToken: 'proxmox_api_token',
+  sshAuthorizedKeys: 'ssh_authorized_keys',
+  kubeadmToken: 'kubeadm_token',
+  certificateKey: 'kubeadm_certificate_key',
+  caCertificate: 'kubernetes_ca_certificate',
+  caKey: 'kubernetes_ca_key',
+  cephRepository: 'ceph_repository',
+} as const;
+
+/** How the bootstrap secrets appear in the generated files: Terraform expressions, evaluated at apply. */
+export const BOOTSTRAP_EXPRESSIONS: NodeBootstrapSecrets = {
+  token: `\${var.${VARIABLES.kubeadmToken}}`,
+  certificateKey: `\${var.${VARIABLES.certificateKey}}`,
+  caCertificateBase64: `\${base64encode(var.${VARIABLES.caCertificate})}`,
+  caKeyBase64: `\${base64encode(var.${VARIABLES.caKey})}`,
+  sshAuthorizedKeys: `\${jsonencode(var.${VARIABLES.sshAuthorizedKeys})}`,
+};
+
 /**
- * The Proxmox working directory: provider and state backend, then the cluster's networks, Ceph,
- * images and VMs. Credentials are always Terraform variables, never values from the site.
+ * The Proxmox working directory: everything that turns clustered Proxmox nodes into a running Kubernetes
+ * cluster — provider and state backend, node networks, Ceph, the cloud image, GPU mappings, the VMs with
+ * their cloud-init bootstrap (kubeadm), HA and the host firewall. Credentials and bootstrap secrets are
+ * always Terraform variables, never values from the site.
+ *
+ * What must be true before `terraform apply` (checked where Terraform can check it):
+ * - the nodes form one Proxmox cluster (pvecm) and are online: a postcondition on the node list fails the
+ *   plan otherwise;
+ * - Terraform runs from the management network, with an SSH agent holding a key root accepts on every node;
+ * - each node's package repositories work (pveceph install and the Ceph packages come from them).
  */
 export class ProxmoxStack extends TerraformStack {
   /** The API token variable (`var.proxmox_api_token`), sensitive. */
   public readonly apiToken: TerraformVariable;
+  /** VMs by name. */
+  public readonly vms: ReadonlyMap<string, ProxmoxVm>;
+  public readonly networks: ReadonlyMap<string, NodeNetwork>;
+  public readonly ceph?: CephCluster;
+  public readonly pools: ReadonlyMap<string, CephPool>;
+  public readonly snippets: ReadonlyMap<string, CloudInitSnippet>;
+  public readonly image: CloudImage;
+  public readonly firewall: PveFirewall;
 
   constructor(scope: Construct, id: string, props: ProxmoxStackProps) {
     super(scope, id);
@@ -45,21 +93,239 @@ export class ProxmoxStack extends TerraformStack {
         break;
     }
 
-    this.apiToken = new TerraformVariable(this, 'proxmox_api_token', {
+    // import blocks (1.5), terraform_data (1.4) and the S3 backend's endpoints/use_path_style (1.6).
+    this.addOverride('terraform.required_version', '>= 1.6.0');
+
+    this.apiToken = new TerraformVariable(this, VARIABLES.apiToken, {
       type: 'string',
       sensitive: true,
       nullable: false,
-      description: 'Proxmox VE API token, "user@realm!tokenid=secret". Pass it with TF_VAR_proxmox_api_token; it is never written to dist/.',
+      description:
+        'Proxmox VE API token, "user@realm!tokenid=secret", of a user with Administrator on / (grant it to the token too when privilege ' +
+        'separation is on; bridges are only visible with SDN.Audit). Pass it with TF_VAR_proxmox_api_token; it is never written to dist/.',
     });
+    const secrets = this.bootstrapVariables();
+
+    const mgmt = model.network.byRole.management;
+    if (!mgmt) {
+      throw new Error(`site ${model.name}: network.vlans has no VLAN with role "management"; Terraform reaches the nodes (API, SSH) on it. Add one and give every node an address on it`);
+    }
+    const hosts = model.hosts.map((h, i) => {
+      if (!h.managementIp) throw new Error(`site ${model.name}: proxmox.nodes[${i}] (${h.name}) has no address on the management VLAN "${mgmt.name}"; add addresses.${mgmt.name}`);
+      return { ...h, managementIp: h.managementIp };
+    });
+    const hostByName = new Map(hosts.map((h) => [h.name, h]));
+    const sshUser = site.proxmox.sshUser;
+    const firstHost = hosts[0];
 
     new ProxmoxProvider(this, 'proxmox', {
       endpoint: site.proxmox.endpoint,
       apiToken: this.apiToken.stringValue,
       insecure: site.proxmox.insecureTls,
-      // Snippet uploads go over SSH; the agent holds the key so no key material is in dist/.
-      ssh: [{ agent: true, username: site.proxmox.sshUser }],
+      // Uploads and disk imports go over SSH to each node's management address; the agent holds the
+      // key, so no key material is in dist/.
+      ssh: [{ agent: true, username: sshUser, nodeAttribute: hosts.map((h) => ({ name: h.name, address: h.managementIp })) }],
     });
 
+    // Fails the plan, before anything changes, when the nodes are not one online cluster yet.
+    const nodeNames = JSON.stringify(hosts.map((h) => h.name));
+    const cluster = new DataProxmoxVirtualEnvironmentNodes(this, 'cluster', {});
+    cluster.overrideLogicalId('cluster');
+    cluster.addOverride('lifecycle.postcondition', [
+      {
+        condition: `\${length(setsubtract(${nodeNames}, [for i, n in self.names : n if self.online[i]])) == 0}`,
+        error_message: `The Proxmox nodes ${hosts.map((h) => h.name).join(', ')} must be online members of one cluster (pvecm create on the first, pvecm add on the others) before this configuration is applied.`,
+      },
+    ]);
+
+    // --- networks ------------------------------------------------------------------------------
+    // The management VLAN reaches each node untagged, where the Proxmox installer put it (on the bridge);
+    // moving it through the API Terraform is talking over would cut the connection mid-apply. Every other
+    // VLAN is tagged on the bridge, with a host interface where the node has an address on it.
+    const tagged = model.network.vlans.filter((v) => v.role !== 'management');
+    const networks = new Map<string, NodeNetwork>();
+    for (const h of hosts) {
+      networks.set(
+        h.name,
+        new NodeNetwork(this, `network-${h.name}`, {
+          node: h.name,
+          bridge: model.network.bridge,
+          uplink: model.network.uplink,
+          vlanIds: tagged.map((v) => v.id),
+          address: `${h.managementIp}/${mgmt.prefixLength}`,
+          gateway: mgmt.gateway,
+          vlanInterfaces: tagged.filter((v) => h.addresses[v.name]).map((v) => ({ id: v.id, name: v.name, address: `${h.addresses[v.name]}/${v.prefixLength}` })),
+          mtu: model.network.mtu,
+          adoptExisting: model.network.bridge === 'vmbr0',
+          resourcePrefix: h.name,
+        }),
+      );
+    }
+    this.networks = networks;
+    const networksReady = [...networks.values()].map((n) => n.ready);
+
+    // --- image storage: cloud images (iso) and cloud-init snippets ----------------------------
+    // storage.cfg is cluster-wide, so one node changes it for all. Only missing content types are added.
+    const imageStorage = site.proxmox.imageStorage;
+    const storageContent = new RemoteCommand(this, 'image-storage-content', {
+      host: firstHost.managementIp,
+      user: sshUser,
+      resourceName: `pve-storage-content_${imageStorage}`,
+      commands: [
+        `current=$(pvesh get /storage/${imageStorage} --output-format json | sed -n 's/.*"content":"\\([^"]*\\)".*/\\1/p')`,
+        `[ -n "$current" ] || { echo "storage ${imageStorage} has no content list" >&2; exit 1; }`,
+        'wanted=$current',
+        'for type in iso snippets; do case ",$wanted," in *",$type,"*) ;; *) wanted="$wanted,$type" ;; esac; done',
+        `[ "$wanted" = "$current" ] || pvesm set ${imageStorage} --content "$wanted"`,
+      ],
+    });
+
+    // --- Ceph ----------------------------------------------------------------------------------
+    const pools = new Map<string, CephPool>();
+    const cephStorages = new Map<string, CephPool>();
+    if (model.ceph) {
+      const c = model.ceph;
+      const daemons = new Map(c.monitors.map((m) => [m.host, m.ip]));
+      const repository = new TerraformVariable(this, VARIABLES.cephRepository, {
+        type: 'string',
+        default: 'no-subscription',
+        nullable: false,
+        description: 'Repository `pveceph install` takes the Ceph packages from: "enterprise" needs a subscription on every node.',
+        validation: [{ condition: `\${contains(["enterprise", "no-subscription", "test"], var.${VARIABLES.cephRepository})}`, errorMessage: 'ceph_repository must be "enterprise", "no-subscription" or "test".' }],
+      });
+      const repositoryExpr = `\${var.${repository.friendlyUniqueId}}`;
+      this.ceph = new CephCluster(this, 'ceph', {
+        nodes: hosts.map((h) => ({ name: h.name, sshHost: h.managementIp, publicIp: daemons.get(h.name), osdDevices: daemons.has(h.name) ? h.osdDevices : [] })),
+        publicNetwork: c.publicNetwork,
+        clusterNetwork: c.clusterNetwork,
+        sshUser,
+        repository: repositoryExpr,
+        expressions: [repositoryExpr],
+        metadataServers: c.filesystem !== undefined,
+        dependsOn: networksReady,
+      });
+      const primary = hostByName.get(this.ceph.primary.name) ?? firstHost;
+      for (const p of c.pools) {
+        const pool = new CephPool(this, `pool-${p.name}`, {
+          name: p.name,
+          node: primary.name,
+          size: p.size,
+          minSize: p.minSize,
+          application: p.application,
+          pveStorage: p.pveStorage,
+          ssh: { host: primary.managementIp, user: sshUser },
+          dependsOn: this.ceph.ready,
+        });
+        pools.set(p.name, pool);
+        if (p.pveStorage) cephStorages.set(p.pveStorage, pool);
+      }
+      if (c.filesystem) {
+        const fs = c.filesystem;
+        new CephFilesystem(this, 'cephfs', {
+          name: fs.name,
+          metadataPool: fs.metadataPool,
+          dataPool: fs.dataPool,
+          ssh: { host: primary.managementIp, user: sshUser },
+          dependsOn: [...[fs.metadataPool, fs.dataPool].map((n) => poolOrThrow(pools, n).pool), ...this.ceph.metadataServers.map((m) => m.resource)],
+        });
+      }
+    }
+    this.pools = pools;
+
+    // --- cloud image and GPU mappings ----------------------------------------------------------
+    const vmHosts = [...new Set(model.vms.map((v) => v.host))];
+    this.image = new CloudImage(this, 'image', {
+      url: model.kubernetes.image.url,
+      sha256: model.kubernetes.image.sha256,
+      fileName: model.kubernetes.image.fileName,
+      nodes: vmHosts,
+      datastoreId: imageStorage,
+      dependsOn: [storageContent.resource],
+    });
+
+    const mappings = new Map<string, PciMapping>();
+    for (const h of hosts) {
+      for (const g of h.gpus) {
+        mappings.set(g.name, new PciMapping(this, `pci-${g.name}`, {
+          name: g.name,
+          comment: `${g.model} on ${h.name}`,
+          devices: [{ node: h.name, path: g.pciAddress, deviceId: g.deviceId, iommuGroup: g.iommuGroup, subsystemId: g.subsystemId }],
+        }));
+      }
+    }
+
+    // --- VMs -----------------------------------------------------------------------------------
+    const k = model.kubernetes;
+    const skipKubeProxy = site.platform.addons.cilium !== undefined;
+    const expressions = Object.values(secrets);
+    const vms = new Map<string, ProxmoxVm>();
+    const snippets = new Map<string, CloudInitSnippet>();
+    for (const vm of model.vms) {
+      const cephStorage = cephStorages.get(vm.storage);
+      // HA needs the disks on shared storage (a Ceph storage of this site) and somewhere else to go;
+      // a GPU VM stays with its GPU.
+      const ha = hosts.length > 1 && cephStorage !== undefined && !vm.gpu;
+      const snippet = new CloudInitSnippet(this, `user-data-${vm.name}`, {
+        fileName: `${vm.name}-user-data.yaml`,
+        content: nodeCloudConfig({ kubernetes: k, vm, secrets, skipKubeProxy }),
+        expressions,
+        // HA may start the VM on any node, and the user-data is read where it starts.
+        nodes: ha ? hosts.map((h) => h.name) : [vm.host],
+        datastoreId: imageStorage,
+        resourcePrefix: vm.name,
+        dependsOn: [storageContent.resource],
+      });
+      snippets.set(vm.name, snippet);
+      const image = this.image.byNode.get(vm.host);
+      if (!image) throw new Error(`ProxmoxStack: no cloud image on ${vm.host} for ${vm.name}`);
+      const mapping = vm.gpu ? mappings.get(vm.gpu.mapping) : undefined;
+      if (vm.gpu && !mapping) throw new Error(`ProxmoxStack: ${vm.name} uses PCI mapping ${vm.gpu.mapping}, which no node declares`);
+      const dependsOn: ITerraformDependable[] = [networks.get(vm.host)?.bridge, ...[...snippet.byNode.values()], cephStorage?.storage?.resource, mapping?.mapping].filter(
+        (d): d is NonNullable<typeof d> => d !== undefined,
+      );
+      vms.set(
+        vm.name,
+        new ProxmoxVm(this, `vm-${vm.name}`, {
+          name: vm.name,
+          vmId: vm.vmId,
+          node: vm.host,
+          cores: vm.cores,
+          memoryMiB: vm.memoryMiB,
+          diskGiB: vm.diskGiB,
+          storage: vm.storage,
+          imageFileId: image.id,
+          userDataFileId: snippet.fileIdOn(vm.host),
+          bridge: model.network.bridge,
+          vlanId: k.nodeVlan.id,
+          mtu: model.network.mtu === 1500 ? undefined : model.network.mtu,
+          ipv4: `${vm.ip}/${vm.prefixLength}`,
+          gateway: vm.gateway,
+          dnsServers: k.dnsServers,
+          pciMapping: mapping?.name,
+          highAvailability: ha,
+          tags: vmTags(vm),
+          dependsOn,
+        }),
+      );
+    }
+    this.vms = vms;
+    this.snippets = snippets;
+
+    // --- host firewall -------------------------------------------------------------------------
+    const rook = site.platform.addons.rookCeph !== undefined;
+    this.firewall = new PveFirewall(this, 'firewall', {
+      nodes: hosts.map((h) => h.name),
+      managementCidr: mgmt.cidr,
+      nodeAddresses: hosts.map((h) => h.managementIp),
+      cephPublicCidr: model.ceph?.publicNetwork,
+      cephClusterCidr: model.ceph?.clusterNetwork,
+      // Rook (external mode) on the Kubernetes nodes is a Ceph client.
+      cephClientCidrs: model.ceph && rook ? [k.nodeVlan.cidr] : [],
+      // After the Ceph daemons and the networks, so neither is cut off while it is being set up.
+      dependsOn: [...networksReady, ...(this.ceph?.ready ?? [])],
+    });
+
+    // --- outputs -------------------------------------------------------------------------------
     new TerraformOutput(this, 'api_vip', { value: model.kubernetes.controlPlaneEndpoint, description: 'Kubernetes API endpoint (VIP:port)' });
     new TerraformOutput(this, 'node_ips', {
       value: Object.fromEntries(model.hosts.map((h) => [h.name, h.managementIp ?? null])),
@@ -69,5 +335,65 @@ export class ProxmoxStack extends TerraformStack {
       value: Object.fromEntries(model.vms.map((v) => [v.name, v.ip])),
       description: 'Address of each Kubernetes VM on the node VLAN',
     });
+    new TerraformOutput(this, 'vm_ids', {
+      value: Object.fromEntries(model.vms.map((v) => [v.name, v.vmId])),
+      description: 'Proxmox VM id of each Kubernetes VM',
+    });
+  }
+
+  /** The inputs every node's bootstrap needs; secrets are sensitive and checked for shape before anything is created. */
+  private bootstrapVariables(): NodeBootstrapSecrets {
+    new TerraformVariable(this, VARIABLES.sshAuthorizedKeys, {
+      type: 'list(string)',
+      nullable: false,
+      description: "SSH public keys of the VMs' admin user. The VMs have no password login at all.",
+      validation: [
+        {
+          condition: `\${length(var.${VARIABLES.sshAuthorizedKeys}) > 0 && alltrue([for k in var.${VARIABLES.sshAuthorizedKeys} : can(regex("^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh[.]com|sk-ecdsa-sha2-nistp256@openssh[.]com) ", k))])}`,
+          errorMessage: 'ssh_authorized_keys must hold at least one OpenSSH public key line ("ssh-ed25519 AAAA... comment").',
+        },
+      ],
+    });
+    new TerraformVariable(this, VARIABLES.kubeadmToken, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: 'kubeadm bootstrap token the nodes join with, e.g. from `kubeadm token generate`. Valid 24 h after the first control plane starts.',
+      validation: [{ condition: `\${can(regex("^[a-z0-9]{6}[.][a-z0-9]{16}$", var.${VARIABLES.kubeadmToken}))}`, errorMessage: 'kubeadm_token must match [a-z0-9]{6}.[a-z0-9]{16}.' }],
+    });
+    new TerraformVariable(this, VARIABLES.certificateKey, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: 'Key that encrypts the control-plane certificates kubeadm uploads for the other control planes (`kubeadm certs certificate-key`).',
+      validation: [{ condition: `\${can(regex("^[a-f0-9]{64}$", var.${VARIABLES.certificateKey}))}`, errorMessage: 'kubeadm_certificate_key must be 64 hexadecimal digits.' }],
+    });
+    new TerraformVariable(this, VARIABLES.caCertificate, {
+      type: 'string',
+      nullable: false,
+      description:
+        'Cluster CA certificate (PEM), made beforehand, e.g. `kubeadm init phase certs ca --cert-dir ./pki`. Joining nodes pin it, so they ' +
+        'verify the API server instead of trusting whoever answers on the VIP.',
+      validation: [{ condition: `\${can(regex("-----BEGIN CERTIFICATE-----", var.${VARIABLES.caCertificate}))}`, errorMessage: 'kubernetes_ca_certificate must be a PEM certificate.' }],
+    });
+    new TerraformVariable(this, VARIABLES.caKey, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: 'Private key (PEM) of kubernetes_ca_certificate; only the first control plane receives it.',
+      validation: [{ condition: `\${can(regex("-----BEGIN (RSA |EC )?PRIVATE KEY-----", var.${VARIABLES.caKey}))}`, errorMessage: 'kubernetes_ca_key must be a PEM private key.' }],
+    });
+    return BOOTSTRAP_EXPRESSIONS;
   }
 }
+
+function poolOrThrow(pools: ReadonlyMap<string, CephPool>, name: string): CephPool {
+  const pool = pools.get(name);
+  if (!pool) throw new Error(`ProxmoxStack: CephFS pool ${name} is not in ceph.pools`);
+  return pool;
+}
+
+function vmTags(vm: VmModel): string[] {
+  return ['kubernetes', vm.role, ...(vm.gpu ? ['gpu'] : [])];
+}
+

@@ -1,0 +1,179 @@
+import { Document, isScalar, visit } from 'yaml';
+import type { KubernetesModel, VmModel } from '../model';
+
+/**
+ * kubeadm configuration files for the cluster's nodes, as YAML text. Pure functions of the model: the
+ * secrets are passed in as whatever text should stand in the file — Terraform expressions such as
+ * `${var.kubeadm_token}` in the synthesized output, literals in tests — so nothing secret is ever a value
+ * here, and the same function is what the tests check.
+ */
+
+export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
+/** containerd's CRI socket on Ubuntu. */
+export const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
+/** Where joining nodes find the kubeconfig that pins the cluster CA (file discovery). */
+export const DISCOVERY_KUBECONFIG = '/etc/kubeadm-bootstrap/discovery.conf';
+
+export interface KubeadmSecrets {
+  /** Bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) or the expression that yields it. */
+  readonly token: string;
+  /** Key (64 hex digits) that encrypts the control-plane certificates uploaded by `kubeadm init --upload-certs`. */
+  readonly certificateKey: string;
+}
+
+export interface KubeadmConfigOptions {
+  readonly kubernetes: KubernetesModel;
+  /** The node the file is for. */
+  readonly vm: VmModel;
+  readonly secrets: KubeadmSecrets;
+  /** Leave kube-proxy out: Cilium replaces it. @default false */
+  readonly skipKubeProxy?: boolean;
+  /** Bootstrap token lifetime. @default "24h0m0s" - long enough for one apply, short enough not to linger */
+  readonly tokenTtl?: string;
+}
+
+/** Labels kubelet may not set on its own node (NodeRestriction); they are applied by an admin instead. */
+const RESTRICTED_LABEL = /^([^/]*\.)?(kubernetes\.io|k8s\.io)\//;
+const ALLOWED_LABEL = /^([^/]*\.)?(kubelet\.kubernetes\.io|node\.kubernetes\.io)\//;
+
+/** The file for `vm`: InitConfiguration + ClusterConfiguration + KubeletConfiguration on the first control plane, JoinConfiguration elsewhere. */
+export function kubeadmConfig(options: KubeadmConfigOptions): string {
+  return options.vm.name === options.kubernetes.firstControlPlane.name ? kubeadmInitConfig(options) : kubeadmJoinConfig(options);
+}
+
+export function kubeadmInitConfig(options: KubeadmConfigOptions): string {
+  const { kubernetes: k, vm, secrets } = options;
+  checkVersion(k);
+  checkVm(k, vm);
+  if (vm.role !== 'control-plane') throw new Error(`kubeadmInitConfig: ${vm.name} is a ${vm.role}; kubeadm init runs on a control plane`);
+  const init: Record<string, unknown> = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'InitConfiguration',
+    bootstrapTokens: [
+      {
+        token: secrets.token,
+        description: 'joins the nodes created with the cluster',
+        ttl: options.tokenTtl ?? '24h0m0s',
+        usages: ['signing', 'authentication'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token'],
+      },
+    ],
+    certificateKey: secrets.certificateKey,
+    localAPIEndpoint: { advertiseAddress: vm.ip, bindPort: k.apiPort },
+    nodeRegistration: nodeRegistration(vm),
+  };
+  if (options.skipKubeProxy) init.skipPhases = ['addon/kube-proxy'];
+  const cluster: Record<string, unknown> = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'ClusterConfiguration',
+    clusterName: k.clusterName,
+    kubernetesVersion: `v${k.version}`,
+    controlPlaneEndpoint: k.controlPlaneEndpoint,
+    networking: { podSubnet: k.podCidr, serviceSubnet: k.serviceCidr, dnsDomain: k.dnsDomain },
+    apiServer: { certSANs: [k.apiVip, ...k.controlPlanes.map((c) => c.ip)] },
+  };
+  // Recorded in the cluster's kubeadm-config, so `kubeadm upgrade` keeps kube-proxy out as well.
+  if (options.skipKubeProxy) cluster.proxy = { disabled: true };
+  const kubelet = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    // containerd is configured with SystemdCgroup = true; both must use the systemd driver.
+    cgroupDriver: 'systemd',
+  };
+  return toYaml([init, cluster, kubelet], [secrets.token, secrets.certificateKey]);
+}
+
+export function kubeadmJoinConfig(options: KubeadmConfigOptions): string {
+  const { kubernetes: k, vm, secrets } = options;
+  checkVersion(k);
+  checkVm(k, vm);
+  if (vm.name === k.firstControlPlane.name) throw new Error(`kubeadmJoinConfig: ${vm.name} is the first control plane; it runs kubeadm init`);
+  const join: Record<string, unknown> = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'JoinConfiguration',
+    // File discovery: the kubeconfig holds the cluster CA, so the node verifies the API server it joins.
+    discovery: { file: { kubeConfigPath: DISCOVERY_KUBECONFIG }, tlsBootstrapToken: secrets.token },
+    nodeRegistration: nodeRegistration(vm),
+  };
+  if (vm.role === 'control-plane') {
+    join.controlPlane = { localAPIEndpoint: { advertiseAddress: vm.ip, bindPort: k.apiPort }, certificateKey: secrets.certificateKey };
+  }
+  return toYaml([join], vm.role === 'control-plane' ? [secrets.token, secrets.certificateKey] : [secrets.token]);
+}
+
+/**
+ * The kubeconfig a joining node discovers the cluster with: the API endpoint and the CA certificate,
+ * no credentials (the bootstrap token authenticates). `caCertificateBase64` is the PEM, base64-encoded.
+ */
+export function discoveryKubeconfig(kubernetes: KubernetesModel, caCertificateBase64: string): string {
+  const name = kubernetes.clusterName;
+  return toYaml(
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name, cluster: { server: `https://${kubernetes.controlPlaneEndpoint}`, 'certificate-authority-data': caCertificateBase64 } }],
+        contexts: [{ name, context: { cluster: name } }],
+        'current-context': name,
+        users: [],
+      },
+    ],
+    [caCertificateBase64],
+  );
+}
+
+function nodeRegistration(vm: VmModel): Record<string, unknown> {
+  const labels = Object.entries(vm.labels).sort(([a], [b]) => a.localeCompare(b));
+  for (const [key] of labels) {
+    if (RESTRICTED_LABEL.test(key) && !ALLOWED_LABEL.test(key)) {
+      throw new Error(
+        `kubeadm: node label "${key}" of ${vm.name} (pool ${vm.pool}) is in a kubernetes.io/k8s.io namespace that kubelet may not set on its own node; ` +
+          'use your own prefix (e.g. hookprobe.io/role) or node.kubernetes.io/..., or label the node after it joins',
+      );
+    }
+  }
+  const kubeletExtraArgs: { name: string; value: string }[] = [{ name: 'node-ip', value: vm.ip }];
+  if (labels.length > 0) kubeletExtraArgs.push({ name: 'node-labels', value: labels.map(([key, value]) => `${key}=${value}`).join(',') });
+  const registration: Record<string, unknown> = {
+    name: vm.name,
+    criSocket: CONTAINERD_SOCKET,
+    kubeletExtraArgs,
+  };
+  // Left unset on control planes so kubeadm applies its control-plane taint; workers get exactly theirs.
+  if (vm.taints.length > 0 || vm.role === 'worker') {
+    registration.taints = vm.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect }));
+  }
+  return registration;
+}
+
+function checkVersion(k: KubernetesModel): void {
+  const [major, minor] = k.minorVersion.split('.').map(Number);
+  if (major !== 1 || minor < 31) {
+    throw new Error(`kubeadm: kubernetes.version ${k.version} predates kubeadm.k8s.io/v1beta4 (Kubernetes 1.31); use 1.31 or later`);
+  }
+}
+
+function checkVm(k: KubernetesModel, vm: VmModel): void {
+  if (![...k.controlPlanes, ...k.workers].some((v) => v.name === vm.name)) {
+    throw new Error(`kubeadm: ${vm.name} is not a node of cluster ${k.clusterName}; pass one of model.vms`);
+  }
+}
+
+/**
+ * Multi-document YAML. Values in `quoted` are written double-quoted: a token or key made only of digits
+ * would otherwise read back as a number once Terraform substitutes it.
+ */
+function toYaml(docs: readonly object[], quoted: readonly string[]): string {
+  const force = new Set(quoted);
+  return docs
+    .map((obj) => {
+      const doc = new Document(obj);
+      visit(doc, {
+        Scalar(_key, node) {
+          if (isScalar(node) && typeof node.value === 'string' && force.has(node.value)) node.type = 'QUOTE_DOUBLE';
+        },
+      });
+      return doc.toString({ lineWidth: 0 });
+    })
+    .join('---\n');
+}
