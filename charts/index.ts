@@ -1,12 +1,14 @@
 import { App } from 'cdk8s';
 import { ComponentChart, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
-import { ADDONS } from '../model';
+import { ADDONS, EDGE_FLEET_COMPONENT } from '../model';
 import type { ComponentKind, ComponentModel, SiteModel } from '../model';
 import { buildAppComponent } from './app-chart';
+import { buildArgoCdApps } from './argocd-apps-chart';
 import { buildArgocdChart } from './argocd-chart';
 import { buildCertManagerChart } from './cert-manager-chart';
 import { buildCiliumChart } from './cilium-chart';
 import { buildDataStoreComponent } from './data-store-chart';
+import { buildEdgeFleetChart } from './edge-fleet-chart';
 import { buildExternalSecretsChart } from './external-secrets-chart';
 import { buildFalcoChart } from './falco-chart';
 import { buildIngressNginxChart } from './ingress-nginx-chart';
@@ -32,6 +34,7 @@ const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
   [ADDONS.ingressNginx.component]: buildIngressNginxChart,
   [ADDONS.certManager.component]: buildCertManagerChart,
   [ADDONS.externalSecrets.component]: buildExternalSecretsChart,
+  [EDGE_FLEET_COMPONENT]: buildEdgeFleetChart,
 };
 
 /** Apps and data stores are named by the site, not the compiler: they fall back to the builder of their kind. */
@@ -50,4 +53,6 @@ export function buildCharts(app: App, model: SiteModel): void {
     }
     (BUILDERS[component.name] ?? KIND_BUILDERS[component.kind])?.(chart, model, component);
   }
+  // Last: the Applications describe every other component as built.
+  buildArgoCdApps(app, model);
 }

@@ -5,6 +5,7 @@ export * from './cloud-image';
 export * from './cloud-init-snippet';
 export * from './component-chart';
 export * from './dcgm-exporter';
+export * from './dist-files';
 export * from './grafana-dashboard';
 export * from './helm-release';
 export * from './kube-vip-manifest';

@@ -1,6 +1,7 @@
 import type { GpuSpec, NodePoolSpec, Site } from '../site';
 import { SiteError, SiteProblem } from '../site/errors';
 import { ADDONS, buildComponents } from './components';
+import { buildEdgeFleet } from './edge-fleet';
 import * as ip from './ip';
 import type { AppModel, CephModel, HostModel, KubernetesModel, ServiceAddress, SiteModel, VlanModel, VmModel } from './types';
 
@@ -8,12 +9,20 @@ const GIB_PER_MIB = 1024;
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 const CREDENTIALS_IN_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 
+export interface BuildModelOptions {
+  /**
+   * Folder of the site file: files the site names (the edge inventory) are relative to it.
+   * @default - the working directory
+   */
+  readonly siteDir?: string;
+}
+
 /**
  * Derives the model from a validated site and runs every check that needs more than one field
  * (addresses against subnets, placement against host capacity, apps against the GPUs). All problems
  * are collected before throwing, so one run shows everything to fix.
  */
-export function buildModel(site: Site, source = 'site'): SiteModel {
+export function buildModel(site: Site, source = 'site', options: BuildModelOptions = {}): SiteModel {
   const problems: SiteProblem[] = [];
   const warnings: string[] = [];
   const fail = (path: string, value: unknown, message: string, fix: string): void => {
@@ -375,6 +384,8 @@ export function buildModel(site: Site, source = 'site'): SiteModel {
     }
   }
 
+  const edgeFleet = buildEdgeFleet(site, problems, { siteDir: options.siteDir, source });
+
   const components = buildComponents(site, appNamespace, problems);
   if (problems.length > 0) throw new SiteError(source, problems);
 
@@ -431,6 +442,7 @@ export function buildModel(site: Site, source = 'site'): SiteModel {
     apps,
     components,
     services,
+    edgeFleet,
     warnings,
   };
 }

@@ -60,6 +60,9 @@ interface Node {
   readonly podSecurity: AddonInfo['podSecurity'];
 }
 
+/** The component of the edge fleet (WireGuard peers, fleet scrape targets), present when the site has an edge section. */
+export const EDGE_FLEET_COMPONENT = 'edge-fleet';
+
 export function baseComponentName(appNamespace: string): string {
   return `${appNamespace}-base`;
 }
@@ -128,6 +131,17 @@ export function buildComponents(site: Site, appNamespace: string, problems: Site
       dependsOn: new Set([base, ...need(['storage'], 'redis')]),
       path: 'dataStores.redis',
       ownsNamespace: false,
+      podSecurity: RESTRICTED,
+    });
+  }
+  if (site.edge) {
+    nodes.set(EDGE_FLEET_COMPONENT, {
+      name: EDGE_FLEET_COMPONENT,
+      kind: 'addon',
+      namespace: EDGE_FLEET_COMPONENT,
+      dependsOn: new Set(need(['cni'], EDGE_FLEET_COMPONENT)),
+      path: 'edge',
+      ownsNamespace: true,
       podSecurity: RESTRICTED,
     });
   }

@@ -1,4 +1,5 @@
 export * from './types';
 export * from './build-model';
 export * from './components';
+export * from './edge-fleet';
 export * as ip from './ip';

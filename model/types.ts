@@ -1,4 +1,5 @@
 import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, Site, VlanRole } from '../site';
+import type { EdgeFleetModel } from './edge-fleet';
 
 /**
  * The model: everything the constructs need, derived once from a validated site. Constructs read only
@@ -154,6 +155,8 @@ export interface SiteModel {
   readonly components: readonly ComponentModel[];
   /** Service address of an app or data store, by its name. */
   readonly services: Readonly<Record<string, ServiceAddress>>;
+  /** Edge SBCs from the site's inventory, when the site has an edge section. */
+  readonly edgeFleet?: EdgeFleetModel;
   /** Things that are allowed but a reviewer should see (printed by synth). */
   readonly warnings: readonly string[];
 }

@@ -1,0 +1,166 @@
+import { k8s } from 'cdk8s-plus-30';
+import { stringify } from 'yaml';
+import { ComponentChart, DistFiles } from '../constructs';
+import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
+import { ADDONS } from '../model';
+import type { ComponentModel, EdgeModel, SiteModel } from '../model';
+import { YAML_OPTIONS } from './gitops/bootstrap';
+import { MAX_OBJECT_BYTES, shardByHash, shardName } from './gitops/sharding';
+
+/**
+ * The edge fleet, compiled from the inventory: the WireGuard hub's peers (public keys only), the
+ * Prometheus scrape targets behind the fleet dashboard, and the data and manifests from which one
+ * Argo CD ApplicationSet manages each edge's k3s cluster. Every list that grows with the fleet is
+ * split into shards that stay under the API server's object limit.
+ */
+
+/** Prometheus job of the edge node exporters; the fleet dashboard selects on it. */
+export const EDGE_SCRAPE_JOB = 'edge-node-exporter';
+/** Labels every edge series carries: the edge's name and its site. */
+export const EDGE_LABELS = { edge: 'edge', site: 'site' } as const;
+/** Port node-exporter listens on at each edge, on its tunnel address. */
+export const EDGE_EXPORTER_PORT = 9100;
+/** Namespace of the fleet's workload on each edge cluster. */
+export const EDGE_WORKLOAD_NAMESPACE = 'edge-monitoring';
+/** node-exporter release deployed to the edges. */
+export const EDGE_NODE_EXPORTER_IMAGE = 'quay.io/prometheus/node-exporter:v1.9.1';
+
+/** Where, relative to dist/, the ApplicationSet finds the edge list and the edge workload. */
+export const EDGE_DIST = { clusters: 'edge/clusters', workload: 'edge/workload' } as const;
+
+/** Argo CD cluster name an edge must be registered under (`argocd cluster add ... --name`). */
+export function edgeClusterName(edge: Pick<EdgeModel, 'name'>): string {
+  return `edge-${edge.name}`;
+}
+
+/** Where the hub's private key is read from; it never enters the repository. */
+const HUB_PRIVATE_KEY_FILE = '/etc/wireguard/hub.key';
+/** Where the hub mounts the peer shards (one file per ConfigMap). */
+const HUB_PEERS_DIR = '/etc/wireguard/peers';
+
+/** Bytes a ConfigMap or custom resource spends beyond its payload (metadata, keys); generous on purpose. */
+const OBJECT_OVERHEAD_BYTES = 4096;
+
+export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
+  const fleet = model.edgeFleet;
+  if (!fleet) throw new Error(`component ${component.name}: the site has no edge section`);
+  const ns = component.namespace;
+  const labels = { 'app.kubernetes.io/part-of': component.name };
+
+  // --- WireGuard hub: one [Peer] per edge, in shards the hub loads with `wg addconf` ----------------
+  const peer = (e: EdgeModel): string => `[Peer]\n# ${e.name} (${e.site})\nPublicKey = ${e.publicKey}\nAllowedIPs = ${e.address}/32\n\n`;
+  const peerShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(peer(e)), overheadBytes: OBJECT_OVERHEAD_BYTES });
+  const peerNames = peerShards.map((_, i) => shardName('wireguard-peers', i));
+  peerShards.forEach((edges, i) => {
+    new k8s.KubeConfigMap(chart, peerNames[i], {
+      metadata: { name: peerNames[i], namespace: ns, labels: { ...labels, 'site-compiler/shard-of': 'wireguard-peers' } },
+      data: { 'peers.conf': edges.map(peer).join('') },
+    });
+  });
+  const hubConf = [
+    '[Interface]',
+    `Address = ${fleet.hubAddress}/${fleet.vlan.prefixLength}`,
+    `ListenPort = ${fleet.listenPort}`,
+    '# No PrivateKey here: the hub reads it from a file that never leaves the hub.',
+    `PostUp = wg set %i private-key ${HUB_PRIVATE_KEY_FILE}`,
+    ...peerNames.map((n) => `PostUp = wg addconf %i ${HUB_PEERS_DIR}/${n}.conf`),
+    '',
+  ].join('\n');
+  new k8s.KubeConfigMap(chart, 'wireguard-hub', {
+    metadata: { name: 'wireguard-hub', namespace: ns, labels },
+    data: { 'wg0.conf': hubConf, peers: peerNames.join('\n') },
+  });
+
+  // --- Prometheus: ScrapeConfigs the operator picks up as they appear (no pod restart, no mount) ------
+  const monitoring = model.components.find((c) => c.name === ADDONS.monitoring.component);
+  if (monitoring && fleet.edges.length > 0) {
+    const target = (e: EdgeModel): { targets: string[]; labels: Record<string, string> } => ({
+      targets: [`${e.address}:${EDGE_EXPORTER_PORT}`],
+      labels: { [EDGE_LABELS.edge]: e.name, [EDGE_LABELS.site]: e.site },
+    });
+    const shards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(JSON.stringify(target(e))) + 1, overheadBytes: OBJECT_OVERHEAD_BYTES });
+    shards.forEach((edges, i) => {
+      const name = shardName('edge-fleet', i);
+      new ScrapeConfig(chart, `scrape-${name}`, {
+        metadata: { name, namespace: monitoring.namespace, labels: { ...labels, 'site-compiler/shard-of': 'edge-fleet' } },
+        spec: { jobName: EDGE_SCRAPE_JOB, staticConfigs: edges.map(target) },
+      });
+    });
+  }
+
+  // --- edge clusters: the ApplicationSet's list, and what it deploys to each edge -----------------------
+  if (model.site.platform.addons.argocd && fleet.edges.length > 0) {
+    const files = new DistFiles(chart, 'dist-files');
+    const header = `# Generated by site-compiler from site "${model.name}". Do not edit: change the site and run npm run synth.\n`;
+    // JSON-quoted scalars read the same in YAML 1.1 (Argo CD) and 1.2: an edge named "on" stays a string.
+    const entry = (e: EdgeModel): string => `- name: ${JSON.stringify(e.name)}\n  site: ${JSON.stringify(e.site)}\n  cluster: ${JSON.stringify(edgeClusterName(e))}\n`;
+    const listShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(entry(e)), overheadBytes: header.length + 256 });
+    listShards.forEach((edges, i) => {
+      files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`);
+    });
+    for (const obj of edgeWorkload()) {
+      const text = `${header}${stringify(obj, YAML_OPTIONS)}`;
+      if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw new Error(`edge workload ${obj.kind} ${obj.metadata.name} is over 1 MiB`);
+      files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text);
+    }
+  }
+}
+
+interface Manifest {
+  readonly kind: string;
+  readonly metadata: { readonly name: string };
+}
+
+/**
+ * What every edge k3s cluster runs for the fleet: node-exporter on the host network, listening only
+ * on the node's own address. Edges run k3s with `--node-ip` set to their tunnel address, so that is
+ * the WireGuard address the hub routes and Prometheus scrapes, never the shop's LAN.
+ */
+function edgeWorkload(): Manifest[] {
+  const name = 'node-exporter';
+  const selector = { 'app.kubernetes.io/name': name };
+  const namespace = k8s.KubeNamespace.manifest({
+    metadata: {
+      name: EDGE_WORKLOAD_NAMESPACE,
+      labels: {
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+      annotations: { 'site-compiler/pod-security-reason': 'node-exporter reads host metrics with hostNetwork, hostPID and a read-only hostPath of /' },
+    },
+  }) as Manifest;
+  const daemonSet = k8s.KubeDaemonSet.manifest({
+    metadata: { name, namespace: EDGE_WORKLOAD_NAMESPACE, labels: selector },
+    spec: {
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: selector },
+        spec: {
+          hostNetwork: true,
+          hostPid: true,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          tolerations: [{ operator: 'Exists' }],
+          containers: [
+            {
+              name,
+              image: EDGE_NODE_EXPORTER_IMAGE,
+              args: ['--path.rootfs=/host/root', `--web.listen-address=$(NODE_IP):${EDGE_EXPORTER_PORT}`],
+              env: [{ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+              ports: [{ name: 'metrics', containerPort: EDGE_EXPORTER_PORT, protocol: 'TCP' }],
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('20m'), memory: k8s.Quantity.fromString('32Mi') },
+                limits: { memory: k8s.Quantity.fromString('64Mi') },
+              },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' }],
+            },
+          ],
+          volumes: [{ name: 'root', hostPath: { path: '/' } }],
+        },
+      },
+    },
+  }) as Manifest;
+  return [namespace, daemonSet];
+}

@@ -1,0 +1,130 @@
+import { stringify } from 'yaml';
+import type { HelmRelease } from '../../constructs/helm-release';
+import type { SiteModel } from '../../model';
+
+/**
+ * The bootstrap: how an empty cluster becomes GitOps-managed. Argo CD cannot install the CNI its own
+ * pods need, nor itself, so the first control plane installs both once, from the very releases their
+ * Argo CD Applications carry (chart, version, release name, namespace and the same values text), and
+ * then applies the root Application. Argo CD's first sync of them then finds nothing to change.
+ */
+
+/**
+ * As the synth driver writes YAML: with the 1.1 schema, which Kubernetes and Helm read, so a string
+ * like "on" or "no" is quoted and stays a string.
+ */
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
+
+export interface BootstrapComponent {
+  readonly component: string;
+  readonly namespace: string;
+  /** What it is, for the script's progress lines ("CNI", "Argo CD"). */
+  readonly role: string;
+  /** Namespace objects the component owns, applied before its releases (JSON as rendered). */
+  readonly namespaceObjects: readonly object[];
+  readonly releases: readonly HelmRelease[];
+  /** Rendered objects per release (delivery "rendered"), by release name. */
+  readonly rendered: ReadonlyMap<string, readonly object[]>;
+}
+
+export interface BootstrapInput {
+  readonly model: SiteModel;
+  /** In install order: the CNI first, Argo CD last. */
+  readonly components: readonly BootstrapComponent[];
+  /** The root AppProject and Application, as rendered into the argocd-apps folder. */
+  readonly rootObjects: readonly object[];
+  readonly rootName: string;
+  readonly argocdNamespace: string;
+  /** Header line every generated file starts with (without the comment marker). */
+  readonly header: string;
+}
+
+/** The values text a release is installed with: the same string the Application's Helm source carries. */
+export function helmValuesText(release: HelmRelease): string {
+  return Object.keys(release.values).length === 0 ? '' : stringify(release.values, YAML_OPTIONS);
+}
+
+/** File name of a release's values in bootstrap/. */
+export function valuesFileName(component: string, release: HelmRelease): string {
+  return component === release.releaseName ? `${release.releaseName}-values.yaml` : `${component}-${release.releaseName}-values.yaml`;
+}
+
+/** YAML of objects as the synth driver writes them (same options), one document each. */
+export function objectsYaml(header: string, objects: readonly object[]): string {
+  return `# ${header}\n${objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n')}`;
+}
+
+/** bootstrap/ files by path relative to dist/. */
+export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
+  const files = new Map<string, string>();
+  const { model } = input;
+  const first = model.kubernetes.firstControlPlane;
+  const git = model.site.gitops;
+  const steps: string[] = [];
+  const total = input.components.length + 1;
+
+  input.components.forEach((c, i) => {
+    const lines: string[] = [`say "${i + 1}/${total} ${c.role}: component ${c.component} (Argo CD Application ${c.component})"`];
+    if (c.namespaceObjects.length > 0) {
+      const file = `${c.component}-namespace.yaml`;
+      files.set(`bootstrap/${file}`, objectsYaml(input.header, c.namespaceObjects));
+      lines.push(`kubectl apply -f ${file}`);
+    }
+    for (const r of c.releases) {
+      if (r.delivery === 'argocd') {
+        const valuesFile = valuesFileName(c.component, r);
+        const values = helmValuesText(r);
+        files.set(`bootstrap/${valuesFile}`, `# ${input.header}\n# Values of Helm release ${r.releaseName} (chart ${r.chart} ${r.version}): the same text as helm.values in Application ${c.component}.\n${values}`);
+        const chartRef = r.repoUrl.startsWith('oci://') ? `${r.repoUrl.replace(/\/$/, '')}/${r.chart}` : `${r.chart} --repo ${r.repoUrl}`;
+        lines.push(`helm upgrade --install ${r.releaseName} ${chartRef} --version ${r.version} --namespace ${r.namespace} --values ${valuesFile}`);
+      } else {
+        const file = `${c.component}-${r.releaseName}-rendered.yaml`;
+        files.set(`bootstrap/${file}`, objectsYaml(input.header, c.rendered.get(r.releaseName) ?? []));
+        // Server-side, as Argo CD's own field manager: rendered charts hold CRDs too large for client-side apply.
+        lines.push(`retry kubectl apply --server-side --field-manager=argocd-controller --force-conflicts -f ${file}`);
+      }
+    }
+    if (i === 0) {
+      lines.push('say "waiting for a worker to join (only workers run add-ons) and for every node to be Ready"');
+      lines.push(`until kubectl get nodes -l '!node-role.kubernetes.io/control-plane' -o name | grep -q .; do sleep 10; done`);
+      lines.push('kubectl wait --for=condition=Ready node --all --timeout=15m');
+    }
+    steps.push(lines.join('\n'));
+  });
+
+  files.set('bootstrap/root-application.yaml', objectsYaml(input.header, input.rootObjects));
+  steps.push(
+    [
+      `say "${total}/${total} root Application ${input.rootName}: Argo CD takes over from here"`,
+      'kubectl wait --for=condition=Established crd/applications.argoproj.io crd/appprojects.argoproj.io --timeout=5m',
+      `kubectl -n ${input.argocdNamespace} wait --for=condition=Available deployment --all --timeout=15m`,
+      'kubectl apply -f root-application.yaml',
+      `say "done: Argo CD syncs ${git.path}/ from ${git.repoUrl} (${git.revision}); follow with: kubectl -n ${input.argocdNamespace} get applications"`,
+    ].join('\n'),
+  );
+
+  const script = [
+    '#!/bin/sh',
+    `# ${input.header}`,
+    '#',
+    `# Makes the empty cluster "${model.kubernetes.clusterName}" GitOps-managed. Run once on the first control plane`,
+    `# ${first.name} (${first.ip}) after \`kubeadm init\`, from a copy of this folder: sh bootstrap.sh`,
+    `# It installs ${input.components.map((c) => c.component).join(' and ')} from exactly the charts, versions and values of their`,
+    '# Argo CD Applications, so Argo CD adopts them without a change, then applies the root Application',
+    `# ${input.rootName}, which syncs every other component from the repository. Needs kubectl and helm 3 on PATH,`,
+    '# the admin kubeconfig, and access to the chart repositories (and to the Git repository, from Argo CD).',
+    'set -eu',
+    'cd "$(dirname "$0")"',
+    'export KUBECONFIG="${KUBECONFIG:-/etc/kubernetes/admin.conf}"',
+    'say() { echo "bootstrap: $*"; }',
+    'retry() { n=1; until "$@"; do [ "$n" -lt 5 ] || return 1; n=$((n + 1)); sleep 10; done; }',
+    'for tool in kubectl helm; do',
+    '  command -v "$tool" >/dev/null 2>&1 || { echo "bootstrap: $tool is not installed" >&2; exit 1; }',
+    'done',
+    '',
+    steps.join('\n\n'),
+    '',
+  ].join('\n');
+  files.set('bootstrap/bootstrap.sh', script);
+  return files;
+}

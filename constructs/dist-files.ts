@@ -1,0 +1,49 @@
+import { Construct, IConstruct } from 'constructs';
+
+/** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
+const RESERVED = ['kubernetes/', 'terraform/'];
+
+/**
+ * Files a component contributes to dist/ outside the Kubernetes and Terraform trees: the bootstrap
+ * script, data files that Argo CD generators read, manifests for clusters other than the site's.
+ * They are collected by the synth driver with `DistFiles.collect(app)`.
+ */
+export class DistFiles extends Construct {
+  /**
+   * Every file of every DistFiles in `root`, sorted by path. Two constructs giving the same path is a
+   * mistake in the charts, not something to resolve by order, so it throws.
+   */
+  public static collect(root: IConstruct): Map<string, string> {
+    const owner = new Map<string, string>();
+    const out = new Map<string, string>();
+    for (const c of root.node.findAll()) {
+      if (!(c instanceof DistFiles)) continue;
+      for (const [file, content] of c.entries) {
+        const other = owner.get(file);
+        if (other !== undefined) throw new Error(`DistFiles: ${file} is written by both ${other} and ${c.node.path}; give one of them another path`);
+        owner.set(file, c.node.path);
+        out.set(file, content);
+      }
+    }
+    return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private readonly entries = new Map<string, string>();
+
+  /** Adds a file; `file` is relative to dist/, with `/` separators. */
+  public add(file: string, content: string): void {
+    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(file) || file.split('/').some((p) => p === '.' || p === '..')) {
+      throw new Error(`DistFiles ${this.node.path}: "${file}" is not a relative path of plain names; use e.g. bootstrap/bootstrap.sh`);
+    }
+    if (RESERVED.some((r) => file.startsWith(r))) {
+      throw new Error(`DistFiles ${this.node.path}: "${file}" is inside ${RESERVED.join(' or ')}, which only the synth driver writes; put it in a folder of its own`);
+    }
+    if (this.entries.has(file)) throw new Error(`DistFiles ${this.node.path}: "${file}" was added twice`);
+    this.entries.set(file, content);
+  }
+
+  /** The files added so far, by path. */
+  public get files(): ReadonlyMap<string, string> {
+    return this.entries;
+  }
+}

@@ -1,0 +1,162 @@
+import { App } from 'cdk8s';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { buildCharts } from '../charts';
+import { ARGOCD_APPS_COMPONENT } from '../charts/argocd-apps-chart';
+import { EDGE_SCRAPE_JOB } from '../charts/edge-fleet-chart';
+import { MAX_OBJECT_BYTES, shardByHash, shardName } from '../charts/gitops/sharding';
+import { EDGE_FLEET_COMPONENT } from '../model';
+import { SiteError } from '../site';
+import { synthesize } from '../synth/synthesize';
+import { fixtureEdges, inventoryYaml } from '../scripts/gen-edge-inventory';
+import { Obj, distFiles, siteWithEdges } from './support/gitops';
+import { tempDir } from './support/sites';
+
+const EDGES = 10_000;
+
+describe(`an edge fleet of ${EDGES} SBCs`, () => {
+  const { model } = siteWithEdges(EDGES);
+  const result = synthesize(model);
+  const fleet = (result.manifests.get(EDGE_FLEET_COMPONENT) ?? []) as readonly Obj[];
+  const app = new App({ outdir: tempDir() });
+  buildCharts(app, model);
+  const extra = distFiles(app);
+  const edges = model.edgeFleet?.edges ?? [];
+
+  it('compiles, and no object or file in dist/ is over 1 MiB', () => {
+    expect(edges).toHaveLength(EDGES);
+    for (const objects of result.manifests.values()) {
+      for (const o of objects) expect(Buffer.byteLength(JSON.stringify(o)), `${o.kind} ${o.metadata.name}`).toBeLessThanOrEqual(MAX_OBJECT_BYTES);
+    }
+    for (const [file, content] of [...result.files, ...extra]) expect(Buffer.byteLength(content), file).toBeLessThanOrEqual(MAX_OBJECT_BYTES);
+    // The fleet is large enough that its lists had to be split.
+    expect(fleet.filter((o) => o.metadata.name.startsWith('wireguard-peers-')).length).toBeGreaterThan(1);
+  });
+
+  it('gives the WireGuard hub every edge as a peer, by public key only, in shards it loads by name', () => {
+    const shards = fleet.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('wireguard-peers-'));
+    const text = shards.map((s) => s.data?.['peers.conf'] ?? '').join('');
+    const keys = [...text.matchAll(/^PublicKey = (\S+)$/gm)].map((m) => m[1]);
+    expect(keys).toHaveLength(EDGES);
+    expect(new Set(keys)).toEqual(new Set(edges.map((e) => e.publicKey)));
+    expect([...text.matchAll(/^AllowedIPs = (\S+)\/32$/gm)].map((m) => m[1]).sort()).toEqual(edges.map((e) => e.address).sort());
+    const hub = fleet.find((o) => o.metadata.name === 'wireguard-hub');
+    const conf = hub?.data?.['wg0.conf'] ?? '';
+    expect(conf).toContain('Address = 172.16.0.1/18');
+    expect(conf).toContain('PostUp = wg set %i private-key /etc/wireguard/hub.key');
+    for (const s of shards) expect(conf).toContain(`PostUp = wg addconf %i /etc/wireguard/peers/${s.metadata.name}.conf`);
+    for (const o of fleet) expect(JSON.stringify(o), o.metadata.name).not.toMatch(/PrivateKey\s*=/);
+  });
+
+  it('gives Prometheus one target per edge, labelled with its name and site', () => {
+    const scrape = fleet.filter((o) => o.kind === 'ScrapeConfig');
+    expect(scrape.length).toBeGreaterThan(1);
+    const targets = scrape.flatMap((s) => (s.spec as { jobName: string; staticConfigs: { targets: string[]; labels: Record<string, string> }[] }).staticConfigs.map((c) => ({ job: (s.spec as { jobName: string }).jobName, ...c })));
+    expect(targets).toHaveLength(EDGES);
+    const first = edges[0];
+    expect(targets).toContainEqual({ job: EDGE_SCRAPE_JOB, targets: [`${first.address}:9100`], labels: { edge: first.name, site: first.site } });
+    for (const s of scrape) expect(s.metadata.namespace).toBe('monitoring');
+  });
+
+  it('manages the edge clusters through one ApplicationSet over the sharded edge list', () => {
+    const sets = (result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'ApplicationSet');
+    expect(sets).toHaveLength(1);
+    const spec = (sets[0] as Obj).spec as { generators: { git: { files: { path: string }[] } }[]; template: { spec: { source: { path: string } } } };
+    expect(spec.generators[0].git.files).toEqual([{ path: 'dist/edge/clusters-*.yaml' }]);
+    const listed = [...extra].filter(([f]) => /^edge\/clusters-\d{3}\.yaml$/.test(f)).flatMap(([, c]) => parse(c) as { name: string; site: string; cluster: string }[]);
+    expect(listed.map((e) => e.name).sort()).toEqual(edges.map((e) => e.name).sort());
+    expect(listed[0].cluster).toBe(`edge-${listed[0].name}`);
+    // What each generated Application deploys is in the tree, outside dist/kubernetes/ (no Application of its own).
+    expect([...extra.keys()].some((f) => f.startsWith(`${spec.template.spec.source.path.replace(/^dist\//, '')}/`))).toBe(true);
+    // No Application per edge: the ApplicationSet makes them in the cluster.
+    expect((result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'Application').length).toBeLessThan(30);
+  });
+});
+
+describe('sharding', () => {
+  const items = fixtureEdges(10_000, { cidr: '172.16.0.0/18', reserved: ['172.16.0.1'] });
+  const options = { keyOf: (e: { name: string }) => e.name, sizeOf: () => 200, overheadBytes: 4096 };
+
+  it('keeps every shard under 1 MiB, with a power-of-two count of stably named shards', () => {
+    const shards = shardByHash(items, options);
+    expect(shards.length).toBe(4);
+    for (const s of shards) expect(4096 + s.length * 200).toBeLessThanOrEqual(MAX_OBJECT_BYTES);
+    expect(shards.flat()).toHaveLength(items.length);
+    expect(shards.map((_, i) => shardName('wireguard-peers', i))).toEqual(['wireguard-peers-000', 'wireguard-peers-001', 'wireguard-peers-002', 'wireguard-peers-003']);
+  });
+
+  it('changes only the shard of an edge that is added, and keeps each shard sorted by name', () => {
+    const before = shardByHash(items, options);
+    const added = { ...items[0], name: 'sbc-new' };
+    const after = shardByHash([...items, added], options);
+    expect(after).toHaveLength(before.length);
+    const changed = after.map((s, i) => JSON.stringify(s) !== JSON.stringify(before[i]));
+    expect(changed.filter(Boolean)).toHaveLength(1);
+    for (const s of after) expect(s.map((e) => e.name)).toEqual([...s.map((e) => e.name)].sort());
+  });
+
+  it('gives no shards for no items, and refuses an item larger than a shard', () => {
+    expect(shardByHash([], options)).toEqual([]);
+    expect(() => shardByHash(items.slice(0, 1), { ...options, sizeOf: () => MAX_OBJECT_BYTES })).toThrow(/sbc-00001.*more than a shard may hold/);
+  });
+});
+
+describe('edge inventory', () => {
+  const fixture = fixtureEdges(3, { cidr: '172.16.0.0/24', reserved: ['172.16.0.1'] });
+
+  function problemsOf(text: string): string {
+    try {
+      siteWithEdges(0, text);
+    } catch (err) {
+      expect(err).toBeInstanceOf(SiteError);
+      return (err as Error).message;
+    }
+    throw new Error('expected the inventory to be refused');
+  }
+
+  it('fails when two edges share a name, naming both lines', () => {
+    const text = inventoryYaml([fixture[0], fixture[1], { ...fixture[2], name: fixture[0].name }]);
+    // Line 1 is a comment, 2 is `edges:`, each edge takes four lines.
+    expect(problemsOf(text)).toContain(`sites/edges.yaml:11 edges[2].name: repeats the name of edges[0] (${fixture[0].name}) at sites/edges.yaml:3`);
+  });
+
+  it('fails when two edges share a WireGuard key, naming both lines', () => {
+    const text = inventoryYaml([fixture[0], { ...fixture[1], publicKey: fixture[0].publicKey }, fixture[2]]);
+    expect(problemsOf(text)).toContain('sites/edges.yaml:9 edges[1].publicKey: repeats the WireGuard public key of edges[0] (sbc-00001) at sites/edges.yaml:5');
+  });
+
+  it('fails when two edges share an address, naming both lines', () => {
+    const text = inventoryYaml([fixture[0], fixture[1], { ...fixture[2], address: fixture[1].address }]);
+    expect(problemsOf(text)).toContain('sites/edges.yaml:14 edges[2].address: repeats the address of edges[1] (sbc-00002) at sites/edges.yaml:10');
+  });
+
+  it('fails when an address is outside the edge network, or is the hub', () => {
+    const text = inventoryYaml([{ ...fixture[0], address: '10.0.0.5' }, { ...fixture[1], address: '172.16.0.1' }]);
+    const message = problemsOf(text);
+    expect(message).toContain('sites/edges.yaml:6 edges[0].address: is not a host address of the edge network edge (172.16.0.0/18)');
+    expect(message).toContain('sites/edges.yaml:10 edges[1].address: is the address of the WireGuard hub (edge.wireguard.hubAddress)');
+  });
+
+  it('fails when a key is not a WireGuard public key, a field is missing or unknown', () => {
+    const text = [
+      'edges:',
+      '  - name: sbc-1',
+      '    site: store-1',
+      '    publicKey: not-a-key',
+      '    address: 172.16.0.10',
+      '  - name: sbc-2',
+      '    site: store-1',
+      '    privateKey: c2VjcmV0',
+      '    address: 172.16.0.11',
+      '',
+    ].join('\n');
+    const message = problemsOf(text);
+    expect(message).toContain('sites/edges.yaml:4 edges[0].publicKey: is not a WireGuard public key');
+    expect(message).toContain('sites/edges.yaml:8 edges[1].privateKey: is not a known field');
+    expect(message).toContain('sites/edges.yaml:6 edges[1]: has no publicKey');
+  });
+
+  it('fails when the inventory is not valid YAML, naming the line', () => {
+    expect(problemsOf('edges:\n  - name: sbc-1\n    site: [unclosed\n')).toMatch(/sites\/edges\.yaml:\d+: /);
+  });
+});
