@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-30';
-import { ComponentChart, HelmRelease, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
+import { ComponentChart, DefaultDenyNetworkPolicy, HelmRelease, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
 import * as eso from '../imports/k8s-crds/external-secrets.io';
 import type { ComponentModel, SiteModel } from '../model';
 import { clusterSecretStoreName, releaseDelivery } from './addon-contracts';
@@ -50,6 +50,7 @@ export function buildExternalSecretsChart(chart: ComponentChart, model: SiteMode
     }
     // The namespace holds only Secrets; no pod ever runs there.
     new PodSecurityNamespace(chart, 'store-namespace', { name: storeNs, level: PodSecurityLevel.RESTRICTED });
+    new DefaultDenyNetworkPolicy(chart, 'store-default-deny', { namespace: storeNs });
     new k8s.KubeServiceAccount(chart, 'store-reader', {
       metadata: { name: STORE_READER, namespace: ns },
       automountServiceAccountToken: false,

@@ -7,6 +7,7 @@ import { buildArgoCdApps } from './argocd-apps-chart';
 import { buildArgocdChart } from './argocd-chart';
 import { buildCertManagerChart } from './cert-manager-chart';
 import { buildCiliumChart } from './cilium-chart';
+import { buildCloudnativePgChart } from './cloudnative-pg-chart';
 import { buildDataStoreComponent } from './data-store-chart';
 import { buildEdgeFleetChart } from './edge-fleet-chart';
 import { buildExternalSecretsChart } from './external-secrets-chart';
@@ -34,6 +35,7 @@ const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
   [ADDONS.ingressNginx.component]: buildIngressNginxChart,
   [ADDONS.certManager.component]: buildCertManagerChart,
   [ADDONS.externalSecrets.component]: buildExternalSecretsChart,
+  [ADDONS.cloudnativePg.component]: buildCloudnativePgChart,
   [EDGE_FLEET_COMPONENT]: buildEdgeFleetChart,
 };
 

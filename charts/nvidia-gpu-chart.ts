@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-30';
-import { ComponentChart, DcgmExporter, DEFAULT_GPU_TAINTS, GpuTaint, gpuTolerations, NvidiaDevicePlugin } from '../constructs';
+import { ComponentChart, DcgmExporter, DEFAULT_GPU_TAINTS, DefaultDenyNetworkPolicy, GpuTaint, gpuTolerations, NvidiaDevicePlugin } from '../constructs';
+import { ADDONS } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { GPU_NODE_LABEL, NVIDIA_RUNTIME_CLASS } from './addon-contracts';
 
@@ -37,11 +38,14 @@ export function buildNvidiaGpuChart(chart: ComponentChart, model: SiteModel, com
     taints,
     runtimeClassName: NVIDIA_RUNTIME_CLASS,
   });
-  new DcgmExporter(chart, 'dcgm-exporter', {
+  const dcgm = new DcgmExporter(chart, 'dcgm-exporter', {
     namespace: component.namespace,
     version: spec.dcgmExporterVersion,
     nodeSelector,
     taints,
     runtimeClassName: NVIDIA_RUNTIME_CLASS,
   });
+  // Neither pod talks over the network (both use kubelet sockets on the host); only Prometheus scrapes DCGM.
+  const deny = new DefaultDenyNetworkPolicy(chart, 'default-deny', { namespace: component.namespace });
+  if (model.site.platform.addons.monitoring) deny.allowFromNamespace(ADDONS.monitoring.namespace, dcgm.serviceLabels, DcgmExporter.PORT);
 }

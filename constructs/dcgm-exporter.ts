@@ -48,6 +48,7 @@ export class DcgmExporter extends Construct {
         template: {
           metadata: { labels },
           spec: {
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
             nodeSelector: { ...props.nodeSelector },
             tolerations: gpuTolerations(props.taints ?? DEFAULT_GPU_TAINTS),
             ...(props.runtimeClassName ? { runtimeClassName: props.runtimeClassName } : {}),
@@ -62,12 +63,35 @@ export class DcgmExporter extends Construct {
                 ],
                 ports: [{ name: DcgmExporter.PORT_NAME, containerPort: DcgmExporter.PORT }],
                 // DCGM talks to the driver as root, as upstream runs it.
-                securityContext: { runAsNonRoot: false, runAsUser: 0 },
-                resources: { requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('128Mi') }, limits: { memory: k8s.Quantity.fromString('512Mi') } },
-                volumeMounts: [{ name: 'pod-gpu-resources', mountPath: podResources, readOnly: true }],
+                // Root only to read the kubelet's pod-resources socket (owned by root on the host); no
+                // capabilities: GPU access comes from the NVIDIA runtime's device mounts, and the
+                // profiling metrics that would need SYS_ADMIN are not collected.
+                securityContext: {
+                  runAsNonRoot: false,
+                  runAsUser: 0,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('128Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') },
+                },
+                livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromNumber(DcgmExporter.PORT) }, initialDelaySeconds: 45, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromNumber(DcgmExporter.PORT) }, initialDelaySeconds: 15, periodSeconds: 10 },
+                volumeMounts: [
+                  { name: 'pod-gpu-resources', mountPath: podResources, readOnly: true },
+                  // The embedded DCGM host engine keeps its state and log files here.
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'var-log', mountPath: '/var/log' },
+                ],
               },
             ],
-            volumes: [{ name: 'pod-gpu-resources', hostPath: { path: podResources, type: 'Directory' } }],
+            volumes: [
+              { name: 'pod-gpu-resources', hostPath: { path: podResources, type: 'Directory' } },
+              { name: 'tmp', emptyDir: {} },
+              { name: 'var-log', emptyDir: {} },
+            ],
           },
         },
       },

@@ -4,6 +4,7 @@ export * from './ceph-pool';
 export * from './cloud-image';
 export * from './cloud-init-snippet';
 export * from './component-chart';
+export * from './default-deny-network-policy';
 export * from './dcgm-exporter';
 export * from './dist-files';
 export * from './grafana-dashboard';

@@ -59,6 +59,7 @@ export class NvidiaDevicePlugin extends Construct {
           metadata: { labels },
           spec: {
             priorityClassName: 'system-node-critical',
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
             nodeSelector: { ...props.nodeSelector },
             tolerations: gpuTolerations(props.taints ?? DEFAULT_GPU_TAINTS),
             ...(props.runtimeClassName ? { runtimeClassName: props.runtimeClassName } : {}),
@@ -68,8 +69,12 @@ export class NvidiaDevicePlugin extends Construct {
                 image: `${NvidiaDevicePlugin.IMAGE}:${props.version}`,
                 // A node whose driver is not ready yet keeps the pod running (and retrying) instead of crash-looping.
                 env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-                resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') }, limits: { memory: k8s.Quantity.fromString('128Mi') } },
+                // Writes only its socket into the kubelet's plugin folder (a hostPath mount), so the image can be read-only.
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
+                },
                 volumeMounts: [{ name: 'kubelet-device-plugins-dir', mountPath: pluginDir }],
               },
             ],

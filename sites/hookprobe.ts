@@ -196,6 +196,15 @@ export default defineSite(
 
     gitops: { repoUrl: 'https://github.com/hookprobe/backend', revision: 'main', path: 'dist/kubernetes' },
     terraform: { backend: { type: 'local', path: 'terraform.tfstate' } },
+    policy: {
+      exceptions: [
+        {
+          rule: 'probes',
+          object: 'DaemonSet/nvidia-gpu/nvidia-device-plugin',
+          reason: 'The NVIDIA device plugin serves no health endpoint: it speaks only gRPC to kubelet over a host socket, and a plugin that stops serving shows as the node losing its nvidia.com/gpu capacity, which the GPU alerts watch.',
+        },
+      ],
+    },
     edge: { vlan: 'edge', wireguard: { hubAddress: '172.16.0.1', listenPort: 51820 } },
   },
   'sites/hookprobe.ts',

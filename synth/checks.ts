@@ -1,17 +1,13 @@
 import { validateManifests } from '../validate/kubernetes-schema';
-import { checkTerraformDocument } from '../validate/terraform-schema';
+import { policyCheck } from '../validate/policy';
+import { checkInfrastructure } from '../infra/check-infrastructure';
 import type { OutputCheck } from './synthesize';
 
-/** Every Terraform working directory against the bpg/proxmox provider schema (offline). */
-export const terraformSchemaCheck: OutputCheck = (result) => {
-  const findings: string[] = [];
-  for (const [workdir, doc] of result.terraform) {
-    for (const f of checkTerraformDocument(doc)) {
-      if (f.severity === 'error') findings.push(`terraform/${workdir}: ${f.path}: ${f.problem} Fix: ${f.fix}`);
-    }
-  }
-  return findings;
-};
+/**
+ * Every Terraform working directory against the bpg/proxmox provider schema (offline), plus a scan
+ * for credentials written as values instead of variables.
+ */
+export const terraformSchemaCheck: OutputCheck = (result) => checkInfrastructure(result.terraform);
 
 /** Every Kubernetes object against the 1.31 API schema or its CRD's schema; unknown fields are errors. */
 export const kubernetesSchemaCheck: OutputCheck = (result) => {
@@ -25,4 +21,4 @@ export const kubernetesSchemaCheck: OutputCheck = (result) => {
 };
 
 /** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
-export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck];
+export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck];

@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { buildModel } from '../model';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
-import { checkPolicy, formatFinding } from '../validate/policy';
+import { formatFinding } from '../validate/policy';
+import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
-import { withReview } from './review-report';
 import { DEFAULT_SITE, Io, PROJECT_ROOT } from './run-synth';
-import { SynthError, synthesize } from './synthesize';
+import { SynthError } from './synthesize';
 
 const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -39,10 +38,8 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
   const shown = path.relative(io.cwd, out) || '.';
   try {
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
-    const model = buildModel(loaded.site, loaded.source);
-    const result = synthesize(model);
-    const policy = checkPolicy(result.manifests, model);
-    const diffs = explainDiff(withReview(model, result, policy), out);
+    const { policy, tree } = compileSite(loaded, { enforceChecks: false });
+    const diffs = explainDiff(tree, out);
     if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
     else {
       io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by npm run synth):`);

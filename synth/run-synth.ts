@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { buildModel } from '../model';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
-import { chartLockFileFor, readChartLock } from '../constructs/chart-lock';
-import { DEFAULT_CHECKS } from './checks';
-import { SynthError, synthesize } from './synthesize';
+import { compileSite } from './compile-site';
+import { explainDiff, formatDiff } from './output-diff';
+import { SynthError } from './synthesize';
 import { diffTree, isEmptyDiff, writeTree } from './write-tree';
 
 export const DEFAULT_SITE = 'sites/hookprobe.ts';
@@ -53,25 +52,25 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
   const shown = path.relative(io.cwd, out) || '.';
   try {
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
-    const model = buildModel(loaded.site, loaded.source);
-    const lock = readChartLock(chartLockFileFor(loaded.file));
+    const { result, lock, tree } = compileSite(loaded);
     if (!lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${loaded.source}`);
-    const result = synthesize(model, DEFAULT_CHECKS, { chartSources: { lock, kubeVersion: model.kubernetes.version } });
     for (const w of result.warnings) io.err(`warning: ${w}`);
 
-    const diff = diffTree(result.files, out);
+    const diff = diffTree(tree, out);
     if (opts.check) {
       if (isEmptyDiff(diff)) {
-        say(`${shown}/ is up to date with ${loaded.source} (${result.files.size} files, ${elapsed(started)})`);
+        say(`${shown}/ is up to date with ${loaded.source} (${tree.size} files, ${elapsed(started)})`);
         return 0;
       }
       io.err(`${shown}/ is not what ${loaded.source} produces; run npm run synth and commit the result:`);
       for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
       for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
       for (const f of diff.removed) io.err(`  stale    ${shown}/${f}`);
+      io.err('per component:');
+      for (const line of formatDiff(explainDiff(tree, out))) io.err(`  ${line}`);
       return 1;
     }
-    if (!isEmptyDiff(diff)) writeTree(result.files, out);
+    if (!isEmptyDiff(diff)) writeTree(tree, out);
 
     say(`${loaded.source} -> ${shown}/`);
     const width = Math.max(...result.components.map((c) => c.name.length));
@@ -80,7 +79,7 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
       say(`  ${c.name.padEnd(width)}  ${String(c.objects).padStart(5)} ${unit.padEnd(9)} ${String(c.files).padStart(5)} files`);
     }
     const summary = isEmptyDiff(diff) ? 'unchanged' : `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
-    say(`${result.files.size} files (${summary}) in ${elapsed(started)}`);
+    say(`${tree.size} files (${summary}) in ${elapsed(started)}`);
     return 0;
   } catch (err) {
     if (err instanceof SiteError || err instanceof SynthError) {

@@ -1,0 +1,49 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-30';
+import { Construct } from 'constructs';
+
+export interface DefaultDenyNetworkPolicyProps {
+  /** Namespace whose pods get no traffic in or out unless another policy allows it. */
+  readonly namespace: string;
+}
+
+/**
+ * `default-deny-all` for a namespace (an empty pod selector, Ingress and Egress, no rules), with
+ * verbs that add the exact allowances the namespace's workloads need.
+ */
+export class DefaultDenyNetworkPolicy extends Construct {
+  public readonly namespace: string;
+  public readonly apiObject: ApiObject;
+
+  constructor(scope: Construct, id: string, props: DefaultDenyNetworkPolicyProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    this.apiObject = new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: 'default-deny-all', namespace: props.namespace },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  }
+
+  /**
+   * Lets pods of another namespace reach the selected pods on one TCP port (e.g. Prometheus scraping
+   * an exporter). Returns the policy it creates.
+   */
+  public allowFromNamespace(fromNamespace: string, podLabels: Readonly<Record<string, string>>, port: number): ApiObject {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`DefaultDenyNetworkPolicy ${this.namespace}: port ${port} is not a TCP port; give 1-65535`);
+    }
+    return new k8s.KubeNetworkPolicy(this, `allow-${fromNamespace}-${port}`, {
+      metadata: { name: `allow-${fromNamespace}-${port}`, namespace: this.namespace },
+      spec: {
+        podSelector: { matchLabels: { ...podLabels } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': fromNamespace } } }],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }],
+          },
+        ],
+      },
+    });
+  }
+}

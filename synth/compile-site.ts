@@ -1,0 +1,35 @@
+import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
+import { SiteModel, buildModel } from '../model';
+import type { LoadedSite } from '../site/load';
+import { PolicyReport, checkPolicy } from '../validate/policy';
+import { DEFAULT_CHECKS } from './checks';
+import { withReview } from './review-report';
+import { FileTree, SynthResult, synthesize } from './synthesize';
+
+export interface CompiledSite {
+  readonly model: SiteModel;
+  readonly result: SynthResult;
+  readonly policy: PolicyReport;
+  readonly lock: ChartLock;
+  /** Every file of the output folder, REVIEW.md included. */
+  readonly tree: FileTree;
+}
+
+export interface CompileOptions {
+  /**
+   * Refuse the tree when a check finds a problem (schema, secrets, policy).
+   * @default true - what `npm run synth` does; `npm run diff` shows the tree and reports instead
+   */
+  readonly enforceChecks?: boolean;
+}
+
+/** Site -> model -> synthesized tree, the one path `npm run synth`, `npm run diff` and the tests share. */
+export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): CompiledSite {
+  const lock = readChartLock(chartLockFileFor(loaded.file));
+  const model = buildModel(loaded.site, loaded.source);
+  const result = synthesize(model, options.enforceChecks === false ? [] : DEFAULT_CHECKS, {
+    chartSources: { lock, kubeVersion: model.kubernetes.version },
+  });
+  const policy = checkPolicy(result.manifests, model);
+  return { model, result, policy, lock, tree: withReview(model, result, policy) };
+}
