@@ -26,6 +26,12 @@ export interface ProxmoxVmProps {
   readonly ipv4: string;
   /** @default - none */
   readonly gateway?: string;
+  /**
+   * A second NIC on another VLAN of the same bridge, with a static address and no gateway (e.g. the
+   * Ceph public network for in-cluster Ceph clients).
+   * @default - one NIC only
+   */
+  readonly secondaryNic?: { readonly vlanId: number; readonly ipv4: string };
   /** @default - none */
   readonly dnsServers?: readonly string[];
   /** NIC MTU. @default - the guest's default (1500) */
@@ -99,26 +105,27 @@ export class ProxmoxVm extends Construct {
           iothread: true,
         },
       ],
-      networkDevice: [
-        {
-          bridge: props.bridge,
-          vlanId: props.vlanId,
-          model: 'virtio',
-          enabled: true,
-          // Filtering of node traffic is the CNI's job; the Proxmox firewall guards the hosts.
-          firewall: false,
-          mtu: props.mtu ?? Token.asNumber(unset),
-          disconnected: unset,
-          macAddress: Token.asString(unset),
-          queues: Token.asNumber(unset),
-          rateLimit: Token.asNumber(unset),
-          trunks: Token.asString(unset),
-        },
-      ],
+      networkDevice: [props.vlanId, ...(props.secondaryNic ? [props.secondaryNic.vlanId] : [])].map((vlanId) => ({
+        bridge: props.bridge,
+        vlanId,
+        model: 'virtio',
+        enabled: true,
+        // Filtering of node traffic is the CNI's job; the Proxmox firewall guards the hosts.
+        firewall: false,
+        mtu: props.mtu ?? Token.asNumber(unset),
+        disconnected: unset,
+        macAddress: Token.asString(unset),
+        queues: Token.asNumber(unset),
+        rateLimit: Token.asNumber(unset),
+        trunks: Token.asString(unset),
+      })),
       initialization: {
         // On the VM's storage, so the drive moves with the VM.
         datastoreId: props.storage,
-        ipConfig: [{ ipv4: { address: props.ipv4, gateway: props.gateway } }],
+        ipConfig: [
+          { ipv4: { address: props.ipv4, gateway: props.gateway } },
+          ...(props.secondaryNic ? [{ ipv4: { address: props.secondaryNic.ipv4 } }] : []),
+        ],
         dns: props.dnsServers && props.dnsServers.length > 0 ? { servers: [...props.dnsServers] } : undefined,
         userDataFileId: props.userDataFileId,
       },

@@ -300,6 +300,7 @@ export class ProxmoxStack extends TerraformStack {
           mtu: model.network.mtu === 1500 ? undefined : model.network.mtu,
           ipv4: `${vm.ip}/${vm.prefixLength}`,
           gateway: vm.gateway,
+          secondaryNic: vm.cephPublic ? { vlanId: vm.cephPublic.vlanId, ipv4: `${vm.cephPublic.ip}/${vm.cephPublic.prefixLength}` } : undefined,
           dnsServers: k.dnsServers,
           pciMapping: mapping?.name,
           highAvailability: ha,

@@ -210,10 +210,21 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
     });
   }
   const siteOrder = pending.map((p) => p.name);
-  for (const p of pending) {
+  // In-cluster Ceph clients reach the monitors over a second NIC on the Ceph public VLAN.
+  const cephClients = site.ceph?.clientFirstIp ? byName[site.ceph.publicVlan] : undefined;
+  pending.forEach((p, n) => {
     const vm = placed.get(p.name);
-    if (vm) vms.push(vm);
-  }
+    if (!vm) return;
+    if (!cephClients || !site.ceph?.clientFirstIp) {
+      vms.push(vm);
+      return;
+    }
+    const address = ip.add(site.ceph.clientFirstIp, n);
+    const where = n === 0 ? 'ceph.clientFirstIp' : `ceph.clientFirstIp (+${n} for ${vm.name})`;
+    inVlan(cephClients.name, address, where);
+    claim(address, where);
+    vms.push({ ...vm, cephPublic: { vlanId: cephClients.id, ip: address, prefixLength: cephClients.prefixLength } });
+  });
   for (const h of hosts) h.vms.sort((a, b) => siteOrder.indexOf(a) - siteOrder.indexOf(b));
 
   hosts.forEach((h, i) => {
@@ -247,6 +258,10 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
       else if (pub) monitors.push({ host: n.name, ip: n.addresses[pub.name] });
       if (c.clusterVlan && clu && !n.addresses[clu.name]) fail(`proxmox.nodes[${i}].addresses`, n.addresses, `has OSDs but no address on the Ceph cluster VLAN "${clu.name}"`, `add addresses.${clu.name}`);
     });
+    if (site.platform.addons.rookCeph && !c.clientFirstIp && pub && !pub.gateway) {
+      fail('ceph.clientFirstIp', c.clientFirstIp, `is unset and the Ceph public VLAN "${pub.name}" has no gateway, so Rook in the cluster cannot reach the Ceph monitors`,
+        `set ceph.clientFirstIp to a free address in ${pub.cidr} (the VMs get a NIC there), or route the VLAN and give it a gateway`);
+    }
     if (osdHosts.length === 0) fail('proxmox.nodes', site.proxmox.nodes.map((n) => n.name), 'have no osdDevices, but the site defines Ceph', 'list the OSD disks under proxmox.nodes[].osdDevices, or remove ceph');
     const poolNames = new Set<string>();
     const storages = new Set<string>();

@@ -47,6 +47,8 @@ export interface VmModel {
   readonly ip: string;
   readonly prefixLength: number;
   readonly gateway?: string;
+  /** Second NIC on the Ceph public VLAN (ceph.clientFirstIp), for in-cluster Ceph clients. */
+  readonly cephPublic?: { readonly vlanId: number; readonly ip: string; readonly prefixLength: number };
   readonly cores: number;
   readonly memoryMiB: number;
   readonly diskGiB: number;

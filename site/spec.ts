@@ -139,6 +139,13 @@ const ceph = z.strictObject({
   /** VLAN (by name) of the Ceph cluster (replication) network. @default - the public network */
   clusterVlan: dnsLabel.optional(),
   pools: z.array(cephPool).min(1),
+  /**
+   * Address of the first Kubernetes VM on the Ceph public network; every Kubernetes VM gets a second
+   * NIC there, counting up in VM order, so Ceph clients in the cluster (Rook in external mode) reach
+   * the monitors and OSDs directly.
+   * @default - none: the Ceph public VLAN must then be routed from the node VLAN (give it a gateway)
+   */
+  clientFirstIp: ipv4.optional(),
   /** CephFS filesystem, exposed to Kubernetes as a ReadWriteMany class. @default - none */
   filesystem: z.strictObject({ name: dnsLabel, metadataPool: dnsLabel, dataPool: dnsLabel }).optional(),
 });

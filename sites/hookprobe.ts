@@ -63,6 +63,9 @@ export default defineSite(
         { name: 'k8s-fs-data', size: 3, minSize: 2, application: 'cephfs' },
       ],
       filesystem: { name: 'k8s-fs', metadataPool: 'k8s-fs-metadata', dataPool: 'k8s-fs-data' },
+      // Not in the plan, which leaves the Ceph public network unrouted: the Kubernetes VMs get a second NIC on
+      // it (10.0.1.100-106) so Rook, running in external mode inside the cluster, reaches the monitors.
+      clientFirstIp: '10.0.1.100',
     },
 
     kubernetes: {

@@ -56,6 +56,11 @@ describe('VM placement and IP plan', () => {
 });
 
 describe('Ceph', () => {
+  it('gives every Kubernetes VM a second NIC on the Ceph public VLAN for in-cluster Ceph clients', () => {
+    expect(model.vms.map((v) => v.cephPublic?.ip)).toEqual(['10.0.1.100', '10.0.1.101', '10.0.1.102', '10.0.1.103', '10.0.1.104', '10.0.1.105', '10.0.1.106']);
+    expect(model.vms.every((v) => v.cephPublic?.vlanId === 30)).toBe(true);
+  });
+
   it('puts a monitor on every OSD host at its Ceph public address', () => {
     expect(model.ceph?.monitors).toEqual([
       { host: 'pve-node-1', ip: '10.0.1.10' },
