@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-30';
 import { stringify } from 'yaml';
-import { ComponentChart, DistFiles } from '../constructs';
+import { ComponentChart, DistFiles, WorkloadNetworkPolicy } from '../constructs';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
 import { ADDONS } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
@@ -46,6 +46,8 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
   if (!fleet) throw new Error(`component ${component.name}: the site has no edge section`);
   const ns = component.namespace;
   const labels = { 'app.kubernetes.io/part-of': component.name };
+  // Nothing runs here (the namespace holds configuration); whatever is added later starts closed.
+  new WorkloadNetworkPolicy(chart, 'default-deny', { name: 'default-deny-all', namespace: ns, podSelector: {} });
 
   // --- WireGuard hub: one [Peer] per edge, in shards the hub loads with `wg addconf` ----------------
   const peer = (e: EdgeModel): string => `[Peer]\n# ${e.name} (${e.site})\nPublicKey = ${e.publicKey}\nAllowedIPs = ${e.address}/32\n\n`;

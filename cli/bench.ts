@@ -30,6 +30,8 @@ interface ChildResult {
   readonly files: number;
   readonly bytes: number;
   readonly largestObjectBytes: number;
+  /** Findings of the checks when they refused the output (the time still covers the whole synth). */
+  readonly refused?: number;
 }
 
 function median(values: readonly number[]): number {
@@ -61,7 +63,7 @@ function child(which: string, repeats: number): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- loading is what is being timed */
   const { buildModel } = require('../model') as typeof import('../model');
   const { parseSite } = require('../site') as typeof import('../site');
-  const { synthesize } = require('../synth/synthesize') as typeof import('../synth/synthesize');
+  const { SynthError, synthesize } = require('../synth/synthesize') as typeof import('../synth/synthesize');
   const { DEFAULT_CHECKS } = require('../synth/checks') as typeof import('../synth/checks');
   const { fixtureEdges, inventoryYaml } = require('../scripts/gen-edge-inventory') as typeof import('../scripts/gen-edge-inventory');
   const { chartLockFileFor, readChartLock } = require('../constructs/chart-lock') as typeof import('../constructs/chart-lock');
@@ -93,18 +95,33 @@ function child(which: string, repeats: number): void {
   let files = 0;
   let bytes = 0;
   let largest = 0;
+  let refused: number | undefined;
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
     const model = buildModel(site, 'sites/bench.ts', { siteDir });
-    const result = synthesize(model, DEFAULT_CHECKS, { chartSources: { lock, kubeVersion: model.kubernetes.version } });
-    synthMs.push(performance.now() - started);
+    const chartSources = { lock, kubeVersion: model.kubernetes.version };
+    let result: ReturnType<typeof synthesize>;
+    try {
+      result = synthesize(model, DEFAULT_CHECKS, { chartSources });
+      synthMs.push(performance.now() - started);
+    } catch (err) {
+      // The checks run last, on the finished output: a refusal still timed the whole synth.
+      if (!(err instanceof SynthError)) throw err;
+      synthMs.push(performance.now() - started);
+      refused = err.findings.length;
+      result = synthesize(model, [], { chartSources });
+    }
     files = result.files.size;
     bytes = [...result.files.values()].reduce((n, c) => n + Buffer.byteLength(c), 0);
     largest = Math.max(...[...result.manifests.values()].flat().map((o) => Buffer.byteLength(JSON.stringify(o))));
   }
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  const out: ChildResult = { loadMs, synthMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, files, bytes, largestObjectBytes: largest };
+  const out: ChildResult = { loadMs, synthMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, files, bytes, largestObjectBytes: largest, refused };
   process.stdout.write(`${MARK}${JSON.stringify(out)}\n`);
+}
+
+function refusal(r: ChildResult): string {
+  return r.refused === undefined ? '' : `  (checks refused the output: ${r.refused} findings)`;
 }
 
 function parent(opts: { runs: number; repeats: number; sizes: number[] }): number {
@@ -122,7 +139,7 @@ function parent(opts: { runs: number; repeats: number; sizes: number[] }): numbe
   say(`  npm run synth, cold process      ${coldFailed ? `failed: ${coldFailed.stderr.trim().split('\n').slice(0, 3).join(' / ')}` : ms(median(cold.map((c) => c.ms)))}`);
   try {
     const ref = measure(undefined, Math.max(opts.repeats, 3));
-    say(`  reference site, in process       module load ${ms(ref.loadMs)}; first synth ${ms(ref.synthMs[0])}; median of next ${ref.synthMs.length - 1} ${ms(median(ref.synthMs.slice(1)))}; peak RSS ${mib(ref.maxRssBytes)}`);
+    say(`  reference site, in process       module load ${ms(ref.loadMs)}; first synth ${ms(ref.synthMs[0])}; median of next ${ref.synthMs.length - 1} ${ms(median(ref.synthMs.slice(1)))}; peak RSS ${mib(ref.maxRssBytes)}${refusal(ref)}`);
   } catch (err) {
     say(`  reference site, in process       failed: ${(err as Error).message.split('\n').slice(0, 4).join(' / ')}`);
   }
@@ -138,7 +155,7 @@ function parent(opts: { runs: number; repeats: number; sizes: number[] }): numbe
     const rss = Math.max(...results.map((r) => r.maxRssBytes));
     rows.set(size, { first, warm, rss });
     const r = results[0];
-    say(`  ${String(size).padStart(6)}   ${ms(first).padStart(11)}   ${(warm === undefined ? '-' : ms(warm)).padStart(12)}   ${mib(rss).padStart(8)}   ${String(r.files).padStart(6)}   ${String(r.bytes).padStart(10)}   ${String(r.largestObjectBytes).padStart(14)}`);
+    say(`  ${String(size).padStart(6)}   ${ms(first).padStart(11)}   ${(warm === undefined ? '-' : ms(warm)).padStart(12)}   ${mib(rss).padStart(8)}   ${String(r.files).padStart(6)}   ${String(r.bytes).padStart(10)}   ${String(r.largestObjectBytes).padStart(14)}${refusal(r)}`);
   }
 
   let ok = true;
