@@ -60,8 +60,12 @@ describe('ProxmoxStack on the reference site', () => {
       expect(r.memory).toEqual({ dedicated: v.memoryMiB, floating: 0 });
       expect(r.agent.enabled).toBe(true);
       expect(r.disk).toEqual([expect.objectContaining({ interface: 'scsi0', datastore_id: 'ceph-storage', size: v.diskGiB, file_id: `\${proxmox_download_file.cloud-image_${v.host}.id}` })]);
-      expect(r.network_device).toEqual([expect.objectContaining({ bridge: 'vmbr0', vlan_id: 20, model: 'virtio' })]);
-      expect(r.initialization.ip_config).toEqual([{ ipv4: { address: `${v.ip}/24`, gateway: '10.100.0.1' } }]);
+      // The node VLAN, then the Ceph public VLAN for in-cluster Ceph clients (no gateway there).
+      expect(r.network_device).toEqual([
+        expect.objectContaining({ bridge: 'vmbr0', vlan_id: 20, model: 'virtio' }),
+        expect.objectContaining({ bridge: 'vmbr0', vlan_id: 30, model: 'virtio' }),
+      ]);
+      expect(r.initialization.ip_config).toEqual([{ ipv4: { address: `${v.ip}/24`, gateway: '10.100.0.1' } }, { ipv4: { address: `${v.cephPublic?.ip}/24` } }]);
       expect(r.initialization.dns).toEqual({ servers: ['10.100.0.1'] });
       expect(r.initialization.datastore_id).toBe('ceph-storage');
       expect(r.initialization.user_data_file_id).toBe(`\${proxmox_virtual_environment_file.${v.name}_user-data_${v.host}.id}`);
@@ -294,7 +298,7 @@ describe('checkInfrastructure', () => {
     // A second NIC written the way the bindings emit it when only the used fields are given.
     const bad = synthStack(model, (stack) => stack.vms.get('k8s-worker-1')?.vm.addOverride('network_device', [{ bridge: 'vmbr0', vlan_id: 30 }]));
     expect(checkInfrastructure(new Map([['proxmox', bad]]))).toEqual([
-      expect.stringMatching(/^terraform\/proxmox: resource\.proxmox_virtual_environment_vm\.k8s-worker-1\.network_device\[1\]: object is missing "disconnected", "enabled", /),
+      expect.stringMatching(/^terraform\/proxmox: resource\.proxmox_virtual_environment_vm\.k8s-worker-1\.network_device\[2\]: object is missing "disconnected", "enabled", /),
     ]);
   });
 
