@@ -7,6 +7,7 @@ import { ComponentChart, HelmRelease } from '../constructs';
 import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
 import { synthesize } from '../synth/synthesize';
+import { validateManifests } from '../validate/kubernetes-schema';
 import { Obj, addBootstrapReleases, buildFixture, distFiles, objectsOf, sourcesOf } from './support/gitops';
 import { tempDir } from './support/sites';
 
@@ -80,6 +81,14 @@ describe('bootstrap of the reference site', () => {
     const body = (text: string | undefined): string => (text ?? '').split('\n').slice(1).join('\n');
     expect(body(files.get('bootstrap/root-application.yaml'))).toBe(inFolder.map(body).join('---\n'));
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([`AppProject/${ARGOCD_APPS_COMPONENT}`, `Application/${ARGOCD_APPS_COMPONENT}`]);
+  });
+
+  it('applies only objects that pass the Kubernetes and CRD schemas', () => {
+    const objects = ['bootstrap/argocd-namespace.yaml', 'bootstrap/root-application.yaml'].flatMap((f) =>
+      parseAllDocuments(files.get(f) ?? '', { version: '1.1' }).map((d) => ('toJS' in d ? (d.toJS() as object) : {})),
+    );
+    expect(objects).toHaveLength(3);
+    expect(validateManifests(objects)).toEqual([]);
   });
 
   it('says that it was generated in every file, and holds no absolute path', () => {

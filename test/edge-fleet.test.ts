@@ -8,6 +8,7 @@ import { MAX_OBJECT_BYTES, shardByHash, shardName } from '../charts/gitops/shard
 import { EDGE_FLEET_COMPONENT } from '../model';
 import { SiteError } from '../site';
 import { synthesize } from '../synth/synthesize';
+import { validateManifests } from '../validate/kubernetes-schema';
 import { fixtureEdges, inventoryYaml } from '../scripts/gen-edge-inventory';
 import { Obj, distFiles, siteWithEdges } from './support/gitops';
 import { tempDir } from './support/sites';
@@ -68,6 +69,10 @@ describe(`an edge fleet of ${EDGES} SBCs`, () => {
     expect(listed[0].cluster).toBe(`edge-${listed[0].name}`);
     // What each generated Application deploys is in the tree, outside dist/kubernetes/ (no Application of its own).
     expect([...extra.keys()].some((f) => f.startsWith(`${spec.template.spec.source.path.replace(/^dist\//, '')}/`))).toBe(true);
+    // Those manifests are outside the synth driver's checks: they pass the same schemas.
+    const workload = [...extra].filter(([f]) => f.startsWith('edge/workload/')).map(([, c]) => parse(c, { version: '1.1' }) as object);
+    expect(workload.map((o) => (o as Obj).kind).sort()).toEqual(['DaemonSet', 'Namespace']);
+    expect(validateManifests(workload)).toEqual([]);
     // No Application per edge: the ApplicationSet makes them in the cluster.
     expect((result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'Application').length).toBeLessThan(30);
   });
