@@ -17,6 +17,9 @@ export const kubernetesSchemaCheck: OutputCheck = (result) => {
       findings.push(`kubernetes/${component}: ${f.object}: ${f.path}: ${f.rule}: ${f.message}${f.hint ? `; fix: ${f.hint}` : ''}`);
     }
   }
+  for (const [file, objects] of result.extraManifests) {
+    for (const f of validateManifests(objects)) findings.push(`${file}: ${f.object}: ${f.path}: ${f.rule}: ${f.message}${f.hint ? `; fix: ${f.hint}` : ''}`);
+  }
   return findings;
 };
 

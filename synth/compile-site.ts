@@ -26,7 +26,7 @@ export interface CompileOptions {
 /** Site -> model -> synthesized tree, the one path `npm run synth`, `npm run diff` and the tests share. */
 export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): CompiledSite {
   const lock = readChartLock(chartLockFileFor(loaded.file));
-  const model = buildModel(loaded.site, loaded.source);
+  const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir });
   const result = synthesize(model, options.enforceChecks === false ? [] : DEFAULT_CHECKS, {
     chartSources: { lock, kubeVersion: model.kubernetes.version },
   });

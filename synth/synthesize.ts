@@ -3,10 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App as Cdk8sApp, ApiObject, Chart } from 'cdk8s';
 import { IConstruct, IValidation } from 'constructs';
-import { stringify as toYaml } from 'yaml';
+import { parseAllDocuments, stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
+import { DistFiles } from '../constructs/dist-files';
 import { ChartSources, HelmRelease } from '../constructs/helm-release';
 import { buildInfrastructure } from '../infra';
 import { App as TerraformApp, TerraformStack } from '../infra/cdktf';
@@ -32,6 +33,11 @@ export interface SynthResult {
   readonly manifests: ReadonlyMap<string, readonly KubeObject[]>;
   /** Terraform documents by working directory. */
   readonly terraform: ReadonlyMap<string, Record<string, unknown>>;
+  /**
+   * Kubernetes objects in files outside dist/kubernetes/ (the bootstrap, manifests for edge clusters),
+   * by file: schema-checked, but not Argo CD components of this cluster.
+   */
+  readonly extraManifests: ReadonlyMap<string, readonly KubeObject[]>;
 }
 
 export interface KubeObject {
@@ -102,6 +108,16 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
   buildCharts(k8sApp, model);
   throwOnConstructErrors(k8sApp.node.findAll());
+  // Files outside the two trees (the bootstrap, the edge fleet's data and workload): written as given,
+  // and any Kubernetes objects among them are schema-checked like the rest.
+  const extraManifests = new Map<string, KubeObject[]>();
+  for (const [rel, content] of DistFiles.collect(k8sApp)) {
+    files.set(rel, content);
+    if (/\.ya?ml$/.test(rel)) {
+      const objects = parseAllDocuments(content).map((d) => d.toJS() as unknown).filter(isKubeObject);
+      if (objects.length > 0) extraManifests.set(rel, objects);
+    }
+  }
   const charts = k8sApp.node.findAll().filter((c): c is ComponentChart => ComponentChart.isComponentChart(c));
   for (const chart of charts) {
     const list = manifests.get(chart.component) ?? [];
@@ -122,11 +138,11 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
   files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(siteSchema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
 
-  const partial = { warnings: model.warnings, manifests, terraform };
+  const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform };
+  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests };
 }
 
 /**
@@ -147,6 +163,11 @@ function fileNames(component: string, objects: readonly KubeObject[]): string[] 
     seen.add(n);
   });
   return names;
+}
+
+function isKubeObject(x: unknown): x is KubeObject {
+  const o = x as Partial<KubeObject> | null;
+  return !!o && typeof o === 'object' && typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof o.metadata === 'object';
 }
 
 function throwOnConstructErrors(all: readonly IConstruct[]): void {

@@ -302,7 +302,7 @@ describe('checkPolicy', () => {
   it('is an output check: one line per finding, none for clean output', () => {
     const d = deployment();
     d.spec.template.spec.containers[0].image = 'example/web';
-    const partial = { warnings: [], manifests: manifests([d, service()]), terraform: new Map() };
+    const partial = { warnings: [], manifests: manifests([d, service()]), terraform: new Map(), extraManifests: new Map() };
     expect(policyCheck(partial, model)).toEqual([expect.stringMatching(/^Deployment\/hookprobe\/web \(qsecbit-backend\): image-pinned: .*; fix: /)]);
     expect(policyCheck({ ...partial, manifests: manifests([deployment(), service()]) }, model)).toEqual([]);
   });
