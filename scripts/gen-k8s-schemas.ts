@@ -4,6 +4,7 @@
  *   index.json                          apiVersion/kind -> schema location (+ scope for custom resources)
  *   core-v1.31.0.json                   the Kubernetes 1.31 definitions (one ajv document, $id k8s-core.json)
  *   crds/<group>/<version>/<Kind>.json  openAPIV3Schema of each custom-resource kind listed in cdk8s.yaml
+ *   validators/                         the same schemas precompiled to JavaScript (scripts/gen-k8s-validators.ts)
  *
  * Descriptions and keywords no validator evaluates are dropped, and the schema quirks documented for these upstream
  * files are fixed here, once, so the validator only loads and compiles:
@@ -24,6 +25,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { VALIDATORS_DIR, generateValidatorFiles, printSizes } from './gen-k8s-validators';
 import { CDK8S_CONFIG, Crd, JsonSchema, REPO_ROOT, gvkKey, isObject, loadKindSelection, mapSchema, readSelectedCrds, replaceDirAtomically } from './k8s-kinds';
 
 const K8S_VERSION = '1.31.0';
@@ -232,6 +234,8 @@ function main(): void {
       kinds: sortedKinds,
     }),
   );
+  // Generated from these very files and swapped in with them: regenerating the schemas always renews the validators.
+  for (const [file, content] of generateValidatorFiles(files)) files.set(file, content);
   replaceDirAtomically(OUT_DIR, files);
 
   let total = 0;
@@ -240,10 +244,11 @@ function main(): void {
     const bytes = Buffer.byteLength(content);
     total += bytes;
     if (name.startsWith('crds/')) crdTotal += bytes;
-    else console.log(`${name}  ${bytes} bytes`);
+    else if (!name.startsWith(`${VALIDATORS_DIR}/`)) console.log(`${name}  ${bytes} bytes`);
   }
   const crdCount = Object.values(kinds).filter((k) => k.scope).length;
   console.log(`crds/  ${crdCount} kinds, ${crdTotal} bytes`);
+  printSizes(files);
   console.log(`${Object.keys(kinds).length} kinds, ${files.size} files, ${total} bytes in ${Date.now() - started} ms; formats: ${[...formats].sort().join(', ')}`);
 }
 

@@ -1,8 +1,9 @@
 /**
  * The custom-resource kinds this project uses, read from `cdk8s.yaml` (`imports` + the project key `x-kinds`),
  * and the helpers both Kubernetes generators share: selecting those kinds/versions out of the upstream CRD files and
- * dropping schema prose. Used by scripts/gen-k8s-imports.ts and scripts/gen-k8s-schemas.ts; never at synth or test
- * time (the upstream files are not part of a clone).
+ * dropping schema prose. Used by scripts/gen-k8s-imports.ts, scripts/gen-k8s-schemas.ts and
+ * scripts/gen-k8s-validators.ts; never at synth time, and tests use nothing that reads the upstream files (they
+ * are not part of a clone).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,29 @@ import { z } from 'zod';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const CDK8S_CONFIG = 'cdk8s.yaml';
+
+/**
+ * Built-in kinds (`apiVersion/Kind`) whose validators scripts/gen-k8s-validators.ts precompiles, besides every
+ * custom-resource kind of `x-kinds`: what the charts and their third-party manifests render. A kind missing here
+ * still validates; its schema is compiled at run time, which costs synth tens to hundreds of milliseconds per kind.
+ */
+export const PRECOMPILED_CORE_KINDS: readonly string[] = [
+  'v1/ConfigMap', 'v1/Endpoints', 'v1/LimitRange', 'v1/Namespace', 'v1/PersistentVolumeClaim', 'v1/Pod',
+  'v1/ResourceQuota', 'v1/Secret', 'v1/Service', 'v1/ServiceAccount',
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition',
+  'apps/v1/DaemonSet', 'apps/v1/Deployment', 'apps/v1/StatefulSet',
+  'autoscaling/v2/HorizontalPodAutoscaler',
+  'batch/v1/CronJob', 'batch/v1/Job',
+  'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/IngressClass', 'networking.k8s.io/v1/NetworkPolicy',
+  'node.k8s.io/v1/RuntimeClass',
+  'policy/v1/PodDisruptionBudget',
+  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
+  'scheduling.k8s.io/v1/PriorityClass',
+  'storage.k8s.io/v1/StorageClass',
+];
 
 export interface Gvk {
   readonly group: string;

@@ -3,17 +3,18 @@
  * the custom-resource kinds listed in cdk8s.yaml), strictly: an unknown field is an error, as it is for the API
  * server with strict field validation. The schemas were already made strict and ajv-compatible by
  * scripts/gen-k8s-schemas.ts; this module only adds what a schema cannot say (unknown apiVersion/kind, resource
- * scope, a missing name), Go-regex and Kubernetes formats, and readable findings.
+ * scope, a missing name) and readable findings. Kinds the project renders have validators precompiled by
+ * scripts/gen-k8s-validators.ts (compiling them here cost synth about a second); any other kind is compiled on first
+ * use, with the same ajv configuration (validate/kubernetes-ajv.ts), so both paths report the same findings.
  *
  * Not checked (the API server does): CEL rules, object-name syntax, admission webhooks.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import type { RegExpEngine } from 'ajv/dist/types';
-import addFormats from 'ajv-formats';
-import * as ipaddr from 'ipaddr.js';
-import { RE2 } from 're2-wasm';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as precompiled from '../imports/schemas/kubernetes/validators';
+import { VALIDATOR_RUNTIME, createKubernetesAjv } from './kubernetes-ajv';
 
 export const KUBERNETES_SCHEMA_DIR = path.resolve(__dirname, '..', 'imports', 'schemas', 'kubernetes');
 
@@ -74,52 +75,28 @@ interface SchemaIndex {
   readonly kinds: Readonly<Record<string, { readonly file: string; readonly definition?: string; readonly scope?: 'Namespaced' | 'Cluster' }>>;
 }
 
-/** Go's regexp (RE2) syntax, which CRD patterns are written in; JS RegExp rejects e.g. `(?i)` and `\PC`. */
-const re2Engine: RegExpEngine = Object.assign(
-  (pattern: string, flags: string) => new RE2(pattern, flags.includes('u') ? flags : `${flags}u`),
-  { code: 'new RE2' },
-);
-
-/** Formats the schemas use beyond ajv-formats (index.json lists every format in use; unknown ones fail loudly). */
-const EXTRA_FORMATS: Record<string, (value: string) => boolean> = {
-  cidr: (value) => {
-    try {
-      ipaddr.parseCIDR(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  // Kubernetes does not check it either (the apiextensions format registry has no idn-hostname).
-  'idn-hostname': () => true,
-};
+/** How the validator of a kind was obtained: precompiled by scripts/gen-k8s-validators.ts, or compiled at run time. */
+export type ValidatorPath = 'precompiled' | 'compiled';
 
 class SchemaStore {
-  private readonly ajv: Ajv;
+  /** Created on the first kind without a precompiled validator: building it costs time a synth need not spend. */
+  private runtimeAjv: Ajv | undefined;
   private readonly index: SchemaIndex;
   private readonly validators = new Map<string, ValidateFunction>();
+  private readonly paths = new Map<string, ValidatorPath>();
+  private readonly modules = new Map<string, Readonly<Record<string, ValidateFunction>>>();
   private coreLoaded = false;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly usePrecompiled: boolean,
+  ) {
     this.index = readJson(path.join(dir, 'index.json')) as SchemaIndex;
-    this.ajv = new Ajv({
-      allErrors: true,
-      verbose: true,
-      strictSchema: true,
-      strictNumbers: true,
-      strictTypes: false,
-      strictTuples: false,
-      strictRequired: false,
-      code: { regExp: re2Engine },
-      // Large shared definitions (PodSpec, ObjectMeta) are compiled once and called, not pasted into every caller.
-      inlineRefs: 8,
-    });
-    addFormats(this.ajv);
-    for (const [name, validate] of Object.entries(EXTRA_FORMATS)) this.ajv.addFormat(name, { type: 'string', validate });
     for (const format of this.index.formats) {
-      if (!this.ajv.formats[format]) throw new Error(`${dir}/index.json: schema format "${format}" has no validator; add it to EXTRA_FORMATS`);
+      if (!Object.prototype.hasOwnProperty.call(VALIDATOR_RUNTIME.formats, format)) {
+        throw new Error(`${dir}/index.json: schema format "${format}" has no validator; add it to EXTRA_FORMATS in validate/kubernetes-ajv.ts`);
+      }
     }
-    this.ajv.addKeyword(listMapKeysKeyword);
   }
 
   kind(apiVersion: string, kind: string): SchemaIndex['kinds'][string] | undefined {
@@ -141,56 +118,94 @@ class SchemaStore {
     const key = `${apiVersion}/${kind}`;
     let validate = this.validators.get(key);
     if (validate) return validate;
-    const entry = this.kind(apiVersion, kind)!;
-    this.loadCore();
-    if (entry.definition) {
-      validate = this.ajv.getSchema(`${this.index.coreId}#/definitions/${entry.definition}`);
-      if (!validate) throw new Error(`${this.index.coreFile}: no definition ${entry.definition}`);
+    validate = this.precompiled(key);
+    if (validate) {
+      this.paths.set(key, 'precompiled');
     } else {
-      validate = this.ajv.compile(readJson(path.join(this.dir, entry.file)) as object);
+      validate = this.compile(key, this.kind(apiVersion, kind)!);
+      this.paths.set(key, 'compiled');
     }
     this.validators.set(key, validate);
     return validate;
   }
 
-  private loadCore(): void {
-    if (this.coreLoaded) return;
-    this.ajv.addSchema(readJson(path.join(this.dir, this.index.coreFile)) as object);
-    this.coreLoaded = true;
+  pathOf(apiVersion: string, kind: string): ValidatorPath | undefined {
+    return this.paths.get(`${apiVersion}/${kind}`);
+  }
+
+  private precompiled(key: string): ValidateFunction | undefined {
+    if (!this.usePrecompiled || !Object.prototype.hasOwnProperty.call(precompiled.kinds, key)) return undefined;
+    const name = precompiled.kinds[key];
+    let validators = this.modules.get(name);
+    if (!validators) {
+      validators = precompiled.load(name)(VALIDATOR_RUNTIME);
+      this.modules.set(name, validators);
+    }
+    const validate = validators[key];
+    if (!validate) throw new Error(`imports/schemas/kubernetes/validators/${name}.js has no validator for ${key}; fix: run npm run imports:validators`);
+    return validate;
+  }
+
+  private compile(key: string, entry: SchemaIndex['kinds'][string]): ValidateFunction {
+    const ajv = this.ajv();
+    if (entry.definition) {
+      const validate = ajv.getSchema(`${this.index.coreId}#/definitions/${entry.definition}`);
+      if (!validate) throw new Error(`${this.index.coreFile}: no definition ${entry.definition} for ${key}`);
+      return validate;
+    }
+    return ajv.compile(readJson(path.join(this.dir, entry.file)) as object);
+  }
+
+  private ajv(): Ajv {
+    this.runtimeAjv ??= createKubernetesAjv();
+    if (!this.coreLoaded) {
+      this.runtimeAjv.addSchema(readJson(path.join(this.dir, this.index.coreFile)) as object);
+      this.coreLoaded = true;
+    }
+    return this.runtimeAjv;
   }
 }
 
-const listMapKeysKeyword = {
-  keyword: 'x-kubernetes-list-map-keys',
-  type: 'array' as const,
-  schemaType: 'array' as const,
-  errors: true as const,
-  validate: function validate(this: unknown, keys: string[], data: unknown[]): boolean {
-    const seen = new Set<string>();
-    for (const item of data) {
-      if (typeof item !== 'object' || item === null) continue;
-      const tuple = JSON.stringify(keys.map((k) => (item as Record<string, unknown>)[k] ?? null));
-      if (seen.has(tuple)) {
-        (validate as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-          { keyword: 'x-kubernetes-list-map-keys', message: `has two items with the same ${keys.join('+')} (${tuple})`, params: { keys } },
-        ];
-        return false;
-      }
-      seen.add(tuple);
-    }
-    return true;
-  },
-};
+export interface ManifestValidatorOptions {
+  /**
+   * Use the validators precompiled by scripts/gen-k8s-validators.ts where a kind has one; false compiles every
+   * schema at run time (what the precompiled validators are checked against).
+   * @default true
+   */
+  readonly precompiled?: boolean;
+}
 
-let defaultStore: SchemaStore | undefined;
+export interface ManifestValidator {
+  /** Validates each object and returns every finding; an empty list means all objects are valid. */
+  validate(objects: readonly object[]): K8sFinding[];
+  /** How this validator got the validator of a kind, once it validated an object of that kind. */
+  pathOf(apiVersion: string, kind: string): ValidatorPath | undefined;
+}
+
+/** A validator with its own cache of loaded and compiled schemas; validateManifests shares one per process. */
+export function createManifestValidator(options: ManifestValidatorOptions = {}): ManifestValidator {
+  const store = new SchemaStore(KUBERNETES_SCHEMA_DIR, options.precompiled ?? true);
+  return {
+    validate: (objects) => objects.flatMap((obj) => validateOne(store, obj)),
+    pathOf: (apiVersion, kind) => store.pathOf(apiVersion, kind),
+  };
+}
+
+let defaultValidator: ManifestValidator | undefined;
 
 /**
  * Validates each object (as rendered, e.g. `Testing.synth(chart)` or parsed YAML) and returns every finding; an
- * empty list means all objects are valid. Schemas are compiled on first use of a kind and cached for the process.
+ * empty list means all objects are valid. A kind's validator is loaded (precompiled) or compiled on first use and
+ * cached for the process.
  */
 export function validateManifests(objects: readonly object[]): K8sFinding[] {
-  defaultStore ??= new SchemaStore(KUBERNETES_SCHEMA_DIR);
-  return objects.flatMap((obj) => validateOne(defaultStore!, obj));
+  defaultValidator ??= createManifestValidator();
+  return defaultValidator.validate(objects);
+}
+
+/** How validateManifests got the validator of a kind in this process; undefined until it validated one. */
+export function validatorPathOf(apiVersion: string, kind: string): ValidatorPath | undefined {
+  return defaultValidator?.pathOf(apiVersion, kind);
 }
 
 function validateOne(store: SchemaStore, obj: object): K8sFinding[] {
