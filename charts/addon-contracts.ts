@@ -15,6 +15,15 @@ export const NVIDIA_RUNTIME_CLASS = 'nvidia';
 /** Name of the CephFS (ReadWriteMany) StorageClass, as Rook's own import script names it. */
 export const CEPHFS_STORAGE_CLASS = 'cephfs';
 
+/** The replicated Longhorn StorageClass the longhorn component renders (the chart's own "longhorn" class stays non-default). */
+export const LONGHORN_STORAGE_CLASS = 'longhorn-replicated';
+
+/** The NFS provisioner's StorageClass (ReadWriteMany), as its chart names it by default. */
+export const NFS_STORAGE_CLASS = 'nfs-client';
+
+/** The local-path provisioner's StorageClass, as upstream names it. */
+export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+
 /** How a component's charts reach the cluster; chart-based add-ons always have one. */
 export function releaseDelivery(component: ComponentModel, override?: HelmDelivery): HelmDelivery {
   const delivery = override ?? component.delivery;
@@ -24,14 +33,23 @@ export function releaseDelivery(component: ComponentModel, override?: HelmDelive
   return delivery;
 }
 
-/** The StorageClass claims get when they name none, if this site's storage add-on provides one. */
+/**
+ * The StorageClass claims get when they name none: the class of the site's preferred storage add-on (Rook, then
+ * Longhorn, then NFS, then local-path), which is the one class marked default.
+ */
 export function defaultStorageClassName(model: SiteModel): string | undefined {
-  return model.site.platform.addons.rookCeph?.storageClass;
+  const addons = model.site.platform.addons;
+  if (addons.rookCeph) return addons.rookCeph.storageClass;
+  if (addons.longhorn) return LONGHORN_STORAGE_CLASS;
+  if (addons.nfsProvisioner) return NFS_STORAGE_CLASS;
+  if (addons.localPath) return LOCAL_PATH_STORAGE_CLASS;
+  return undefined;
 }
 
-/** A StorageClass for ReadWriteMany claims, when the site has one (Rook with a CephFS filesystem). */
+/** A StorageClass for ReadWriteMany claims, when the site has one (Rook with a CephFS filesystem, or the NFS provisioner). */
 export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
-  return model.site.platform.addons.rookCeph && model.ceph?.filesystem ? CEPHFS_STORAGE_CLASS : undefined;
+  if (model.site.platform.addons.rookCeph && model.ceph?.filesystem) return CEPHFS_STORAGE_CLASS;
+  return model.site.platform.addons.nfsProvisioner ? NFS_STORAGE_CLASS : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { ADDONS, EDGE_FLEET_COMPONENT } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
-import { BootstrapComponent, bootstrapFiles, helmValuesText } from './gitops/bootstrap';
+import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
 import { CRD_GROUP_PROVIDERS, GroupKind, builtInApiGroups, chartFacts, groupOf } from './gitops/chart-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
@@ -309,6 +309,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       namespaceObjects: s.objects.filter((o) => o.json.kind === 'Namespace' && o.json.apiVersion === 'v1').map((o) => o.api.toJson() as object),
       releases: s.releases,
       rendered: new Map(s.releases.map((r) => [r.releaseName, r.rendered.map((o) => o.toJson() as object)])),
+      objects: s.objects.filter((o) => isAppliedAtBootstrap(o.api)).map((o) => o.api.toJson() as object),
     });
   }
   if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);

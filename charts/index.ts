@@ -5,6 +5,7 @@ import type { ComponentKind, ComponentModel, SiteModel } from '../model';
 import { buildAppComponent } from './app-chart';
 import { buildArgoCdApps } from './argocd-apps-chart';
 import { buildArgocdChart } from './argocd-chart';
+import { buildCalicoChart } from './calico-chart';
 import { buildCertManagerChart } from './cert-manager-chart';
 import { buildCiliumChart } from './cilium-chart';
 import { buildCloudnativePgChart } from './cloudnative-pg-chart';
@@ -13,7 +14,11 @@ import { buildEdgeFleetChart } from './edge-fleet-chart';
 import { buildExternalSecretsChart } from './external-secrets-chart';
 import { buildFalcoChart } from './falco-chart';
 import { buildIngressNginxChart } from './ingress-nginx-chart';
+import { buildLocalPathChart } from './local-path-chart';
+import { buildLonghornChart } from './longhorn-chart';
+import { buildMetallbChart } from './metallb-chart';
 import { buildMonitoringChart } from './monitoring-chart';
+import { buildNfsProvisionerChart } from './nfs-provisioner-chart';
 import { buildNvidiaGpuChart } from './nvidia-gpu-chart';
 import { buildRookCephChart } from './rook-ceph-chart';
 import { buildVeleroChart } from './velero-chart';
@@ -36,6 +41,11 @@ const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
   [ADDONS.certManager.component]: buildCertManagerChart,
   [ADDONS.externalSecrets.component]: buildExternalSecretsChart,
   [ADDONS.cloudnativePg.component]: buildCloudnativePgChart,
+  [ADDONS.calico.component]: buildCalicoChart,
+  [ADDONS.metallb.component]: buildMetallbChart,
+  [ADDONS.longhorn.component]: buildLonghornChart,
+  [ADDONS.nfsProvisioner.component]: buildNfsProvisionerChart,
+  [ADDONS.localPath.component]: buildLocalPathChart,
   [EDGE_FLEET_COMPONENT]: buildEdgeFleetChart,
 };
 

@@ -1,6 +1,6 @@
 import { ComponentChart, DcgmExporter, GrafanaDashboard, HelmRelease, SyncedSecret } from '../constructs';
 import * as monitoring from '../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS } from '../model';
+import { ADDONS, cniReplacesKubeProxy } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from './addon-contracts';
 import { INGRESS_NGINX_METRICS } from './ingress-nginx-chart';
@@ -55,8 +55,8 @@ export function buildMonitoringChart(chart: ComponentChart, model: SiteModel, co
     namespace: ns,
     delivery: releaseDelivery(component, spec.delivery),
     values: {
-      // Cilium replaces kube-proxy: there is no kube-proxy to scrape, and its absence must not page anyone.
-      kubeProxy: { enabled: addons.cilium === undefined },
+      // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
+      kubeProxy: { enabled: !cniReplacesKubeProxy(model.site) },
       prometheus: {
         prometheusSpec: {
           retention: `${spec.retentionDays}d`,

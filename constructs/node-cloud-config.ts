@@ -22,8 +22,14 @@ export interface NodeCloudConfigOptions {
   readonly kubernetes: KubernetesModel;
   readonly vm: VmModel;
   readonly secrets: NodeBootstrapSecrets;
-  /** Cilium replaces kube-proxy. @default false */
+  /** The CNI replaces kube-proxy (Cilium, Calico eBPF). @default false */
   readonly skipKubeProxy?: boolean;
+  /**
+   * Debian packages and systemd services the site's add-ons need on the node (e.g. open-iscsi and iscsid for
+   * Longhorn, nfs-common for NFS volumes), installed and started before the node joins.
+   * @default - none
+   */
+  readonly addonRequirements?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
   /** NVIDIA driver package for GPU workers. @default "nvidia-driver-550" (the plan's driver) */
   readonly nvidiaDriverPackage?: string;
   /**
@@ -49,6 +55,10 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
   const nic = options.nicName ?? 'eth0';
   const driver = options.nvidiaDriverPackage ?? 'nvidia-driver-550';
   if (!/^[a-z0-9][a-z0-9.+-]*$/.test(driver)) throw new Error(`nodeCloudConfig: nvidiaDriverPackage ${JSON.stringify(driver)} is not a Debian package name`);
+  const extraPackages = options.addonRequirements?.packages ?? [];
+  const services = options.addonRequirements?.services ?? [];
+  for (const p of extraPackages) if (!/^[a-z0-9][a-z0-9.+-]*$/.test(p)) throw new Error(`nodeCloudConfig: addonRequirements.packages: ${JSON.stringify(p)} is not a Debian package name`);
+  for (const u of services) if (!/^[a-zA-Z0-9@._-]+$/.test(u)) throw new Error(`nodeCloudConfig: addonRequirements.services: ${JSON.stringify(u)} is not a systemd unit name`);
   if (!/^\d+\.\d+\.\d+$/.test(k.version)) throw new Error(`nodeCloudConfig: kubernetes.version ${k.version} must be an exact release like 1.31.13 so the packages can be pinned`);
   const isFirst = vm.name === k.firstControlPlane.name;
   const isControlPlane = vm.role === 'control-plane';
@@ -97,9 +107,9 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
     package_update: true,
     package_upgrade: true,
     // The guest agent first: Terraform waits for it to report the VM's address.
-    packages: ['qemu-guest-agent', 'apt-transport-https', 'ca-certificates', 'curl', 'gpg'],
+    packages: ['qemu-guest-agent', 'apt-transport-https', 'ca-certificates', 'curl', 'gpg', ...extraPackages],
     write_files: files,
-    runcmd: [['systemctl', 'start', 'qemu-guest-agent'], [BOOTSTRAP_SCRIPT]],
+    runcmd: [['systemctl', 'start', 'qemu-guest-agent'], ...services.map((u) => ['systemctl', 'enable', '--now', u]), [BOOTSTRAP_SCRIPT]],
     power_state: {
       mode: 'reboot',
       message: vm.gpu ? 'rebooting for a new kernel or to load the NVIDIA driver' : 'rebooting for a new kernel',

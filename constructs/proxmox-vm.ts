@@ -14,6 +14,12 @@ export interface ProxmoxVmProps {
   readonly diskGiB: number;
   /** Storage for the system disk and the cloud-init drive. */
   readonly storage: string;
+  /**
+   * Blank disks beside the system disk, attached as scsi1, scsi2, ... in this order (the guest finds them as
+   * /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1, ...).
+   * @default - none
+   */
+  readonly dataDisks?: readonly { readonly sizeGiB: number; readonly storage: string }[];
   /** Volume id of the cloud image the system disk is imported from, on `node`. */
   readonly imageFileId: string;
   /** Volume id of the cloud-init user-data snippet. */
@@ -55,7 +61,7 @@ export interface ProxmoxVmProps {
 }
 
 /**
- * A Kubernetes node VM: system disk imported from a cloud image, host CPU type, no memory ballooning
+ * A VM (a Kubernetes node, or a service VM beside them): system disk imported from a cloud image, optional blank data disks, host CPU type, no memory ballooning
  * (kubelet sizes the node from its memory), the QEMU guest agent, one VLAN-tagged virtio NIC with a
  * static address from cloud-init, and the site's user-data. Optionally a passed-through GPU and an HA
  * resource.
@@ -72,6 +78,10 @@ export class ProxmoxVm extends Construct {
     if (!Number.isInteger(props.memoryMiB) || props.memoryMiB < 1024) throw new Error(`${where}: memoryMiB ${props.memoryMiB} must be at least 1024 (kubeadm needs about 2 GiB)`);
     if (!Number.isInteger(props.diskGiB) || props.diskGiB < 10) throw new Error(`${where}: diskGiB ${props.diskGiB} must be at least 10`);
     if (!Number.isInteger(props.vlanId) || props.vlanId < 1 || props.vlanId > 4094) throw new Error(`${where}: vlanId ${props.vlanId} must be 1-4094`);
+    (props.dataDisks ?? []).forEach((d, i) => {
+      if (!Number.isInteger(d.sizeGiB) || d.sizeGiB < 1) throw new Error(`${where}: dataDisks[${i}].sizeGiB ${d.sizeGiB} must be a whole number of at least 1`);
+      if (!/^[a-z][a-z0-9-]*$/.test(d.storage)) throw new Error(`${where}: dataDisks[${i}].storage ${JSON.stringify(d.storage)} must be a PVE storage id like local-lvm`);
+    });
     if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(props.ipv4)) throw new Error(`${where}: ipv4 ${JSON.stringify(props.ipv4)} must be an address with prefix, e.g. 10.100.0.10/24`);
 
     // network_device is an object-typed attribute: Terraform's JSON syntax needs every field, null when unused.
@@ -104,6 +114,15 @@ export class ProxmoxVm extends Construct {
           ssd: true,
           iothread: true,
         },
+        ...(props.dataDisks ?? []).map((d, i) => ({
+          interface: `scsi${i + 1}`,
+          datastoreId: d.storage,
+          fileFormat: 'raw',
+          size: d.sizeGiB,
+          discard: 'on',
+          ssd: true,
+          iothread: true,
+        })),
       ],
       networkDevice: [props.vlanId, ...(props.secondaryNic ? [props.secondaryNic.vlanId] : [])].map((vlanId) => ({
         bridge: props.bridge,

@@ -9,6 +9,12 @@ export interface PveFirewallProps {
   readonly nodes: readonly string[];
   /** Network the operators and Terraform reach SSH and the API from (the management VLAN). */
   readonly managementCidr: string;
+  /**
+   * Addresses SSH to the nodes is accepted from: the management hosts operators and Terraform work from. Root on a
+   * hypervisor is the most powerful login of the site, so it is narrowed further than the web UI.
+   * @default - the whole management network
+   */
+  readonly sshSources?: readonly string[];
   /** The nodes' own cluster-link addresses: corosync and VM migration run between them only. */
   readonly nodeAddresses: readonly string[];
   /** Ceph public network: monitors, managers, OSDs and MDS serve it. @default - no Ceph */
@@ -53,6 +59,12 @@ export class PveFirewall extends Construct {
     props.nodeAddresses.forEach((a, i) => {
       if (!IPV4.test(a)) throw new Error(`PveFirewall: nodeAddresses[${i}] ${JSON.stringify(a)} must be an IPv4 address`);
     });
+    if (props.sshSources !== undefined && props.sshSources.length === 0) {
+      throw new Error('PveFirewall: sshSources is empty, which would lock SSH (and Terraform\'s uploads) out; leave it unset for the management network');
+    }
+    (props.sshSources ?? []).forEach((a, i) => {
+      if (!IPV4.test(a) && !CIDR.test(a)) throw new Error(`PveFirewall: sshSources[${i}] ${JSON.stringify(a)} must be an IPv4 address or CIDR`);
+    });
 
     const nodes = [...new Set(props.nodeAddresses)].sort().join(',');
     const accept = (comment: string, rule: Omit<VirtualEnvironmentFirewallRulesRule, 'type' | 'action' | 'comment' | 'enabled'>): VirtualEnvironmentFirewallRulesRule => ({
@@ -63,7 +75,9 @@ export class PveFirewall extends Construct {
       ...rule,
     });
     const rules: VirtualEnvironmentFirewallRulesRule[] = [
-      accept('SSH from the management network', { proto: 'tcp', dport: '22', source: props.managementCidr }),
+      props.sshSources
+        ? accept('SSH from the management hosts', { proto: 'tcp', dport: '22', source: [...new Set(props.sshSources)].sort().join(',') })
+        : accept('SSH from the management network', { proto: 'tcp', dport: '22', source: props.managementCidr }),
       accept('Proxmox VE API and web UI from the management network', { proto: 'tcp', dport: '8006', source: props.managementCidr }),
       accept('ping from the management network', { proto: 'icmp', source: props.managementCidr }),
       accept('corosync between the cluster nodes', { proto: 'udp', dport: '5405:5412', source: nodes }),

@@ -10,9 +10,11 @@ import { PciMapping } from '../constructs/pci-mapping';
 import { ProxmoxVm } from '../constructs/proxmox-vm';
 import { PveFirewall } from '../constructs/pve-firewall';
 import { RemoteCommand } from '../constructs/remote-command';
+import { serviceVmCloudConfig } from '../constructs/service-vm-cloud-config';
 import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-proxmox-virtual-environment-nodes';
 import { ProxmoxProvider } from '../imports/proxmox/provider';
-import type { SiteModel, VmModel } from '../model';
+import { cniReplacesKubeProxy, nodeRequirements } from '../model';
+import type { ServiceVmModel, SiteModel, VmModel } from '../model';
 import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from './cdktf';
 
 export interface ProxmoxStackProps {
@@ -54,8 +56,10 @@ export const BOOTSTRAP_EXPRESSIONS: NodeBootstrapSecrets = {
 export class ProxmoxStack extends TerraformStack {
   /** The API token variable (`var.proxmox_api_token`), sensitive. */
   public readonly apiToken: TerraformVariable;
-  /** VMs by name. */
+  /** Kubernetes node VMs by name. */
   public readonly vms: ReadonlyMap<string, ProxmoxVm>;
+  /** Service VMs (API load balancer, NFS server) by name. */
+  public readonly serviceVms: ReadonlyMap<string, ProxmoxVm>;
   public readonly networks: ReadonlyMap<string, NodeNetwork>;
   public readonly ceph?: CephCluster;
   public readonly pools: ReadonlyMap<string, CephPool>;
@@ -233,7 +237,7 @@ export class ProxmoxStack extends TerraformStack {
     this.pools = pools;
 
     // --- cloud image and GPU mappings ----------------------------------------------------------
-    const vmHosts = [...new Set(model.vms.map((v) => v.host))];
+    const vmHosts = [...new Set([...model.vms, ...model.serviceVms].map((v) => v.host))];
     this.image = new CloudImage(this, 'image', {
       url: model.kubernetes.image.url,
       sha256: model.kubernetes.image.sha256,
@@ -256,10 +260,55 @@ export class ProxmoxStack extends TerraformStack {
 
     // --- VMs -----------------------------------------------------------------------------------
     const k = model.kubernetes;
-    const skipKubeProxy = site.platform.addons.cilium !== undefined;
+    const skipKubeProxy = cniReplacesKubeProxy(site);
+    const addonRequirements = nodeRequirements(site);
     const expressions = Object.values(secrets);
     const vms = new Map<string, ProxmoxVm>();
     const snippets = new Map<string, CloudInitSnippet>();
+
+    // Service VMs first: the control planes' kubeadm reaches the API through the load balancers' VIP.
+    const serviceVms = new Map<string, ProxmoxVm>();
+    const loadBalancers = model.serviceVms.filter((v) => v.role === 'api-load-balancer');
+    for (const vm of model.serviceVms) {
+      const snippet = new CloudInitSnippet(this, `user-data-${vm.name}`, {
+        fileName: `${vm.name}-user-data.yaml`,
+        content: serviceVmCloudConfig({ vm, kubernetes: k, sshAuthorizedKeys: secrets.sshAuthorizedKeys, loadBalancers }),
+        expressions: [secrets.sshAuthorizedKeys],
+        nodes: [vm.host],
+        datastoreId: imageStorage,
+        resourcePrefix: vm.name,
+        dependsOn: [storageContent.resource],
+      });
+      snippets.set(vm.name, snippet);
+      const image = this.image.byNode.get(vm.host);
+      if (!image) throw new Error(`ProxmoxStack: no cloud image on ${vm.host} for ${vm.name}`);
+      serviceVms.set(
+        vm.name,
+        new ProxmoxVm(this, `vm-${vm.name}`, {
+          name: vm.name,
+          vmId: vm.vmId,
+          node: vm.host,
+          cores: vm.cores,
+          memoryMiB: vm.memoryMiB,
+          diskGiB: vm.diskGiB,
+          storage: vm.storage,
+          dataDisks: vm.dataDisks,
+          imageFileId: image.id,
+          userDataFileId: snippet.fileIdOn(vm.host),
+          bridge: model.network.bridge,
+          vlanId: k.nodeVlan.id,
+          mtu: model.network.mtu === 1500 ? undefined : model.network.mtu,
+          ipv4: `${vm.ip}/${vm.prefixLength}`,
+          gateway: vm.gateway,
+          dnsServers: k.dnsServers,
+          tags: serviceVmTags(vm),
+          dependsOn: [networks.get(vm.host)?.bridge, ...snippet.byNode.values()].filter((d): d is NonNullable<typeof d> => d !== undefined),
+        }),
+      );
+    }
+    this.serviceVms = serviceVms;
+    const apiLoadBalancers = loadBalancers.map((v) => serviceVms.get(v.name)?.vm).filter((v): v is NonNullable<typeof v> => v !== undefined);
+
     for (const vm of model.vms) {
       const cephStorage = cephStorages.get(vm.storage);
       // HA needs the disks on shared storage (a Ceph storage of this site) and somewhere else to go;
@@ -267,7 +316,7 @@ export class ProxmoxStack extends TerraformStack {
       const ha = hosts.length > 1 && cephStorage !== undefined && !vm.gpu;
       const snippet = new CloudInitSnippet(this, `user-data-${vm.name}`, {
         fileName: `${vm.name}-user-data.yaml`,
-        content: nodeCloudConfig({ kubernetes: k, vm, secrets, skipKubeProxy }),
+        content: nodeCloudConfig({ kubernetes: k, vm, secrets, skipKubeProxy, addonRequirements }),
         expressions,
         // HA may start the VM on any node, and the user-data is read where it starts.
         nodes: ha ? hosts.map((h) => h.name) : [vm.host],
@@ -280,7 +329,7 @@ export class ProxmoxStack extends TerraformStack {
       if (!image) throw new Error(`ProxmoxStack: no cloud image on ${vm.host} for ${vm.name}`);
       const mapping = vm.gpu ? mappings.get(vm.gpu.mapping) : undefined;
       if (vm.gpu && !mapping) throw new Error(`ProxmoxStack: ${vm.name} uses PCI mapping ${vm.gpu.mapping}, which no node declares`);
-      const dependsOn: ITerraformDependable[] = [networks.get(vm.host)?.bridge, ...[...snippet.byNode.values()], cephStorage?.storage?.resource, mapping?.mapping].filter(
+      const dependsOn: ITerraformDependable[] = [networks.get(vm.host)?.bridge, ...[...snippet.byNode.values()], cephStorage?.storage?.resource, mapping?.mapping, ...apiLoadBalancers].filter(
         (d): d is NonNullable<typeof d> => d !== undefined,
       );
       vms.set(
@@ -314,9 +363,12 @@ export class ProxmoxStack extends TerraformStack {
 
     // --- host firewall -------------------------------------------------------------------------
     const rook = site.platform.addons.rookCeph !== undefined;
+    const managementNodes = model.managementHosts.filter((m) => m.role === 'management-node').map((m) => m.address);
     this.firewall = new PveFirewall(this, 'firewall', {
       nodes: hosts.map((h) => h.name),
       managementCidr: mgmt.cidr,
+      // Where the site names its management nodes, root SSH to the hypervisors comes from them only.
+      sshSources: managementNodes.length > 0 ? managementNodes : undefined,
       nodeAddresses: hosts.map((h) => h.managementIp),
       cephPublicCidr: model.ceph?.publicNetwork,
       cephClusterCidr: model.ceph?.clusterNetwork,
@@ -340,6 +392,12 @@ export class ProxmoxStack extends TerraformStack {
       value: Object.fromEntries(model.vms.map((v) => [v.name, v.vmId])),
       description: 'Proxmox VM id of each Kubernetes VM',
     });
+    if (model.serviceVms.length > 0) {
+      new TerraformOutput(this, 'service_vm_ips', {
+        value: Object.fromEntries(model.serviceVms.map((v) => [v.name, v.ip])),
+        description: 'Address of each service VM (API load balancer, NFS server) on the node VLAN',
+      });
+    }
   }
 
   /** The inputs every node's bootstrap needs; secrets are sensitive and checked for shape before anything is created. */
@@ -392,6 +450,10 @@ function poolOrThrow(pools: ReadonlyMap<string, CephPool>, name: string): CephPo
   const pool = pools.get(name);
   if (!pool) throw new Error(`ProxmoxStack: CephFS pool ${name} is not in ceph.pools`);
   return pool;
+}
+
+function serviceVmTags(vm: ServiceVmModel): string[] {
+  return ['service', vm.role];
 }
 
 function vmTags(vm: VmModel): string[] {

@@ -3,7 +3,19 @@ import { SiteError, SiteProblem } from '../site/errors';
 import { ADDONS, buildComponents } from './components';
 import { buildEdgeFleet } from './edge-fleet';
 import * as ip from './ip';
-import type { AppModel, CephModel, HostModel, KubernetesModel, ServiceAddress, SiteModel, VlanModel, VmModel } from './types';
+import type {
+  AppModel,
+  CephModel,
+  HostModel,
+  KubernetesModel,
+  ManagementHostModel,
+  NfsExportModel,
+  ServiceAddress,
+  ServiceVmModel,
+  SiteModel,
+  VlanModel,
+  VmModel,
+} from './types';
 
 const GIB_PER_MIB = 1024;
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
@@ -107,6 +119,23 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   if (site.proxmox.insecureTls) {
     warnings.push(`proxmox.insecureTls is on: Terraform will not verify the certificate of ${site.proxmox.endpoint}`);
   }
+
+  // --- management hosts: machines on the management network that are not Proxmox nodes --------
+  const managementHosts: ManagementHostModel[] = [];
+  const machineNames = new Set(hostNames);
+  site.managementHosts.forEach((m, i) => {
+    const path = `managementHosts[${i}]`;
+    if (machineNames.has(m.name)) fail(`${path}.name`, m.name, 'repeats the name of a Proxmox node or another management host', 'give every machine its own name');
+    machineNames.add(m.name);
+    const mgmt = byRole.management;
+    if (!mgmt) {
+      fail(`${path}.address`, m.address, 'is an address on the management network, but network.vlans has no VLAN with role "management"', 'add the management VLAN, or remove the host');
+      return;
+    }
+    inVlan(mgmt.name, m.address, `${path}.address`);
+    claim(m.address, `${path}.address`);
+    managementHosts.push({ name: m.name, role: m.role, address: m.address, vlan: mgmt.name, purpose: m.purpose });
+  });
 
   // --- Kubernetes VMs and placement -----------------------------------------------------------
   const nodeVlan = byName[k.nodeVlan];
@@ -226,6 +255,74 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
     vms.push({ ...vm, cephPublic: { vlanId: cephClients.id, ip: address, prefixLength: cephClients.prefixLength } });
   });
   for (const h of hosts) h.vms.sort((a, b) => siteOrder.indexOf(a) - siteOrder.indexOf(b));
+  // Allowed (a one-host site has no choice), but the reviewer must see what a host failure takes down.
+  k.nodePools.forEach((pool, pi) => {
+    if (pool.role !== 'control-plane') return;
+    const crowded = hosts.filter((h) => (h.poolCount.get(pool.name) ?? 0) > 1);
+    if (crowded.length === 0) return;
+    warnings.push(
+      `kubernetes.nodePools[${pi}]: ${crowded.map((h) => `${h.poolCount.get(pool.name)} control planes share ${h.spec.name}`).join(', ')} (spread "preferred"): ` +
+        'losing that node loses etcd quorum and the API; add Proxmox nodes to spread them',
+    );
+  });
+
+  // --- service VMs: placed after the Kubernetes nodes, spread over the hosts by role -----------
+  const serviceVms: ServiceVmModel[] = [];
+  const roleCount = new Map<string, number>();
+  site.serviceVms.forEach((s, i) => {
+    const path = `serviceVms[${i}]`;
+    if (vmNames.has(s.name)) fail(`${path}.name`, s.name, `is already the name of a VM of ${vmNames.get(s.name)}`, 'give every VM its own name');
+    vmNames.set(s.name, path);
+    if (vmIds.has(s.vmId)) fail(`${path}.vmId`, s.vmId, `is already the VM id of ${vmIds.get(s.vmId)}`, 'give every VM its own id');
+    vmIds.set(s.vmId, s.name);
+    if (nodeVlan) inVlan(k.nodeVlan, s.ip, `${path}.ip`);
+    claim(s.ip, `${path}.ip`);
+    const index = (roleCount.get(s.role) ?? 0) + 1;
+    roleCount.set(s.role, index);
+    // Keyed apart from the node pools, whose names the site chooses.
+    const group = { name: `service:${s.role}`, cores: s.cores, memoryGiB: s.memoryGiB };
+    const host = place(group, 'preferred', hosts);
+    if (!host) {
+      fail(path, s.name, 'cannot be placed', 'add Proxmox nodes');
+      return;
+    }
+    host.cpu += s.cores;
+    host.mem += s.memoryGiB * GIB_PER_MIB;
+    host.vms.push(s.name);
+    host.poolCount.set(group.name, (host.poolCount.get(group.name) ?? 0) + 1);
+    serviceVms.push({
+      name: s.name,
+      vmId: s.vmId,
+      role: s.role,
+      index,
+      host: host.spec.name,
+      ip: s.ip,
+      prefixLength: nodeVlan?.prefixLength ?? 24,
+      gateway: nodeVlan?.gateway,
+      cores: s.cores,
+      memoryMiB: s.memoryGiB * GIB_PER_MIB,
+      diskGiB: s.diskGiB,
+      storage: s.storage,
+      dataDisks: s.role === 'nfs-server' ? [{ sizeGiB: s.dataDisk.sizeGiB, storage: s.dataDisk.storage ?? s.storage }] : [],
+      exportPath: s.role === 'nfs-server' ? s.exportPath : undefined,
+    });
+  });
+  const loadBalancers = serviceVms.filter((v) => v.role === 'api-load-balancer');
+  if (k.vip.provider === 'haproxy' && loadBalancers.length === 0) {
+    fail('kubernetes.vip.provider', k.vip.provider, 'is "haproxy", but serviceVms has no VM with role "api-load-balancer" to run it',
+      'add one to serviceVms (2 vCPU and 2 GiB are plenty), or use provider "kube-vip"');
+  }
+  if (k.vip.provider === 'kube-vip') {
+    site.serviceVms.forEach((s, i) => {
+      if (s.role === 'api-load-balancer') {
+        fail(`serviceVms[${i}].role`, s.role, 'would hold the API VIP, but kubernetes.vip.provider is "kube-vip", which answers for the same address from the control planes',
+          'set kubernetes.vip.provider to "haproxy", or remove this VM');
+      }
+    });
+  }
+  if (k.vip.provider === 'haproxy' && loadBalancers.length === 1) {
+    warnings.push(`serviceVms: ${loadBalancers[0].name} is the only api-load-balancer VM: the Kubernetes API is unreachable while it is down; a second one takes the VIP over through keepalived`);
+  }
 
   hosts.forEach((h, i) => {
     const path = `proxmox.nodes[${i}]`;
@@ -320,6 +417,38 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   if (addons.metallb) checkRange('platform.addons.metallb.addressRange', addons.metallb.addressRange);
   if (addons.cilium && addons.calico) fail('platform.addons.calico', 'calico', 'is set together with cilium', 'a cluster has one CNI: remove one of them');
   if (!addons.cilium && !addons.calico) warnings.push('platform.addons: no CNI (cilium or calico); nodes stay NotReady until one is installed');
+  if (addons.longhorn) {
+    // Longhorn keeps each replica of a volume on a different node, and only workers run its manager.
+    const workers = vms.filter((v) => v.role === 'worker').length;
+    if (addons.longhorn.replicas > workers) {
+      fail('platform.addons.longhorn.replicas', addons.longhorn.replicas, `needs ${addons.longhorn.replicas} workers to keep the replicas apart, but the site has ${workers}`,
+        `lower replicas to ${Math.max(1, workers)} or add workers`);
+    }
+  }
+  let nfsProvisioner: NfsExportModel | undefined;
+  if (addons.nfsProvisioner) {
+    const spec = addons.nfsProvisioner;
+    const servers = serviceVms.filter((v) => v.role === 'nfs-server');
+    const vm = spec.server !== undefined ? servers.find((v) => v.ip === spec.server) : servers.length === 1 ? servers[0] : undefined;
+    const server = spec.server ?? vm?.ip;
+    const owner = spec.server !== undefined ? owners.get(spec.server) : undefined;
+    if (server === undefined) {
+      fail('platform.addons.nfsProvisioner.server', spec.server,
+        servers.length === 0 ? 'is not set, and the site has no nfs-server VM to take it from' : `is not set, and the site has ${servers.length} nfs-server VMs (${servers.map((v) => v.name).join(', ')})`,
+        servers.length === 0 ? 'set server and path to an existing NFS export, or add a serviceVms entry with role "nfs-server"' : 'set server to the address of the one the provisioner uses');
+    } else if (!vm && owner) {
+      fail('platform.addons.nfsProvisioner.server', server, `is the address of ${owner}, which is not an nfs-server VM`, 'use the address of an nfs-server VM, or of an NFS server outside the site');
+    } else {
+      const exportPath = spec.path ?? vm?.exportPath;
+      if (exportPath === undefined) {
+        fail('platform.addons.nfsProvisioner.path', spec.path, `is not set, and ${server} is not an nfs-server VM of this site whose export it could take`, 'set path to the folder that server exports');
+      } else if (vm?.exportPath && exportPath !== vm.exportPath && !exportPath.startsWith(`${vm.exportPath}/`)) {
+        fail('platform.addons.nfsProvisioner.path', exportPath, `is outside what ${vm.name} exports (${vm.exportPath})`, `use ${vm.exportPath} or a folder inside it`);
+      } else {
+        nfsProvisioner = { server, path: exportPath, ...(vm ? { vm: vm.name } : {}) };
+      }
+    }
+  }
   if (addons.rookCeph) {
     if (!site.ceph) fail('platform.addons.rookCeph', 'rookCeph', 'is set but the site has no ceph section', 'add ceph (Rook runs in external mode against the Proxmox Ceph) or remove rookCeph');
     else if (!site.ceph.pools.some((p) => p.name === addons.rookCeph?.rbdPool)) {
@@ -451,6 +580,9 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
     network: { uplink: site.network.uplink, bridge: site.network.bridge, mtu: site.network.mtu, vlans, byName, byRole },
     hosts: hostModels,
     vms,
+    serviceVms,
+    managementHosts,
+    ...(nfsProvisioner ? { nfsProvisioner } : {}),
     kubernetes,
     ceph,
     appNamespace,
@@ -478,7 +610,7 @@ interface HostSlot {
  * fewest VMs of this pool, then the first in site order. The same site always gives the same
  * placement, and a pool of n VMs on n hosts lands one per host in host order, as the plan lays them out.
  */
-function place(pool: NodePoolSpec, spread: 'required' | 'preferred', hosts: HostSlot[]): HostSlot | undefined {
+function place(pool: Pick<NodePoolSpec, 'name' | 'cores' | 'memoryGiB' | 'gpuModel'>, spread: 'required' | 'preferred', hosts: HostSlot[]): HostSlot | undefined {
   const candidates = hosts
     .map((h, order) => ({ h, order }))
     .filter(({ h }) => !pool.gpuModel || h.freeGpus.some((g) => g.model === pool.gpuModel))

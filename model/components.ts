@@ -20,6 +20,8 @@ interface AddonInfo {
    * every exception is visible here and in the rendered namespace's annotations.
    */
   readonly podSecurity: { readonly level: PodSecurityLevel; readonly reason?: string };
+  /** What the add-on needs installed and running on every Kubernetes node (cloud-init installs it). @default - nothing */
+  readonly node?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
 }
 
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -31,8 +33,12 @@ export const ADDONS: Readonly<Record<AddonName, AddonInfo>> = {
   calico: { component: 'calico', namespace: 'tigera-operator', provides: ['cni'], needs: [] , podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' } },
   metallb: { component: 'metallb', namespace: 'metallb-system', provides: ['load-balancer'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the speaker answers ARP on the host network with NET_RAW' } },
   rookCeph: { component: 'rook-ceph', namespace: 'rook-ceph', provides: ['storage'], needs: ['cni', 'secrets'] , podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' } },
-  longhorn: { component: 'longhorn', namespace: 'longhorn-system', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' } },
-  nfsProvisioner: { component: 'nfs-provisioner', namespace: 'nfs-provisioner', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' } },
+  longhorn: { component: 'longhorn', namespace: 'longhorn-system', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' },
+    // Volumes attach over iSCSI (iscsid must run); ReadWriteMany volumes and backups mount over NFSv4.
+    node: { packages: ['open-iscsi', 'nfs-common'], services: ['iscsid'] } },
+  nfsProvisioner: { component: 'nfs-provisioner', namespace: 'nfs-provisioner', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' },
+    // kubelet mounts the volumes on the node: the NFS client must be there.
+    node: { packages: ['nfs-common'] } },
   localPath: { component: 'local-path', namespace: 'local-path-storage', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the provisioner creates volume directories through hostPath on each node' } },
   nvidiaGpu: { component: 'nvidia-gpu', namespace: 'nvidia-gpu', provides: [], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the device plugin registers with kubelet through a hostPath socket; DCGM reads the GPU from the host' } },
   monitoring: { component: 'monitoring', namespace: 'monitoring', provides: ['monitoring'], needs: ['cni', 'storage', 'secrets'] , podSecurity: { level: 'privileged', reason: 'node-exporter reads host metrics with hostNetwork, hostPID and hostPath' } },
@@ -44,6 +50,23 @@ export const ADDONS: Readonly<Record<AddonName, AddonInfo>> = {
   externalSecrets: { component: 'external-secrets', namespace: 'external-secrets', provides: ['secrets'], needs: ['cni'] , podSecurity: RESTRICTED },
   cloudnativePg: { component: 'cloudnative-pg', namespace: 'cnpg-system', provides: ['postgres-operator'], needs: ['cni'] , podSecurity: RESTRICTED },
 };
+
+/**
+ * Whether the site's CNI serves Services itself (Cilium, or Calico's eBPF data plane), so kubeadm must not install
+ * kube-proxy and nothing should expect it.
+ */
+export function cniReplacesKubeProxy(site: Site): boolean {
+  const { cilium, calico } = site.platform.addons;
+  return cilium !== undefined || calico?.dataplane === 'bpf';
+}
+
+/** Packages and services the site's add-ons need on every Kubernetes node, sorted and without repeats. */
+export function nodeRequirements(site: Site): { packages: string[]; services: string[] } {
+  const present = (Object.keys(ADDONS) as AddonName[]).filter((k) => site.platform.addons[k] !== undefined);
+  const packages = new Set(present.flatMap((k) => ADDONS[k].node?.packages ?? []));
+  const services = new Set(present.flatMap((k) => ADDONS[k].node?.services ?? []));
+  return { packages: [...packages].sort(), services: [...services].sort() };
+}
 
 /** Storage providers in order of preference for the default StorageClass. */
 const STORAGE_PREFERENCE: readonly AddonName[] = ['rookCeph', 'longhorn', 'nfsProvisioner', 'localPath'];

@@ -1,4 +1,4 @@
-import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, Site, VlanRole } from '../site';
+import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, ManagementHostSpec, ServiceVmSpec, Site, VlanRole } from '../site';
 import type { EdgeFleetModel } from './edge-fleet';
 
 /**
@@ -31,7 +31,7 @@ export interface HostModel {
   readonly allocatable: { readonly cpuCores: number; readonly memoryMiB: number };
   /** What the placed VMs use. */
   readonly allocated: { readonly cpuCores: number; readonly memoryMiB: number };
-  /** Names of the VMs placed here, in placement order. */
+  /** Names of the VMs placed here (Kubernetes nodes, then service VMs), in site order. */
   readonly vms: readonly string[];
 }
 
@@ -56,6 +56,47 @@ export interface VmModel {
   readonly gpu?: { readonly mapping: string; readonly model: string; readonly memoryGiB: number; readonly pciAddress: string; readonly deviceId: string };
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: string }[];
+}
+
+/** A VM beside the Kubernetes nodes (site.serviceVms), placed on a Proxmox node like them. */
+export interface ServiceVmModel {
+  readonly name: string;
+  readonly vmId: number;
+  readonly role: ServiceVmSpec['role'];
+  /** 1-based position among the site's VMs of the same role, in site order. */
+  readonly index: number;
+  /** Proxmox node it runs on. */
+  readonly host: string;
+  /** Address on the Kubernetes node VLAN. */
+  readonly ip: string;
+  readonly prefixLength: number;
+  readonly gateway?: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly diskGiB: number;
+  readonly storage: string;
+  /** Disks beside the system disk, in attachment order (scsi1, scsi2, ...). */
+  readonly dataDisks: readonly { readonly sizeGiB: number; readonly storage: string }[];
+  /** nfs-server: the folder the data disk is mounted on and exported as. */
+  readonly exportPath?: string;
+}
+
+/** A machine on the management network that is not a Proxmox node (site.managementHosts). */
+export interface ManagementHostModel {
+  readonly name: string;
+  readonly role: ManagementHostSpec['role'];
+  readonly address: string;
+  /** Name of the management VLAN the address is on. */
+  readonly vlan: string;
+  readonly purpose?: string;
+}
+
+/** Where the NFS provisioner creates its volumes, resolved against the site's nfs-server VM. */
+export interface NfsExportModel {
+  readonly server: string;
+  readonly path: string;
+  /** The site's VM serving the export, when it is one. */
+  readonly vm?: string;
 }
 
 export interface KubernetesModel {
@@ -148,7 +189,13 @@ export interface SiteModel {
     readonly byRole: Readonly<Partial<Record<VlanRole, VlanModel>>>;
   };
   readonly hosts: readonly HostModel[];
+  /** The Kubernetes node VMs. */
   readonly vms: readonly VmModel[];
+  /** VMs beside the Kubernetes nodes, in site order. */
+  readonly serviceVms: readonly ServiceVmModel[];
+  readonly managementHosts: readonly ManagementHostModel[];
+  /** The NFS provisioner's server and folder, when the site has the add-on. */
+  readonly nfsProvisioner?: NfsExportModel;
   readonly kubernetes: KubernetesModel;
   readonly ceph?: CephModel;
   readonly appNamespace: string;

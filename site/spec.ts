@@ -151,6 +151,68 @@ const ceph = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Service VMs and management hosts (optional: what a site runs beside the Kubernetes nodes)
+
+const serviceVmBase = {
+  name: dnsLabel,
+  /** Proxmox VM id. */
+  vmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999),
+  /** Address on the Kubernetes node VLAN. */
+  ip: ipv4,
+  cores: positiveInt,
+  memoryGiB: positiveInt,
+  /** System disk. */
+  diskGiB: positiveInt,
+  /** PVE storage id for the VM's disks. */
+  storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }),
+};
+
+const serviceVm = z.discriminatedUnion(
+  'role',
+  [
+    z.strictObject({
+      ...serviceVmBase,
+      /**
+       * HAProxy in front of the control planes' API servers (TCP, health-checked on /readyz), holding
+       * kubernetes.apiVip with keepalived: the VMs of this role serve the VIP when kubernetes.vip.provider is "haproxy".
+       */
+      role: z.literal('api-load-balancer'),
+    }),
+    z.strictObject({
+      ...serviceVmBase,
+      /** An NFS server exporting its data disk to the Kubernetes node VLAN. */
+      role: z.literal('nfs-server'),
+      /** The exported disk, formatted (ext4) on first boot when blank, never when it holds a filesystem. */
+      dataDisk: z.strictObject({
+        sizeGiB: positiveInt,
+        /** @default - the VM's storage */
+        storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).optional(),
+      }),
+      /** Where the data disk is mounted and what is exported. @default - "/srv/nfs" */
+      exportPath: z.string().regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, { message: 'must be an absolute path of plain folder names, e.g. /srv/nfs' }).default('/srv/nfs'),
+    }),
+  ],
+  { message: 'must have role "api-load-balancer" or "nfs-server"' },
+);
+export type ServiceVmSpec = z.output<typeof serviceVm>;
+
+/** What a machine outside Proxmox does on the management network. */
+export const MANAGEMENT_HOST_ROLES = ['management-node', 'network-device'] as const;
+
+const managementHost = z.strictObject({
+  name: dnsLabel,
+  /**
+   * "management-node": where operators and Terraform work from (SSH to the Proxmox nodes is allowed from these
+   * addresses only, once the site names one); "network-device": a switch or access point, listed in the IP plan.
+   */
+  role: z.enum(MANAGEMENT_HOST_ROLES, { message: `must be one of ${MANAGEMENT_HOST_ROLES.join(', ')}` }),
+  /** Address on the management VLAN. */
+  address: ipv4,
+  purpose: z.string().min(1).optional(),
+});
+export type ManagementHostSpec = z.output<typeof managementHost>;
+
+// ---------------------------------------------------------------------------------------------
 // Kubernetes
 
 const taint = z.strictObject({
@@ -198,7 +260,10 @@ const kubernetes = z.strictObject({
   apiVip: ipv4,
   /** @default 6443 */
   apiPort: port.default(6443),
-  /** What serves the API VIP. @default - kube-vip as a static pod on the control planes */
+  /**
+   * What serves the API VIP: kube-vip as a static pod on the control planes, or "haproxy", the site's
+   * api-load-balancer VMs (serviceVms). @default - kube-vip
+   */
   vip: z
     .strictObject({
       provider: z.enum(['kube-vip', 'haproxy']).default('kube-vip'),
@@ -246,7 +311,17 @@ const addons = z.strictObject({
       loadBalancerRange: z.strictObject({ start: ipv4, stop: ipv4 }),
     })
     .optional(),
-  calico: z.strictObject({ ...chartAddon }).optional(),
+  calico: z
+    .strictObject({
+      ...chartAddon,
+      /**
+       * Data plane of calico-node. "bpf" serves Services itself in place of kube-proxy: the nodes are then built
+       * without kube-proxy (kubeadm skips it) and the operator reaches the API server through the site's VIP.
+       * @default - "iptables", Calico's own default
+       */
+      dataplane: z.enum(['iptables', 'bpf'], { message: 'must be "iptables" or "bpf"' }).default('iptables'),
+    })
+    .optional(),
   metallb: z.strictObject({ ...chartAddon, addressRange: z.strictObject({ start: ipv4, stop: ipv4 }) }).optional(),
   rookCeph: z
     .strictObject({
@@ -263,8 +338,23 @@ const addons = z.strictObject({
       csiDriversChartVersion: semver.optional(),
     })
     .optional(),
-  longhorn: z.strictObject({ ...chartAddon, replicas: positiveInt.default(3) }).optional(),
-  nfsProvisioner: z.strictObject({ ...chartAddon, server: ipv4, path: z.string().startsWith('/') }).optional(),
+  longhorn: z
+    .strictObject({
+      ...chartAddon,
+      replicas: positiveInt.default(3),
+      /** Scheduled snapshots of every Longhorn volume (a RecurringJob of the "default" group). @default - none */
+      snapshots: z.strictObject({ schedule: cron, retain: positiveInt.default(7) }).optional(),
+    })
+    .optional(),
+  nfsProvisioner: z
+    .strictObject({
+      ...chartAddon,
+      /** Address of the NFS server. @default - the address of the site's nfs-server VM (serviceVms) */
+      server: ipv4.optional(),
+      /** Exported folder the volumes are created in. @default - the exportPath of the site's nfs-server VM */
+      path: z.string().startsWith('/', { message: 'must be an absolute path' }).optional(),
+    })
+    .optional(),
   localPath: z.strictObject({ version: semver }).optional(),
   nvidiaGpu: z
     .strictObject({
@@ -308,7 +398,11 @@ const addons = z.strictObject({
     .strictObject({
       ...chartAddon,
       /** ACME account e-mail of the ClusterIssuer. */
-      acmeEmail: z.email({ message: 'must be an e-mail address' }),
+      /**
+       * ACME account e-mail of the ClusterIssuer.
+       * @default - none: the account has no contact address (ACME allows it; Let's Encrypt sends no expiry mail anyway)
+       */
+      acmeEmail: z.email({ message: 'must be an e-mail address' }).optional(),
       /** ACME directory. @default - Let's Encrypt production */
       acmeServer: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory'),
     })
@@ -515,6 +609,10 @@ export const siteSchema = z.strictObject({
   proxmox,
   ceph: ceph.optional(),
   kubernetes,
+  /** VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. @default - none */
+  serviceVms: z.array(serviceVm).default([]),
+  /** Machines on the management network that are not Proxmox nodes (a management node, switches). @default - none */
+  managementHosts: z.array(managementHost).default([]),
   platform: platform.prefault({}),
   dataStores: dataStores.prefault({}),
   /** Namespace of the site's own applications and data stores. @default - the site name */

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import { stringify } from 'yaml';
 import type { HelmRelease } from '../../constructs/helm-release';
 import type { SiteModel } from '../../model';
@@ -15,6 +16,22 @@ import type { SiteModel } from '../../model';
  */
 export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
 
+/** Construct metadata type of an object the bootstrap applies together with its component's charts. */
+const APPLY_AT_BOOTSTRAP = 'site-compiler:apply-at-bootstrap';
+
+/**
+ * Marks an object the cluster needs before Argo CD can run, e.g. Calico's Installation, without which the operator the
+ * CNI chart installs deploys nothing and the nodes never turn Ready. The bootstrap applies it right after the
+ * component's charts (whose CRDs it uses); Argo CD later finds it unchanged in the component's folder.
+ */
+export function applyAtBootstrap(object: IConstruct): void {
+  object.node.addMetadata(APPLY_AT_BOOTSTRAP, true);
+}
+
+export function isAppliedAtBootstrap(object: IConstruct): boolean {
+  return object.node.metadata.some((m) => m.type === APPLY_AT_BOOTSTRAP);
+}
+
 export interface BootstrapComponent {
   readonly component: string;
   readonly namespace: string;
@@ -25,6 +42,8 @@ export interface BootstrapComponent {
   readonly releases: readonly HelmRelease[];
   /** Rendered objects per release (delivery "rendered"), by release name. */
   readonly rendered: ReadonlyMap<string, readonly object[]>;
+  /** The component's objects marked with applyAtBootstrap, applied after its releases (JSON as rendered). @default - none */
+  readonly objects?: readonly object[];
 }
 
 export interface BootstrapInput {
@@ -83,6 +102,12 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
         // Server-side, as Argo CD's own field manager: rendered charts hold CRDs too large for client-side apply.
         lines.push(`retry kubectl apply --server-side --field-manager=argocd-controller --force-conflicts -f ${file}`);
       }
+    }
+    if ((c.objects ?? []).length > 0) {
+      const file = `${c.component}-objects.yaml`;
+      files.set(`bootstrap/${file}`, objectsYaml(input.header, c.objects ?? []));
+      // Retried: the API server takes a moment to serve the CRDs the chart has just installed.
+      lines.push(`retry kubectl apply -f ${file}`);
     }
     if (i === 0) {
       lines.push('say "waiting for a worker to join (only workers run add-ons) and for every node to be Ready"');

@@ -88,6 +88,7 @@ export const CHART_FACTS: Readonly<Record<string, ChartFacts>> = {
   'ingress-nginx': { clusterKinds: [...RBAC, { group: 'networking.k8s.io', kind: 'IngressClass' }, VALIDATING_WEBHOOK] },
   metallb: { clusterKinds: [CRD, ...RBAC, VALIDATING_WEBHOOK] },
   longhorn: { clusterKinds: [CRD, ...RBAC, { group: 'scheduling.k8s.io', kind: 'PriorityClass' }, { group: 'storage.k8s.io', kind: 'StorageClass' }] },
+  'nfs-subdir-external-provisioner': { clusterKinds: [...RBAC, { group: 'storage.k8s.io', kind: 'StorageClass' }] },
   'tigera-operator': { clusterKinds: [CRD, ...RBAC, { group: 'operator.tigera.io', kind: 'Installation' }, { group: 'operator.tigera.io', kind: 'APIServer' }], oversizedObjects: 'CRD installations.operator.tigera.io is 617,454 bytes' },
 };
 
