@@ -259,7 +259,7 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
   const sum = (f: (h: SiteModel['hosts'][number]) => number): number => model.hosts.reduce((n, h) => n + f(h), 0);
   hostRows.push([
     '**total**',
-    `${model.vms.length} VMs`,
+    `${model.vms.length + model.serviceVms.length} VMs`,
     sum((h) => h.cpuCores),
     sum((h) => h.cpuCores - h.allocatable.cpuCores),
     sum((h) => h.allocated.cpuCores),
@@ -348,16 +348,26 @@ function ipPlanSection(model: SiteModel): string[] {
     '',
     ...table(
       ['VM', 'VM id', 'Role', 'Pool', 'Proxmox node', 'Address', 'vCPU', 'RAM', 'Disk', 'GPU'],
-      model.vms.map((v) => [v.name, v.vmId, v.role, v.pool, v.host, `${v.ip}/${v.prefixLength}`, v.cores, gib(v.memoryMiB), `${v.diskGiB} GiB`, v.gpu ? `${v.gpu.model} (${v.gpu.pciAddress})` : '']),
+      [
+        ...model.vms.map((v) => [v.name, v.vmId, v.role, v.pool, v.host, `${v.ip}/${v.prefixLength}`, v.cores, gib(v.memoryMiB), `${v.diskGiB} GiB`, v.gpu ? `${v.gpu.model} (${v.gpu.pciAddress})` : '']),
+        ...model.serviceVms.map((v) => [v.name, v.vmId, v.role, '', v.host, `${v.ip}/${v.prefixLength}`, v.cores, gib(v.memoryMiB), [v.diskGiB, ...v.dataDisks.map((d) => d.sizeGiB)].map((g) => `${g} GiB`).join(' + '), '']),
+      ],
       ['l', 'r', 'l', 'l', 'l', 'l', 'r', 'r', 'r'],
     ),
     '',
   );
 
+  if (model.managementHosts.length > 0) {
+    out.push('### Management hosts', '', ...table(['Host', 'Role', 'Address', 'Purpose'], model.managementHosts.map((m) => [m.name, m.role, `${m.address} (${m.vlan})`, m.purpose])), '');
+  }
+
   const k = model.kubernetes;
   const addons = model.site.platform.addons;
+  const vipBy = k.vip.provider === 'kube-vip'
+    ? `kube-vip ${k.vip.version}`
+    : `HAProxy and keepalived on ${model.serviceVms.filter((v) => v.role === 'api-load-balancer').map((v) => v.name).join(', ')}`;
   const rows: unknown[][] = [
-    ['Kubernetes API (VIP)', `${k.controlPlaneEndpoint} (${k.vip.provider} ${k.vip.version}) on ${k.nodeVlan.name}`],
+    ['Kubernetes API (VIP)', `${k.controlPlaneEndpoint} (${vipBy}) on ${k.nodeVlan.name}`],
     ['Pod CIDR', k.podCidr],
     ['Service CIDR', k.serviceCidr],
     ['`kubernetes` Service', k.apiServiceIp],
@@ -366,6 +376,7 @@ function ipPlanSection(model: SiteModel): string[] {
   ];
   if (addons.cilium) rows.push(['LoadBalancer range (Cilium L2)', `${addons.cilium.loadBalancerRange.start} – ${addons.cilium.loadBalancerRange.stop}`]);
   if (addons.metallb) rows.push(['LoadBalancer range (MetalLB)', `${addons.metallb.addressRange.start} – ${addons.metallb.addressRange.stop}`]);
+  if (model.nfsProvisioner) rows.push(['NFS provisioner export', `${model.nfsProvisioner.server}:${model.nfsProvisioner.path}${model.nfsProvisioner.vm ? ` (${model.nfsProvisioner.vm})` : ''}`]);
   if (model.ceph) {
     rows.push(['Ceph public network', model.ceph.publicNetwork]);
     rows.push(['Ceph cluster network', model.ceph.clusterNetwork]);
@@ -461,8 +472,11 @@ export function siteDiagram(model: SiteModel): string {
   for (const v of model.vms) {
     lines.push(`    ${mermaidId('vm', v.name)}[${label(v.name, `${v.role}, ${v.ip}`, `${v.cores} vCPU, ${gib(v.memoryMiB)}`, ...(v.gpu ? [v.gpu.model] : []))}]`);
   }
+  for (const v of model.serviceVms) {
+    lines.push(`    ${mermaidId('vm', v.name)}[${label(v.name, `${v.role}, ${v.ip}`, `${v.cores} vCPU, ${gib(v.memoryMiB)}`)}]`);
+  }
   lines.push('  end');
-  for (const v of model.vms) lines.push(`  ${mermaidId('host', v.host)} --> ${mermaidId('vm', v.name)}`);
+  for (const v of [...model.vms, ...model.serviceVms]) lines.push(`  ${mermaidId('host', v.host)} --> ${mermaidId('vm', v.name)}`);
 
   const k = model.kubernetes;
   const cluster = 'k8s_cluster';
