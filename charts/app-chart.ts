@@ -95,7 +95,10 @@ function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {
     namespace,
     podSelector: site.selector,
     ingress,
-    egress: dependencyEgressRules(model, app),
+    egress: [
+      ...dependencyEgressRules(model, app),
+      ...spec.egress.map((e) => ({ peer: { cidr: e.cidr, except: e.except }, ports: e.ports.map((port) => ({ port })) })),
+    ],
   });
 
   if (scraped) {
@@ -113,7 +116,7 @@ function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {
 
 interface OwnedSecret {
   readonly name: string;
-  readonly data: { secretKey: string; remoteKey: string }[];
+  readonly data: { secretKey: string; remoteKey: string; property?: string }[];
 }
 
 /**
@@ -128,15 +131,16 @@ function ownedSecrets(model: SiteModel, app: AppModel): OwnedSecret[] {
   for (const name of [...new Set(refs.map((r) => r.secret.name))]) {
     const using = refs.filter((r) => r.secret.name === name);
     if (using[0].app !== app.name) continue;
-    const data = new Map<string, string>();
+    const data = new Map<string, { remoteKey: string; property?: string }>();
     for (const r of using) {
+      const source = { remoteKey: r.secret.remoteKey, property: r.secret.remoteProperty };
       const known = data.get(r.secret.key);
-      if (known !== undefined && known !== r.secret.remoteKey) {
-        throw new Error(`${r.path}.secret.remoteKey: "${r.secret.remoteKey}" differs from "${known}" given for the same key "${r.secret.key}" of Secret "${name}"; one key of a Secret has one source, use the same remoteKey or another key`);
+      if (known !== undefined && (known.remoteKey !== source.remoteKey || known.property !== source.property)) {
+        throw new Error(`${r.path}.secret: "${source.remoteKey}${source.property ? `#${source.property}` : ''}" differs from "${known.remoteKey}${known.property ? `#${known.property}` : ''}" given for the same key "${r.secret.key}" of Secret "${name}"; one key of a Secret has one source, use the same remoteKey/remoteProperty or another key`);
       }
-      data.set(r.secret.key, r.secret.remoteKey);
+      data.set(r.secret.key, source);
     }
-    owned.push({ name, data: [...data].map(([secretKey, remoteKey]) => ({ secretKey, remoteKey })) });
+    owned.push({ name, data: [...data].map(([secretKey, s]) => ({ secretKey, remoteKey: s.remoteKey, ...(s.property ? { property: s.property } : {}) })) });
   }
   return owned;
 }

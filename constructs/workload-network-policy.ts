@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 export type NetworkPeer =
   | { readonly pods: Readonly<Record<string, string>>; readonly namespace?: string }
   | { readonly namespace: string }
-  | { readonly cidr: string };
+  | { readonly cidr: string; readonly except?: readonly string[] };
 
 export interface NetworkPort {
   readonly port: number;
@@ -69,7 +69,7 @@ export class WorkloadNetworkPolicy extends Construct {
   private peer(id: string, peer: NetworkPeer, policy: string): kplus.INetworkPolicyPeer {
     if ('cidr' in peer) {
       if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(peer.cidr)) throw new Error(`WorkloadNetworkPolicy ${policy}: peer cidr "${peer.cidr}" is not an IPv4 CIDR like 10.0.0.0/24`);
-      return kplus.NetworkPolicyIpBlock.ipv4(this, id, peer.cidr);
+      return kplus.NetworkPolicyIpBlock.ipv4(this, id, peer.cidr, peer.except && peer.except.length > 0 ? [...peer.except] : undefined);
     }
     const namespaces = peer.namespace ? kplus.Namespaces.select(this, `${id}-namespace`, { names: [peer.namespace] }) : undefined;
     if ('pods' in peer) return kplus.Pods.select(this, id, { labels: { ...peer.pods }, namespaces });

@@ -499,6 +499,15 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
       const value = e.serviceOf.format.replace(/\{host\}/g, target.host).replace(/\{port\}/g, String(target.port)).replace(/\{scheme\}/g, target.scheme);
       return { name: e.name, value };
     });
+    a.egress.forEach((e, j) => {
+      const outer = ip.subnet(e.cidr);
+      e.except.forEach((x, k) => {
+        const inner = ip.subnet(x);
+        if (inner.network < outer.network || inner.broadcast > outer.broadcast) {
+          fail(`${path}.egress[${j}].except[${k}]`, x, `is not inside ${e.cidr}`, `list only ranges inside ${e.cidr}, or remove it`);
+        }
+      });
+    });
     let gpu: AppModel['gpu'];
     if (a.gpu) {
       if (gpuWorkers.length === 0) {

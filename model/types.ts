@@ -171,7 +171,7 @@ export interface AppModel {
   /** Environment with every `serviceOf` resolved to the Service's address. */
   readonly env: readonly (
     | { readonly name: string; readonly value: string }
-    | { readonly name: string; readonly secret: { readonly name: string; readonly key: string; readonly remoteKey: string } }
+    | { readonly name: string; readonly secret: { readonly name: string; readonly key: string; readonly remoteKey: string; readonly remoteProperty?: string } }
   )[];
   readonly dependsOn: readonly string[];
   readonly gpu?: { readonly count: number; readonly nodeLabel: string; readonly weightsGiB: number; readonly budgetGiB: number };

@@ -453,7 +453,14 @@ const envVar = z.union([
   z.strictObject({
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
     /** A key of a Secret that an ExternalSecret creates; the value never passes through the site. */
-    secret: z.strictObject({ name: dnsLabel, key: z.string().min(1), remoteKey: z.string().min(1) }),
+    secret: z.strictObject({
+      name: dnsLabel,
+      key: z.string().min(1),
+      /** Entry in the secret store (Vault path, or Secret name for the kubernetes backend). */
+      remoteKey: z.string().min(1),
+      /** Field inside that entry (a key of the Secret for the kubernetes backend). @default - the whole entry */
+      remoteProperty: z.string().min(1).optional(),
+    }),
   }),
   z.strictObject({
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
@@ -495,6 +502,22 @@ const app = z.strictObject({
   volumes: z.array(volume).default([]),
   /** Apps and data stores this app calls; network policy and ordering are derived from it. @default - none */
   dependsOn: z.array(dnsLabel).default([]),
+  /**
+   * Connections the app opens to addresses outside the cluster. The app namespace denies all traffic
+   * by default, so each one is declared with its reason.
+   * @default - none
+   */
+  egress: z
+    .array(
+      z.strictObject({
+        cidr,
+        /** Ranges inside `cidr` that stay closed (e.g. the site's private networks). @default - none */
+        except: z.array(cidr).default([]),
+        ports: z.array(port).min(1),
+        reason: z.string().min(10, { message: 'must say why the app needs this connection (at least 10 characters)' }),
+      }),
+    )
+    .default([]),
   /** GPU use: the app is scheduled on the GPU pool and must fit the GPU's memory. @default - none */
   gpu: z
     .strictObject({

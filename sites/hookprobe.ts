@@ -172,6 +172,14 @@ export default defineSite(
           { name: 'VLLM_GPU_MEMORY_UTILIZATION', value: '0.9' },
         ],
         volumes: [{ name: 'model-cache', mountPath: '/root/.cache', claim: { name: 'llm-cache-pvc', sizeGiB: 100 } }],
+        egress: [
+          {
+            cidr: '0.0.0.0/0',
+            except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+            ports: [443],
+            reason: 'downloads the model weights from Hugging Face over HTTPS on first start; the model cache claim keeps them afterwards',
+          },
+        ],
         gpu: {
           count: 1,
           model: { name: 'meta-llama/Llama-3.1-8B-Instruct', parametersBillions: 8.03, bytesPerParameter: 2 },
@@ -187,13 +195,18 @@ export default defineSite(
         service: { name: 'django-central-service', port: 80 },
         resources: { requests: { cpuMilli: 500, memoryMiB: 1024 }, limits: { cpuMilli: 1000, memoryMiB: 2048 } },
         env: [
-          { name: 'DATABASE_URL', secret: { name: 'django-secrets', key: 'database-url', remoteKey: 'hookprobe/django/database-url' } },
+          // With the kubernetes store backend, the entry is a Secret in the store namespace and the property one of its keys.
+          { name: 'DATABASE_URL', secret: { name: 'django-secrets', key: 'database-url', remoteKey: 'hookprobe-django', remoteProperty: 'database-url' } },
           { name: 'REDIS_URL', serviceOf: { app: 'redis', format: 'redis://{host}:{port}/0' } },
           { name: 'QSECBIT_API_URL', serviceOf: { app: 'qsecbit-backend', format: 'http://{host}:{port}' } },
           { name: 'AI_CONTENT_API_URL', serviceOf: { app: 'ai-content-generator', format: 'http://{host}:{port}' } },
         ],
         dependsOn: ['postgres', 'redis', 'qsecbit-backend', 'ai-content-generator'],
         ingress: { host: 'backend.hookprobe.com', paths: ['/api/v1/sbc'] },
+        egress: [
+          // The plan's Backend -> Edge API (section 5.2): content publish, config update, status. HTTPS is assumed.
+          { cidr: '172.16.0.0/24', ports: [443], reason: 'calls the edge SBCs\' API (publish content, update config, health check) over the edge network' },
+        ],
       },
     ],
 

@@ -80,7 +80,7 @@ describe('the seed workloads (plan steps 5.2-5.4) as the site gives them', () =>
     expect(find(c, 'Service', 'django-central-service').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8000, protocol: 'TCP' }]);
     const es = find(c, 'ExternalSecret', 'django-secrets');
     expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'hookprobe-secrets' });
-    expect(es.spec.data).toEqual([{ secretKey: 'database-url', remoteRef: { key: 'hookprobe/django/database-url' } }]);
+    expect(es.spec.data).toEqual([{ secretKey: 'database-url', remoteRef: { key: 'hookprobe-django', property: 'database-url' } }]);
   });
 
   it('derives the service URLs from the Services: changing a Service port changes the URL of its callers', () => {
@@ -267,12 +267,14 @@ describe('network policy', () => {
 
   it('allows django-central out to each declared dependency and in from the ingress controller, nothing else', () => {
     const spec = find(objects, 'NetworkPolicy', 'django-central').spec;
-    const targets = spec.egress.map((r: Obj) => [JSON.stringify(r.to[0].podSelector.matchLabels), r.ports[0].port]);
+    const targets = spec.egress.map((r: Obj) => [JSON.stringify(r.to[0].podSelector?.matchLabels ?? r.to[0].ipBlock), r.ports[0].port]);
     expect(targets).toEqual([
       ['{"app":"ai-content-generator"}', 8000],
       ['{"cnpg.io/cluster":"postgres"}', 5432],
       ['{"app":"qsecbit-backend"}', 8888],
       ['{"app":"redis"}', 6379],
+      // The declared egress to the edge network (apps[2].egress), nothing wider.
+      ['{"cidr":"172.16.0.0/24"}', 443],
     ]);
     expect(spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {} }], ports: [{ port: 8000, protocol: 'TCP' }] }]);
   });
