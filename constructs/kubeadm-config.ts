@@ -71,6 +71,12 @@ export function kubeadmInitConfig(options: KubeadmConfigOptions): string {
     controlPlaneEndpoint: k.controlPlaneEndpoint,
     networking: { podSubnet: k.podCidr, serviceSubnet: k.serviceCidr, dnsDomain: k.dnsDomain },
     apiServer: { certSANs: [k.apiVip, ...k.controlPlanes.map((c) => c.ip)] },
+    // Prometheus scrapes these from the pod network: kubeadm binds them to 127.0.0.1 by default, which
+    // leaves the control-plane targets of kube-prometheus-stack down. The controller manager and the
+    // scheduler still require an authorized token (HTTPS); etcd serves only metrics on 2381, never data.
+    controllerManager: { extraArgs: [{ name: 'bind-address', value: '0.0.0.0' }] },
+    scheduler: { extraArgs: [{ name: 'bind-address', value: '0.0.0.0' }] },
+    etcd: { local: { extraArgs: [{ name: 'listen-metrics-urls', value: 'http://0.0.0.0:2381' }] } },
   };
   // Recorded in the cluster's kubeadm-config, so `kubeadm upgrade` keeps kube-proxy out as well.
   if (options.skipKubeProxy) cluster.proxy = { disabled: true };

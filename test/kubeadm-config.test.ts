@@ -45,6 +45,12 @@ describe('kubeadmInitConfig', () => {
     expect(init.ClusterConfiguration.apiServer.certSANs).toEqual(['10.100.0.100', '10.100.0.10', '10.100.0.11', '10.100.0.12']);
   });
 
+  it('exposes the control-plane metrics kube-prometheus-stack scrapes', () => {
+    expect(init.ClusterConfiguration.controllerManager.extraArgs).toEqual([{ name: 'bind-address', value: '0.0.0.0' }]);
+    expect(init.ClusterConfiguration.scheduler.extraArgs).toEqual([{ name: 'bind-address', value: '0.0.0.0' }]);
+    expect(init.ClusterConfiguration.etcd.local.extraArgs).toEqual([{ name: 'listen-metrics-urls', value: 'http://0.0.0.0:2381' }]);
+  });
+
   it('carries the secrets as given, quoted so that digits stay strings', () => {
     expect(init.InitConfiguration.bootstrapTokens).toEqual([
       expect.objectContaining({ token: secrets.token, ttl: '24h0m0s', usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'] }),
