@@ -34,6 +34,13 @@ const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 const APP_SYNC_OPTIONS = ['PruneLast=true', 'FailOnSharedResource=true'];
 
+/**
+ * Fields an operator keeps up to date after the first apply (JSON pointers, comma-separated): the
+ * component's Application ignores them when comparing and syncing, so self-heal does not fight the
+ * operator. Set by the constructs that own such objects.
+ */
+export const IGNORE_DIFFERENCES_ANNOTATION = 'site-compiler/argocd-ignore-differences';
+
 interface KubeJson {
   readonly apiVersion: string;
   readonly kind: string;
@@ -201,6 +208,15 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
         ]),
       },
     });
+    const ignored = s.objects
+      .filter((o) => o.json.metadata.annotations?.[IGNORE_DIFFERENCES_ANNOTATION])
+      .map((o) => ({
+        group: groupOf(o.json.apiVersion),
+        kind: o.json.kind,
+        name: o.json.metadata.name,
+        ...(o.json.metadata.namespace ? { namespace: o.json.metadata.namespace } : {}),
+        jsonPointers: (o.json.metadata.annotations?.[IGNORE_DIFFERENCES_ANNOTATION] ?? '').split(',').map((p) => p.trim()).filter((p) => p.length > 0),
+      }));
     new argo.Application(chart, `application-${c.name}`, {
       metadata: {
         name: c.name,
@@ -219,8 +235,13 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
           automated: { prune: true, selfHeal: true },
           retry: RETRY,
           // Helm-rendered objects cannot carry the per-object annotation, so an oversized one switches the Application.
-          syncOptions: [...APP_SYNC_OPTIONS, ...(oversized.length > 0 ? ['ServerSideApply=true'] : [])],
+          syncOptions: [
+            ...APP_SYNC_OPTIONS,
+            ...(oversized.length > 0 ? ['ServerSideApply=true'] : []),
+            ...(ignored.length > 0 ? ['RespectIgnoreDifferences=true'] : []),
+          ],
         },
+        ...(ignored.length > 0 ? { ignoreDifferences: ignored } : {}),
       },
     });
   }

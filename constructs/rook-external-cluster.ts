@@ -83,7 +83,8 @@ export class RookExternalCluster extends Construct {
     });
 
     this.monEndpoints = new k8s.KubeConfigMap(this, 'MonEndpoints', {
-      metadata: { name: RookExternalCluster.MON_ENDPOINTS, namespace: ns },
+      // The operator rewrites the endpoints as it follows the monitors; Argo CD seeds them and then leaves them alone.
+      metadata: { name: RookExternalCluster.MON_ENDPOINTS, namespace: ns, annotations: { 'site-compiler/argocd-ignore-differences': '/data' } },
       data: {
         data: props.monitors.map((m) => `${m.name}=${m.ip}:${port}`).join(','),
         mapping: '{}',

@@ -31,6 +31,14 @@ const customResources = [...manifests.entries()].filter(([component]) => compone
 );
 
 describe('Argo CD Applications of the reference site', () => {
+  it('leaves the fields an operator keeps up to date to it: Rook\'s mon endpoints are ignored after the first sync', () => {
+    const rook = applications.find((a) => a.metadata.name === 'rook-ceph') as Obj & { spec: Record<string, any> };
+    expect(rook.spec.ignoreDifferences).toEqual([{ group: '', kind: 'ConfigMap', name: 'rook-ceph-mon-endpoints', namespace: 'rook-ceph', jsonPointers: ['/data'] }]);
+    expect(rook.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    const others = applications.filter((a) => a.metadata.name !== 'rook-ceph') as (Obj & { spec: Record<string, any> })[];
+    expect(others.filter((a) => a.spec.ignoreDifferences).map((a) => a.metadata.name)).toEqual([]);
+  });
+
   it('references every dist/kubernetes/ folder from exactly one Application, and no missing folder', () => {
     const folders = new Set([...result.files.keys()].filter((f) => f.startsWith('kubernetes/')).map((f) => f.split('/')[1]));
     const refs = new Map<string, string[]>();
