@@ -21,6 +21,7 @@ export * from './postgres-cluster';
 export * from './proxmox-vm';
 export * from './pve-firewall';
 export * from './redis-store';
+export * from './restricted-security-context';
 export * from './remote-command';
 export * from './rook-external-cluster';
 export * from './service-vm-cloud-config';

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
+import { restrictedSecurityContext } from './restricted-security-context';
 
 export interface RedisStoreProps {
   /** StatefulSet name and the `app` label of its pod. @default 'redis' */
@@ -107,16 +108,7 @@ export class RedisStore extends Construct {
       args: ['--dir', '/data', '--appendonly', 'yes', '--maxmemory', `${Math.floor((memLim * 3) / 4)}mb`, '--protected-mode', 'no', '--port', String(REDIS_PORT)],
       ports: [{ number: REDIS_PORT, name: 'redis', protocol: kplus.Protocol.TCP }],
       volumeMounts: [{ volume: data, path: '/data' }, { volume: tmp, path: '/tmp' }],
-      securityContext: {
-        ensureNonRoot: true,
-        user: uid,
-        group: uid,
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: restrictedSecurityContext(uid),
       resources: {
         cpu: { request: kplus.Cpu.millis(cpuReq), limit: kplus.Cpu.millis(cpuLim) },
         memory: { request: Size.mebibytes(memReq), limit: Size.mebibytes(memLim) },

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
+import { restrictedSecurityContext } from './restricted-security-context';
 
 /** CPU and memory of one container, in the units the site uses. */
 export interface SiteAppQuantity {
@@ -173,16 +174,7 @@ export class SiteApp extends Construct {
       ports: [{ number: port, name: 'http', protocol: kplus.Protocol.TCP }],
       envVariables: env,
       volumeMounts: mounts,
-      securityContext: {
-        ensureNonRoot: true,
-        user: uid,
-        group: uid,
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: restrictedSecurityContext(uid),
       // Replaced below with the site's exact quantities (cdk8s-plus would print 2Gi as 2048Mi).
       resources: {
         cpu: { request: kplus.Cpu.millis(props.requests.cpuMilli), limit: kplus.Cpu.millis(props.limits.cpuMilli) },

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { SiteError, SiteProblem, formatPath } from './errors';
 import { Site, SiteInput, siteSchema } from './spec';
@@ -112,7 +113,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;
       best = c;
@@ -121,16 +122,3 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}

@@ -9,6 +9,7 @@
  *
  * Not checked (the API server does): CEL rules, object-name syntax, admission webhooks.
  */
+import { distance } from 'fastest-levenshtein';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Ajv from 'ajv';
@@ -378,20 +379,10 @@ function closest(name: string, candidates: readonly string[]): string | undefine
   const limit = Math.max(1, Math.floor(name.length / 4));
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
-    const d = levenshtein(name.toLowerCase(), c.toLowerCase());
+    const d = distance(name.toLowerCase(), c.toLowerCase());
     if (d <= limit && (!best || d < best.d)) best = { c, d };
   }
   return best?.c;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 function describe(value: unknown): string {

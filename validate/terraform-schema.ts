@@ -7,6 +7,7 @@
  * the same rules against the structure-only schema in imports/schemas/terraform/, with no terraform binary,
  * provider download or network access.
  */
+import { distance } from 'fastest-levenshtein';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -415,20 +416,6 @@ function typeName(t: TerraformType): string {
   return `${t[0]}(${typeName(t[1])})`;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, k) => k);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
 /** "did you mean" for a misspelt or camelCase name, else the list of valid names. */
 function suggest(name: string, candidates: Iterable<string>, what: string): string {
   const all = [...candidates].sort();
@@ -437,7 +424,7 @@ function suggest(name: string, candidates: Iterable<string>, what: string): stri
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of all) {
-    const d = editDistance(name, c);
+    const d = distance(name, c);
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   if (best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))) return `did you mean "${best}"?`;
