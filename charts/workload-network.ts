@@ -2,6 +2,7 @@ import { POSTGRES_PORT } from '../constructs/postgres-cluster';
 import { REDIS_PORT } from '../constructs/redis-store';
 import type { NetworkRule } from '../constructs/workload-network-policy';
 import type { AppModel, SiteModel } from '../model';
+import { byCodePoint } from '../model/order';
 
 /**
  * Who may talk to whom in the app namespace, derived from the site's `dependsOn` lists: the one
@@ -36,7 +37,7 @@ export function workloadEndpoint(model: SiteModel, name: string): WorkloadEndpoi
 
 /** Apps that declare `name` in their dependsOn, by name. */
 export function callersOf(model: SiteModel, name: string): AppModel[] {
-  return model.apps.filter((a) => a.dependsOn.includes(name)).sort((a, b) => a.name.localeCompare(b.name));
+  return model.apps.filter((a) => a.dependsOn.includes(name)).sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /** Ingress rules of a workload: one per declared caller, on the workload's own port. */

@@ -1,5 +1,6 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { KubernetesModel, VmModel } from '../model';
+import { byCodePoint } from '../model/order';
 
 /**
  * kubeadm configuration files for the cluster's nodes, as YAML text. Pure functions of the model: the
@@ -129,7 +130,7 @@ export function discoveryKubeconfig(kubernetes: KubernetesModel, caCertificateBa
 }
 
 function nodeRegistration(vm: VmModel): Record<string, unknown> {
-  const labels = Object.entries(vm.labels).sort(([a], [b]) => a.localeCompare(b));
+  const labels = Object.entries(vm.labels).sort(([a], [b]) => byCodePoint(a, b));
   for (const [key] of labels) {
     if (RESTRICTED_LABEL.test(key) && !ALLOWED_LABEL.test(key)) {
       throw new Error(

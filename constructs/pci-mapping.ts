@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { HardwareMappingPci } from '../imports/proxmox/hardware-mapping-pci';
+import { byCodePoint } from '../model/order';
 
 export interface PciMappingDevice {
   /** Node the device is in. */
@@ -46,7 +47,7 @@ export class PciMapping extends Construct {
       name: props.name,
       comment: props.comment,
       map: [...props.devices]
-        .sort((a, b) => a.node.localeCompare(b.node) || a.path.localeCompare(b.path))
+        .sort((a, b) => byCodePoint(a.node, b.node) || byCodePoint(a.path, b.path))
         .map((d) => ({
           nodeAttribute: d.node,
           path: d.path,

@@ -1,4 +1,5 @@
 import { checkTerraformDocument } from '../validate/terraform-schema';
+import { byCodePoint } from '../model/order';
 
 /**
  * Checks every synthesized Terraform working directory before anything is written: against the bpg/proxmox
@@ -9,7 +10,7 @@ import { checkTerraformDocument } from '../validate/terraform-schema';
  */
 export function checkInfrastructure(terraformDocs: ReadonlyMap<string, object>): string[] {
   const findings: string[] = [];
-  for (const [workdir, doc] of [...terraformDocs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [workdir, doc] of [...terraformDocs.entries()].sort(([a], [b]) => byCodePoint(a, b))) {
     const where = `terraform/${workdir}`;
     for (const f of checkTerraformDocument(doc)) {
       if (f.severity === 'error') findings.push(`${where}: ${f.path}: ${f.problem} Fix: ${f.fix}`);

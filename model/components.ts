@@ -1,6 +1,7 @@
 import type { AddonName, Delivery, Site } from '../site';
 import type { SiteProblem } from '../site/errors';
 import type { ComponentKind, ComponentModel } from './types';
+import { byCodePoint } from './order';
 
 /**
  * The Kubernetes side as a dependency graph. Add-ons declare the capabilities they need, not each
@@ -211,7 +212,7 @@ export function buildComponents(site: Site, appNamespace: string, problems: Site
       ownsNamespace: n.ownsNamespace,
       podSecurity: n.podSecurity,
     }))
-    .sort((a, b) => a.depth - b.depth || a.name.localeCompare(b.name));
+    .sort((a, b) => a.depth - b.depth || byCodePoint(a.name, b.name));
 }
 
 /** Depth-first search for a cycle; returns it closed (first name repeated at the end). */

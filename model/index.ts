@@ -3,3 +3,4 @@ export * from './build-model';
 export * from './components';
 export * from './edge-fleet';
 export * as ip from './ip';
+export * from './order';

@@ -25,6 +25,7 @@ import {
   readSelectedCrds,
   replaceDirAtomically,
 } from './k8s-kinds';
+import { byCodePoint } from '../model/order';
 
 const OUT_DIR = path.join(REPO_ROOT, 'imports', 'k8s-crds');
 const SELF = 'scripts/gen-k8s-imports.ts';
@@ -103,7 +104,7 @@ function main(): void {
     replaceDirAtomically(OUT_DIR, files);
 
     let total = 0;
-    for (const [name, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, content] of [...files].sort(([a], [b]) => byCodePoint(a, b))) {
       total += Buffer.byteLength(content);
       console.log(`${path.relative(REPO_ROOT, path.join(OUT_DIR, name))}  ${Buffer.byteLength(content)} bytes`);
     }

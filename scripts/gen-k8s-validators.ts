@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
 import { RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
+import { byCodePoint } from '../model/order';
 import { PRECOMPILED_CORE_KINDS, REPO_ROOT, replaceDirAtomically } from './k8s-kinds';
 
 export const VALIDATORS_DIR = 'validators';
@@ -78,14 +79,14 @@ export function generateValidatorFiles(schemaFiles: ReadonlyMap<string, string>,
 
   const out = new Map<string, string>();
   const kinds: Record<string, string> = {};
-  const names = [...modules.keys()].sort((a, b) => a.localeCompare(b));
+  const names = [...modules.keys()].sort((a, b) => byCodePoint(a, b));
   for (const name of names) {
-    const refs = Object.fromEntries(Object.entries(modules.get(name)!).sort(([a], [b]) => a.localeCompare(b)));
+    const refs = Object.fromEntries(Object.entries(modules.get(name)!).sort(([a], [b]) => byCodePoint(a, b)));
     for (const gvk of Object.keys(refs)) kinds[gvk] = name;
     const sources = [...new Set(Object.keys(refs).map((gvk) => index.kinds[gvk].file))].sort();
     out.set(`${VALIDATORS_DIR}/${name}.js`, moduleCode(standaloneCode(ajv, refs), Object.keys(refs), sources, name));
   }
-  const sortedKinds = Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => a.localeCompare(b)));
+  const sortedKinds = Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => byCodePoint(a, b)));
   out.set(`${VALIDATORS_DIR}/index.js`, indexCode(sortedKinds, names));
   out.set(`${VALIDATORS_DIR}/index.d.ts`, INDEX_DTS);
   return out;
@@ -166,7 +167,7 @@ function main(): void {
 
 export function printSizes(files: ReadonlyMap<string, string>): void {
   let total = 0;
-  for (const [name, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, content] of [...files].sort(([a], [b]) => byCodePoint(a, b))) {
     if (!name.startsWith(`${VALIDATORS_DIR}/`)) continue;
     const bytes = Buffer.byteLength(content);
     total += bytes;

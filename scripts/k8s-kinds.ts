@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
+import { byCodePoint } from '../model/order';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const CDK8S_CONFIG = 'cdk8s.yaml';
@@ -247,7 +248,7 @@ export function replaceDirAtomically(targetDir: string, files: ReadonlyMap<strin
   const old = path.join(parent, `.${base}.${process.pid}.old`);
   fs.rmSync(staging, { recursive: true, force: true });
   try {
-    for (const [rel, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [rel, content] of [...files].sort(([a], [b]) => byCodePoint(a, b))) {
       const file = path.join(staging, rel);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, content);

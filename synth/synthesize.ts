@@ -13,6 +13,7 @@ import { buildInfrastructure } from '../infra';
 import { App as TerraformApp, TerraformStack } from '../infra/cdktf';
 import type { SiteModel } from '../model';
 import { siteSchema } from '../site';
+import { byCodePoint } from '../model/order';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
 export type FileTree = Map<string, string>;
@@ -193,7 +194,7 @@ function isToolVersionCheck(v: IValidation): boolean {
 }
 
 function sortById<T extends IConstruct>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => a.node.id.localeCompare(b.node.id));
+  return [...items].sort((a, b) => byCodePoint(a.node.id, b.node.id));
 }
 
 /** cdktf writes `//` metadata (its version, construct paths): not reproducible across upgrades, and noise in review. */

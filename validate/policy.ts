@@ -13,6 +13,7 @@
  */
 import type { ComponentModel, SiteModel } from '../model';
 import type { KubeObject, OutputCheck } from '../synth/synthesize';
+import { byCodePoint } from '../model/order';
 
 export const POLICY_RULES = {
   'image-pinned': 'every image has an exact tag other than "latest", or a digest (kube-score container-image-tag; Polaris tagNotSpecified)',
@@ -40,10 +41,8 @@ export const POLICY_RULES = {
 
 export type PolicyRule = keyof typeof POLICY_RULES;
 
-/** Code-point order: unlike localeCompare, the same on every machine whatever its locale. */
-export function byCode(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Code-point order: the same on every machine whatever its locale. */
+export const byCode = byCodePoint;
 
 export interface PolicyFinding {
   /** Component (dist/kubernetes/<component>/) the object is in; `site` for a problem in the site's exceptions. */

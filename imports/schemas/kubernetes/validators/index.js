@@ -8,9 +8,9 @@ exports.kinds = {
  "apps/v1/DaemonSet": "core",
  "apps/v1/Deployment": "core",
  "apps/v1/StatefulSet": "core",
+ "argoproj.io/v1alpha1/AppProject": "crds/argoproj.io/v1alpha1/AppProject",
  "argoproj.io/v1alpha1/Application": "crds/argoproj.io/v1alpha1/Application",
  "argoproj.io/v1alpha1/ApplicationSet": "crds/argoproj.io/v1alpha1/ApplicationSet",
- "argoproj.io/v1alpha1/AppProject": "crds/argoproj.io/v1alpha1/AppProject",
  "autoscaling/v2/HorizontalPodAutoscaler": "core",
  "batch/v1/CronJob": "core",
  "batch/v1/Job": "core",
@@ -63,9 +63,9 @@ exports.kinds = {
 };
 const loaders = {
   "core": () => require("./core.js"),
+  "crds/argoproj.io/v1alpha1/AppProject": () => require("./crds/argoproj.io/v1alpha1/AppProject.js"),
   "crds/argoproj.io/v1alpha1/Application": () => require("./crds/argoproj.io/v1alpha1/Application.js"),
   "crds/argoproj.io/v1alpha1/ApplicationSet": () => require("./crds/argoproj.io/v1alpha1/ApplicationSet.js"),
-  "crds/argoproj.io/v1alpha1/AppProject": () => require("./crds/argoproj.io/v1alpha1/AppProject.js"),
   "crds/ceph.rook.io/v1/CephBlockPool": () => require("./crds/ceph.rook.io/v1/CephBlockPool.js"),
   "crds/ceph.rook.io/v1/CephCluster": () => require("./crds/ceph.rook.io/v1/CephCluster.js"),
   "crds/ceph.rook.io/v1/CephFilesystem": () => require("./crds/ceph.rook.io/v1/CephFilesystem.js"),

@@ -638,11 +638,11 @@ validate764.errors = vErrors;
 return errors === 0;
 }
 
-const func33 = runtime.re2;
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const formats12 = runtime.formats.int32;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
-const pattern3 = func33("^[0-9]+[\\.]?[0-9]*([KMGTPE]i|[kMGTPE])?$", "u");
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern3 = func37("^[0-9]+[\\.]?[0-9]*([KMGTPE]i|[kMGTPE])?$", "u");
 
 function validate763(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1521,7 +1521,7 @@ errors++;
 if(data37.primaryDeviceClass !== undefined){
 let data38 = data37.primaryDeviceClass;
 if(typeof data38 === "string"){
-if(func32(data38) < 1){
+if(func28(data38) < 1){
 const err68 = {instancePath:instancePath+"/spec/replicated/hybridStorage/primaryDeviceClass",schemaPath:"#/properties/spec/properties/replicated/properties/hybridStorage/properties/primaryDeviceClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema449.properties.spec.properties.replicated.properties.hybridStorage.properties.primaryDeviceClass,data:data38};
 if(vErrors === null){
 vErrors = [err68];
@@ -1546,7 +1546,7 @@ errors++;
 if(data37.secondaryDeviceClass !== undefined){
 let data39 = data37.secondaryDeviceClass;
 if(typeof data39 === "string"){
-if(func32(data39) < 1){
+if(func28(data39) < 1){
 const err70 = {instancePath:instancePath+"/spec/replicated/hybridStorage/secondaryDeviceClass",schemaPath:"#/properties/spec/properties/replicated/properties/hybridStorage/properties/secondaryDeviceClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema449.properties.spec.properties.replicated.properties.hybridStorage.properties.secondaryDeviceClass,data:data39};
 if(vErrors === null){
 vErrors = [err70];
@@ -1850,7 +1850,7 @@ errors++;
 if(data52.keyType !== undefined){
 let data55 = data52.keyType;
 if(typeof data55 === "string"){
-if(func32(data55) > 7){
+if(func28(data55) > 7){
 const err93 = {instancePath:instancePath+"/status/cephx/peerToken/keyType",schemaPath:"#/properties/status/properties/cephx/properties/peerToken/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema449.properties.status.properties.cephx.properties.peerToken.properties.keyType,data:data55};
 if(vErrors === null){
 vErrors = [err93];
@@ -1860,7 +1860,7 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(func32(data55) < 3){
+if(func28(data55) < 3){
 const err94 = {instancePath:instancePath+"/status/cephx/peerToken/keyType",schemaPath:"#/properties/status/properties/cephx/properties/peerToken/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema449.properties.status.properties.cephx.properties.peerToken.properties.keyType,data:data55};
 if(vErrors === null){
 vErrors = [err94];

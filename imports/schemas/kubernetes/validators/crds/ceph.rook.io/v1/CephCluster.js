@@ -1515,8 +1515,8 @@ return errors === 0;
 
 const schema464 = {"properties":{"accessModes":{"items":{"type":"string"},"type":"array"},"dataSource":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"dataSourceRef":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"},"namespace":{"type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"resources":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate.spec.resources"},"selector":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate.spec.selector"},"storageClassName":{"type":"string"},"volumeAttributesClassName":{"type":"string"},"volumeMode":{"type":"string"},"volumeName":{"type":"string"}},"type":"object","additionalProperties":false};
 const schema465 = {"properties":{"limits":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"},"requests":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"}},"type":"object","additionalProperties":false};
-const func33 = runtime.re2;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const func37 = runtime.re2;
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate787(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3368,7 +3368,7 @@ return errors === 0;
 }
 
 const schema480 = {"properties":{"keyGeneration":{"format":"int64","maximum":4294967295,"minimum":0,"type":"integer"},"keyRotationPolicy":{"enum":["","Disabled","KeyGeneration"],"type":"string"},"keyType":{"enum":["aes","aes256k"],"maxLength":7,"minLength":3,"type":"string"}},"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 
 function validate828(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3467,7 +3467,7 @@ vErrors.push(err7);
 errors++;
 }
 if(typeof data2 === "string"){
-if(func32(data2) > 7){
+if(func28(data2) > 7){
 const err8 = {instancePath:instancePath+"/keyType",schemaPath:"#/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema480.properties.keyType,data:data2};
 if(vErrors === null){
 vErrors = [err8];
@@ -3477,7 +3477,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(func32(data2) < 3){
+if(func28(data2) < 3){
 const err9 = {instancePath:instancePath+"/keyType",schemaPath:"#/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema480.properties.keyType,data:data2};
 if(vErrors === null){
 vErrors = [err9];
@@ -4026,13 +4026,13 @@ validate839.errors = vErrors;
 return errors === 0;
 }
 
-const pattern4 = func33("^$|^yes-really-destroy-data$", "u");
-const pattern5 = func33("^/(\\S+)", "u");
-const pattern7 = func33("^$|^(hourly|daily|weekly|monthly|1h|24h|1d)$", "u");
-const pattern8 = func33("^[a-z]$", "u");
-const pattern11 = func33("^[0-9a-fA-F:.]{2,}\\/[0-9]{1,3}$", "u");
-const pattern15 = func33("^$|^yes-really-migrate-osds$", "u");
-const pattern18 = func33("^$|^yes-really-update-store$", "u");
+const pattern4 = func37("^$|^yes-really-destroy-data$", "u");
+const pattern5 = func37("^/(\\S+)", "u");
+const pattern7 = func37("^$|^(hourly|daily|weekly|monthly|1h|24h|1d)$", "u");
+const pattern8 = func37("^[a-z]$", "u");
+const pattern11 = func37("^[0-9a-fA-F:.]{2,}\\/[0-9]{1,3}$", "u");
+const pattern15 = func37("^$|^yes-really-migrate-osds$", "u");
+const pattern18 = func37("^$|^yes-really-update-store$", "u");
 
 function validate768(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6001,7 +6001,7 @@ errors++;
 if(data100.configmapName !== undefined){
 let data101 = data100.configmapName;
 if(typeof data101 === "string"){
-if(func32(data101) > 253){
+if(func28(data101) > 253){
 const err149 = {instancePath:instancePath+"/spec/mon/floatingMon/configmapName",schemaPath:"#/properties/spec/properties/mon/properties/floatingMon/properties/configmapName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema453.properties.spec.properties.mon.properties.floatingMon.properties.configmapName,data:data101};
 if(vErrors === null){
 vErrors = [err149];
@@ -6011,7 +6011,7 @@ vErrors.push(err149);
 }
 errors++;
 }
-if(func32(data101) < 1){
+if(func28(data101) < 1){
 const err150 = {instancePath:instancePath+"/spec/mon/floatingMon/configmapName",schemaPath:"#/properties/spec/properties/mon/properties/floatingMon/properties/configmapName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema453.properties.spec.properties.mon.properties.floatingMon.properties.configmapName,data:data101};
 if(vErrors === null){
 vErrors = [err150];
@@ -6036,7 +6036,7 @@ errors++;
 if(data100.name !== undefined){
 let data102 = data100.name;
 if(typeof data102 === "string"){
-if(func32(data102) > 1){
+if(func28(data102) > 1){
 const err152 = {instancePath:instancePath+"/spec/mon/floatingMon/name",schemaPath:"#/properties/spec/properties/mon/properties/floatingMon/properties/name/maxLength",keyword:"maxLength",params:{limit: 1},message:"must NOT have more than 1 characters",schema:1,parentSchema:schema453.properties.spec.properties.mon.properties.floatingMon.properties.name,data:data102};
 if(vErrors === null){
 vErrors = [err152];
@@ -6046,7 +6046,7 @@ vErrors.push(err152);
 }
 errors++;
 }
-if(func32(data102) < 1){
+if(func28(data102) < 1){
 const err153 = {instancePath:instancePath+"/spec/mon/floatingMon/name",schemaPath:"#/properties/spec/properties/mon/properties/floatingMon/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema453.properties.spec.properties.mon.properties.floatingMon.properties.name,data:data102};
 if(vErrors === null){
 vErrors = [err153];
@@ -7671,7 +7671,7 @@ vErrors.push(err271);
 errors++;
 }
 if(typeof data185 === "string"){
-if(func32(data185) > 7){
+if(func28(data185) > 7){
 const err272 = {instancePath:instancePath+"/spec/security/cephx/allowedCiphers/" + i10,schemaPath:"#/properties/spec/properties/security/properties/cephx/properties/allowedCiphers/items/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.spec.properties.security.properties.cephx.properties.allowedCiphers.items,data:data185};
 if(vErrors === null){
 vErrors = [err272];
@@ -7681,7 +7681,7 @@ vErrors.push(err272);
 }
 errors++;
 }
-if(func32(data185) < 3){
+if(func28(data185) < 3){
 const err273 = {instancePath:instancePath+"/spec/security/cephx/allowedCiphers/" + i10,schemaPath:"#/properties/spec/properties/security/properties/cephx/properties/allowedCiphers/items/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.spec.properties.security.properties.cephx.properties.allowedCiphers.items,data:data185};
 if(vErrors === null){
 vErrors = [err273];
@@ -7870,7 +7870,7 @@ vErrors.push(err287);
 errors++;
 }
 if(typeof data190 === "string"){
-if(func32(data190) > 7){
+if(func28(data190) > 7){
 const err288 = {instancePath:instancePath+"/spec/security/cephx/csi/keyType",schemaPath:"#/properties/spec/properties/security/properties/cephx/properties/csi/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.spec.properties.security.properties.cephx.properties.csi.properties.keyType,data:data190};
 if(vErrors === null){
 vErrors = [err288];
@@ -7880,7 +7880,7 @@ vErrors.push(err288);
 }
 errors++;
 }
-if(func32(data190) < 3){
+if(func28(data190) < 3){
 const err289 = {instancePath:instancePath+"/spec/security/cephx/csi/keyType",schemaPath:"#/properties/spec/properties/security/properties/cephx/properties/csi/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.spec.properties.security.properties.cephx.properties.csi.properties.keyType,data:data190};
 if(vErrors === null){
 vErrors = [err289];
@@ -9756,7 +9756,7 @@ errors++;
 if(data296.keyType !== undefined){
 let data299 = data296.keyType;
 if(typeof data299 === "string"){
-if(func32(data299) > 7){
+if(func28(data299) > 7){
 const err428 = {instancePath:instancePath+"/status/cephx/admin/keyType",schemaPath:"#/properties/status/properties/cephx/properties/admin/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.admin.properties.keyType,data:data299};
 if(vErrors === null){
 vErrors = [err428];
@@ -9766,7 +9766,7 @@ vErrors.push(err428);
 }
 errors++;
 }
-if(func32(data299) < 3){
+if(func28(data299) < 3){
 const err429 = {instancePath:instancePath+"/status/cephx/admin/keyType",schemaPath:"#/properties/status/properties/cephx/properties/admin/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.admin.properties.keyType,data:data299};
 if(vErrors === null){
 vErrors = [err429];
@@ -9856,7 +9856,7 @@ errors++;
 if(data300.keyType !== undefined){
 let data303 = data300.keyType;
 if(typeof data303 === "string"){
-if(func32(data303) > 7){
+if(func28(data303) > 7){
 const err436 = {instancePath:instancePath+"/status/cephx/cephExporter/keyType",schemaPath:"#/properties/status/properties/cephx/properties/cephExporter/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.cephExporter.properties.keyType,data:data303};
 if(vErrors === null){
 vErrors = [err436];
@@ -9866,7 +9866,7 @@ vErrors.push(err436);
 }
 errors++;
 }
-if(func32(data303) < 3){
+if(func28(data303) < 3){
 const err437 = {instancePath:instancePath+"/status/cephx/cephExporter/keyType",schemaPath:"#/properties/status/properties/cephx/properties/cephExporter/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.cephExporter.properties.keyType,data:data303};
 if(vErrors === null){
 vErrors = [err437];
@@ -9956,7 +9956,7 @@ errors++;
 if(data304.keyType !== undefined){
 let data307 = data304.keyType;
 if(typeof data307 === "string"){
-if(func32(data307) > 7){
+if(func28(data307) > 7){
 const err444 = {instancePath:instancePath+"/status/cephx/crashCollector/keyType",schemaPath:"#/properties/status/properties/cephx/properties/crashCollector/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.crashCollector.properties.keyType,data:data307};
 if(vErrors === null){
 vErrors = [err444];
@@ -9966,7 +9966,7 @@ vErrors.push(err444);
 }
 errors++;
 }
-if(func32(data307) < 3){
+if(func28(data307) < 3){
 const err445 = {instancePath:instancePath+"/status/cephx/crashCollector/keyType",schemaPath:"#/properties/status/properties/cephx/properties/crashCollector/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.crashCollector.properties.keyType,data:data307};
 if(vErrors === null){
 vErrors = [err445];
@@ -10056,7 +10056,7 @@ errors++;
 if(data308.keyType !== undefined){
 let data311 = data308.keyType;
 if(typeof data311 === "string"){
-if(func32(data311) > 7){
+if(func28(data311) > 7){
 const err452 = {instancePath:instancePath+"/status/cephx/csi/keyType",schemaPath:"#/properties/status/properties/cephx/properties/csi/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.csi.properties.keyType,data:data311};
 if(vErrors === null){
 vErrors = [err452];
@@ -10066,7 +10066,7 @@ vErrors.push(err452);
 }
 errors++;
 }
-if(func32(data311) < 3){
+if(func28(data311) < 3){
 const err453 = {instancePath:instancePath+"/status/cephx/csi/keyType",schemaPath:"#/properties/status/properties/cephx/properties/csi/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.csi.properties.keyType,data:data311};
 if(vErrors === null){
 vErrors = [err453];
@@ -10169,7 +10169,7 @@ errors++;
 if(data313.keyType !== undefined){
 let data316 = data313.keyType;
 if(typeof data316 === "string"){
-if(func32(data316) > 7){
+if(func28(data316) > 7){
 const err461 = {instancePath:instancePath+"/status/cephx/mgr/keyType",schemaPath:"#/properties/status/properties/cephx/properties/mgr/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.mgr.properties.keyType,data:data316};
 if(vErrors === null){
 vErrors = [err461];
@@ -10179,7 +10179,7 @@ vErrors.push(err461);
 }
 errors++;
 }
-if(func32(data316) < 3){
+if(func28(data316) < 3){
 const err462 = {instancePath:instancePath+"/status/cephx/mgr/keyType",schemaPath:"#/properties/status/properties/cephx/properties/mgr/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.mgr.properties.keyType,data:data316};
 if(vErrors === null){
 vErrors = [err462];
@@ -10269,7 +10269,7 @@ errors++;
 if(data317.keyType !== undefined){
 let data320 = data317.keyType;
 if(typeof data320 === "string"){
-if(func32(data320) > 7){
+if(func28(data320) > 7){
 const err469 = {instancePath:instancePath+"/status/cephx/mon/keyType",schemaPath:"#/properties/status/properties/cephx/properties/mon/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.mon.properties.keyType,data:data320};
 if(vErrors === null){
 vErrors = [err469];
@@ -10279,7 +10279,7 @@ vErrors.push(err469);
 }
 errors++;
 }
-if(func32(data320) < 3){
+if(func28(data320) < 3){
 const err470 = {instancePath:instancePath+"/status/cephx/mon/keyType",schemaPath:"#/properties/status/properties/cephx/properties/mon/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.mon.properties.keyType,data:data320};
 if(vErrors === null){
 vErrors = [err470];
@@ -10369,7 +10369,7 @@ errors++;
 if(data321.keyType !== undefined){
 let data324 = data321.keyType;
 if(typeof data324 === "string"){
-if(func32(data324) > 7){
+if(func28(data324) > 7){
 const err477 = {instancePath:instancePath+"/status/cephx/osd/keyType",schemaPath:"#/properties/status/properties/cephx/properties/osd/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.osd.properties.keyType,data:data324};
 if(vErrors === null){
 vErrors = [err477];
@@ -10379,7 +10379,7 @@ vErrors.push(err477);
 }
 errors++;
 }
-if(func32(data324) < 3){
+if(func28(data324) < 3){
 const err478 = {instancePath:instancePath+"/status/cephx/osd/keyType",schemaPath:"#/properties/status/properties/cephx/properties/osd/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.osd.properties.keyType,data:data324};
 if(vErrors === null){
 vErrors = [err478];
@@ -10469,7 +10469,7 @@ errors++;
 if(data325.keyType !== undefined){
 let data328 = data325.keyType;
 if(typeof data328 === "string"){
-if(func32(data328) > 7){
+if(func28(data328) > 7){
 const err485 = {instancePath:instancePath+"/status/cephx/rbdMirrorPeer/keyType",schemaPath:"#/properties/status/properties/cephx/properties/rbdMirrorPeer/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema453.properties.status.properties.cephx.properties.rbdMirrorPeer.properties.keyType,data:data328};
 if(vErrors === null){
 vErrors = [err485];
@@ -10479,7 +10479,7 @@ vErrors.push(err485);
 }
 errors++;
 }
-if(func32(data328) < 3){
+if(func28(data328) < 3){
 const err486 = {instancePath:instancePath+"/status/cephx/rbdMirrorPeer/keyType",schemaPath:"#/properties/status/properties/cephx/properties/rbdMirrorPeer/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema453.properties.status.properties.cephx.properties.rbdMirrorPeer.properties.keyType,data:data328};
 if(vErrors === null){
 vErrors = [err486];

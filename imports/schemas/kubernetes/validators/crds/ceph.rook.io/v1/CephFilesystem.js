@@ -640,8 +640,8 @@ return errors === 0;
 
 const schema489 = {"properties":{"algorithm":{"enum":["isa","jerasure"],"type":"string"},"codingChunks":{"minimum":0,"type":"integer"},"crushNumFailureDomains":{"format":"int32","minimum":1,"type":"integer"},"crushOSDsPerFailureDomain":{"format":"int32","minimum":1,"type":"integer"},"dataChunks":{"minimum":0,"type":"integer"},"stripeUnit":{"anyOf":[{"type":"integer"},{"type":"string"}],"enum":["4Ki","16Ki","64Ki","256Ki","1Mi"],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"}},"required":["codingChunks","dataChunks"],"type":"object","additionalProperties":false};
 const formats12 = runtime.formats.int32;
-const func33 = runtime.re2;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const func37 = runtime.re2;
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate854(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1121,7 +1121,7 @@ return errors === 0;
 }
 
 const schema491 = {"properties":{"hybridStorage":{"nullable":true,"properties":{"primaryDeviceClass":{"minLength":1,"type":"string"},"secondaryDeviceClass":{"minLength":1,"type":"string"}},"required":["primaryDeviceClass","secondaryDeviceClass"],"type":"object","additionalProperties":false},"replicasPerFailureDomain":{"minimum":1,"type":"integer"},"requireSafeReplicaSize":{"type":"boolean"},"size":{"minimum":0,"type":"integer"},"subFailureDomain":{"type":"string"},"targetSizeRatio":{"minimum":0,"type":"number"}},"required":["size"],"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 
 function validate858(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1197,7 +1197,7 @@ errors++;
 if(data0.primaryDeviceClass !== undefined){
 let data1 = data0.primaryDeviceClass;
 if(typeof data1 === "string"){
-if(func32(data1) < 1){
+if(func28(data1) < 1){
 const err6 = {instancePath:instancePath+"/hybridStorage/primaryDeviceClass",schemaPath:"#/properties/hybridStorage/properties/primaryDeviceClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema491.properties.hybridStorage.properties.primaryDeviceClass,data:data1};
 if(vErrors === null){
 vErrors = [err6];
@@ -1222,7 +1222,7 @@ errors++;
 if(data0.secondaryDeviceClass !== undefined){
 let data2 = data0.secondaryDeviceClass;
 if(typeof data2 === "string"){
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err8 = {instancePath:instancePath+"/hybridStorage/secondaryDeviceClass",schemaPath:"#/properties/hybridStorage/properties/secondaryDeviceClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema491.properties.hybridStorage.properties.secondaryDeviceClass,data:data2};
 if(vErrors === null){
 vErrors = [err8];
@@ -2852,7 +2852,7 @@ return errors === 0;
 }
 
 const func80 = runtime.listMapDuplicate;
-const pattern3 = func33("^[0-9]+[\\.]?[0-9]*([KMGTPE]i|[kMGTPE])?$", "u");
+const pattern3 = func37("^[0-9]+[\\.]?[0-9]*([KMGTPE]i|[kMGTPE])?$", "u");
 
 function validate849(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5226,7 +5226,7 @@ errors++;
 if(data125.keyType !== undefined){
 let data128 = data125.keyType;
 if(typeof data128 === "string"){
-if(func32(data128) > 7){
+if(func28(data128) > 7){
 const err173 = {instancePath:instancePath+"/status/cephx/daemon/keyType",schemaPath:"#/properties/status/properties/cephx/properties/daemon/properties/keyType/maxLength",keyword:"maxLength",params:{limit: 7},message:"must NOT have more than 7 characters",schema:7,parentSchema:schema485.properties.status.properties.cephx.properties.daemon.properties.keyType,data:data128};
 if(vErrors === null){
 vErrors = [err173];
@@ -5236,7 +5236,7 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(func32(data128) < 3){
+if(func28(data128) < 3){
 const err174 = {instancePath:instancePath+"/status/cephx/daemon/keyType",schemaPath:"#/properties/status/properties/cephx/properties/daemon/properties/keyType/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema485.properties.status.properties.cephx.properties.daemon.properties.keyType,data:data128};
 if(vErrors === null){
 vErrors = [err174];

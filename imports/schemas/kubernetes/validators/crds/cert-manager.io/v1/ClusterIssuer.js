@@ -1715,8 +1715,8 @@ return errors === 0;
 }
 
 const schema525 = {"properties":{"limits":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"},"requests":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"}},"type":"object","additionalProperties":false};
-const func33 = runtime.re2;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const func37 = runtime.re2;
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate931(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2730,12 +2730,12 @@ validate899.errors = vErrors;
 return errors === 0;
 }
 
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const formats10 = runtime.formats.byte;
-const pattern24 = func33("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern25 = func33("^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", "u");
-const pattern26 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const pattern27 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern24 = func37("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern25 = func37("^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", "u");
+const pattern26 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const pattern27 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 
 function validate894(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3058,7 +3058,7 @@ errors++;
 if(data4.preferredChain !== undefined){
 let data15 = data4.preferredChain;
 if(typeof data15 === "string"){
-if(func32(data15) > 64){
+if(func28(data15) > 64){
 const err25 = {instancePath:instancePath+"/spec/acme/preferredChain",schemaPath:"#/properties/spec/properties/acme/properties/preferredChain/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema506.properties.spec.properties.acme.properties.preferredChain,data:data15};
 if(vErrors === null){
 vErrors = [err25];
@@ -4982,7 +4982,7 @@ errors++;
 if(data107.group !== undefined){
 let data108 = data107.group;
 if(typeof data108 === "string"){
-if(func32(data108) > 253){
+if(func28(data108) > 253){
 const err177 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/group",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.group,data:data108};
 if(vErrors === null){
 vErrors = [err177];
@@ -5017,7 +5017,7 @@ errors++;
 if(data107.kind !== undefined){
 let data109 = data107.kind;
 if(typeof data109 === "string"){
-if(func32(data109) > 63){
+if(func28(data109) > 63){
 const err180 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.kind,data:data109};
 if(vErrors === null){
 vErrors = [err180];
@@ -5027,7 +5027,7 @@ vErrors.push(err180);
 }
 errors++;
 }
-if(func32(data109) < 1){
+if(func28(data109) < 1){
 const err181 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.kind,data:data109};
 if(vErrors === null){
 vErrors = [err181];
@@ -5062,7 +5062,7 @@ errors++;
 if(data107.name !== undefined){
 let data110 = data107.name;
 if(typeof data110 === "string"){
-if(func32(data110) > 253){
+if(func28(data110) > 253){
 const err184 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.name,data:data110};
 if(vErrors === null){
 vErrors = [err184];
@@ -5072,7 +5072,7 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(func32(data110) < 1){
+if(func28(data110) < 1){
 const err185 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.name,data:data110};
 if(vErrors === null){
 vErrors = [err185];
@@ -5097,7 +5097,7 @@ errors++;
 if(data107.namespace !== undefined){
 let data111 = data107.namespace;
 if(typeof data111 === "string"){
-if(func32(data111) > 63){
+if(func28(data111) > 63){
 const err187 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.namespace,data:data111};
 if(vErrors === null){
 vErrors = [err187];
@@ -5107,7 +5107,7 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(func32(data111) < 1){
+if(func28(data111) < 1){
 const err188 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.namespace,data:data111};
 if(vErrors === null){
 vErrors = [err188];
@@ -5187,7 +5187,7 @@ errors++;
 if(data107.sectionName !== undefined){
 let data113 = data107.sectionName;
 if(typeof data113 === "string"){
-if(func32(data113) > 253){
+if(func28(data113) > 253){
 const err195 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.sectionName,data:data113};
 if(vErrors === null){
 vErrors = [err195];
@@ -5197,7 +5197,7 @@ vErrors.push(err195);
 }
 errors++;
 }
-if(func32(data113) < 1){
+if(func28(data113) < 1){
 const err196 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema506.properties.spec.properties.acme.properties.solvers.items.properties.http01.properties.gatewayHTTPRoute.properties.parentRefs.items.properties.sectionName,data:data113};
 if(vErrors === null){
 vErrors = [err196];

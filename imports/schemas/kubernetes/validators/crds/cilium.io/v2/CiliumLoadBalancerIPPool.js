@@ -639,12 +639,12 @@ return errors === 0;
 }
 
 const formats652 = runtime.formats.cidr;
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const func33 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
 const func80 = runtime.listMapDuplicate;
-const pattern30 = func33("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
-const pattern31 = func33("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
-const pattern32 = func33("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
+const pattern30 = func37("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
+const pattern31 = func37("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
+const pattern32 = func37("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
 
 function validate938(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1008,7 +1008,7 @@ if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key5 in data18){
 let data19 = data18[key5];
 if(typeof data19 === "string"){
-if(func32(data19) > 63){
+if(func28(data19) > 63){
 const err27 = {instancePath:instancePath+"/spec/serviceSelector/matchLabels/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/serviceSelector/properties/matchLabels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema527.properties.spec.properties.serviceSelector.properties.matchLabels.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err27];
@@ -1188,7 +1188,7 @@ errors++;
 if(data22.message !== undefined){
 let data24 = data22.message;
 if(typeof data24 === "string"){
-if(func32(data24) > 32768){
+if(func28(data24) > 32768){
 const err42 = {instancePath:instancePath+"/status/conditions/" + i3+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema527.properties.status.properties.conditions.items.properties.message,data:data24};
 if(vErrors === null){
 vErrors = [err42];
@@ -1248,7 +1248,7 @@ errors++;
 if(data22.reason !== undefined){
 let data26 = data22.reason;
 if(typeof data26 === "string"){
-if(func32(data26) > 1024){
+if(func28(data26) > 1024){
 const err47 = {instancePath:instancePath+"/status/conditions/" + i3+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema527.properties.status.properties.conditions.items.properties.reason,data:data26};
 if(vErrors === null){
 vErrors = [err47];
@@ -1258,7 +1258,7 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(func32(data26) < 1){
+if(func28(data26) < 1){
 const err48 = {instancePath:instancePath+"/status/conditions/" + i3+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema527.properties.status.properties.conditions.items.properties.reason,data:data26};
 if(vErrors === null){
 vErrors = [err48];
@@ -1316,7 +1316,7 @@ errors++;
 if(data22.type !== undefined){
 let data28 = data22.type;
 if(typeof data28 === "string"){
-if(func32(data28) > 316){
+if(func28(data28) > 316){
 const err53 = {instancePath:instancePath+"/status/conditions/" + i3+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema527.properties.status.properties.conditions.items.properties.type,data:data28};
 if(vErrors === null){
 vErrors = [err53];

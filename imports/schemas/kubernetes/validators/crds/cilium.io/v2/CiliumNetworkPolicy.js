@@ -639,8 +639,8 @@ return errors === 0;
 }
 
 const schema535 = {"anyOf":[{"properties":{"ingress":{}},"required":["ingress"]},{"properties":{"ingressDeny":{}},"required":["ingressDeny"]},{"properties":{"egress":{}},"required":["egress"]},{"properties":{"egressDeny":{}},"required":["egressDeny"]}],"oneOf":[{"properties":{"endpointSelector":{}},"required":["endpointSelector"]},{"properties":{"nodeSelector":{}},"required":["nodeSelector"]}],"properties":{"description":{"type":"string"},"egress":{"$ref":"#/definitions/spec.egress"},"egressDeny":{"$ref":"#/definitions/spec.egressDeny"},"enableDefaultDeny":{"properties":{"egress":{"type":"boolean"},"ingress":{"type":"boolean"}},"type":"object","additionalProperties":false},"endpointSelector":{"$ref":"#/definitions/spec.egress[].toCIDRSet[].cidrGroupSelector"},"ingress":{"$ref":"#/definitions/spec.ingress"},"ingressDeny":{"$ref":"#/definitions/spec.ingressDeny"},"labels":{"items":{"properties":{"key":{"type":"string"},"source":{"type":"string"},"value":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"log":{"properties":{"value":{"maxLength":32,"pattern":"^\\PC*$","type":"string"}},"type":"object","additionalProperties":false},"nodeSelector":{"$ref":"#/definitions/spec.egress[].toCIDRSet[].cidrGroupSelector"}},"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const func33 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
 const schema536 = {"items":{"$ref":"#/definitions/spec.egress[]"},"type":"array"};
 const schema537 = {"properties":{"authentication":{"properties":{"mode":{"enum":["disabled","required","test-always-fail"],"type":"string"}},"required":["mode"],"type":"object","additionalProperties":false},"icmps":{"$ref":"#/definitions/spec.egress[].icmps"},"toCIDR":{"items":{"format":"cidr","type":"string"},"type":"array"},"toCIDRSet":{"$ref":"#/definitions/spec.egress[].toCIDRSet"},"toEndpoints":{"$ref":"#/definitions/spec.egress[].toEndpoints"},"toEntities":{"items":{"enum":["all","world","cluster","host","init","ingress","unmanaged","remote-node","health","none","kube-apiserver"],"type":"string"},"type":"array"},"toFQDNs":{"$ref":"#/definitions/spec.egress[].toFQDNs"},"toGroups":{"$ref":"#/definitions/spec.egress[].toGroups"},"toNodes":{"$ref":"#/definitions/spec.egress[].toEndpoints"},"toPorts":{"$ref":"#/definitions/spec.egress[].toPorts"},"toRequires":{"$ref":"#/definitions/spec.egress[].toEndpoints"},"toServices":{"$ref":"#/definitions/spec.egress[].toServices"}},"type":"object","additionalProperties":false};
 const schema538 = {"items":{"$ref":"#/definitions/spec.egress[].icmps[]"},"type":"array"};
@@ -648,7 +648,7 @@ const schema539 = {"properties":{"fields":{"$ref":"#/definitions/spec.egress[].i
 const schema540 = {"items":{"$ref":"#/definitions/spec.egress[].icmps[].fields[]"},"maxItems":40,"type":"array"};
 const schema541 = {"properties":{"family":{"enum":["IPv4","IPv6"],"type":"string"},"type":{"$ref":"#/definitions/spec.egress[].icmps[].fields[].type"}},"required":["type"],"type":"object","additionalProperties":false};
 const schema542 = {"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]|EchoReply|DestinationUnreachable|Redirect|Echo|RouterAdvertisement|RouterSelection|TimeExceeded|ParameterProblem|Timestamp|TimestampReply|Photuris|ExtendedEchoRequest|ExtendedEcho Reply|PacketTooBig|ParameterProblem|EchoRequest|MulticastListenerQuery|MulticastListenerReport|MulticastListenerDone|RouterSolicitation|RouterAdvertisement|NeighborSolicitation|NeighborAdvertisement|RedirectMessage|RouterRenumbering|ICMPNodeInformationQuery|ICMPNodeInformationResponse|InverseNeighborDiscoverySolicitation|InverseNeighborDiscoveryAdvertisement|HomeAgentAddressDiscoveryRequest|HomeAgentAddressDiscoveryReply|MobilePrefixSolicitation|MobilePrefixAdvertisement|DuplicateAddressRequestCodeSuffix|DuplicateAddressConfirmationCodeSuffix)$"};
-const pattern33 = func33("^([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]|EchoReply|DestinationUnreachable|Redirect|Echo|RouterAdvertisement|RouterSelection|TimeExceeded|ParameterProblem|Timestamp|TimestampReply|Photuris|ExtendedEchoRequest|ExtendedEcho Reply|PacketTooBig|ParameterProblem|EchoRequest|MulticastListenerQuery|MulticastListenerReport|MulticastListenerDone|RouterSolicitation|RouterAdvertisement|NeighborSolicitation|NeighborAdvertisement|RedirectMessage|RouterRenumbering|ICMPNodeInformationQuery|ICMPNodeInformationResponse|InverseNeighborDiscoverySolicitation|InverseNeighborDiscoveryAdvertisement|HomeAgentAddressDiscoveryRequest|HomeAgentAddressDiscoveryReply|MobilePrefixSolicitation|MobilePrefixAdvertisement|DuplicateAddressRequestCodeSuffix|DuplicateAddressConfirmationCodeSuffix)$", "u");
+const pattern33 = func37("^([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]|EchoReply|DestinationUnreachable|Redirect|Echo|RouterAdvertisement|RouterSelection|TimeExceeded|ParameterProblem|Timestamp|TimestampReply|Photuris|ExtendedEchoRequest|ExtendedEcho Reply|PacketTooBig|ParameterProblem|EchoRequest|MulticastListenerQuery|MulticastListenerReport|MulticastListenerDone|RouterSolicitation|RouterAdvertisement|NeighborSolicitation|NeighborAdvertisement|RedirectMessage|RouterRenumbering|ICMPNodeInformationQuery|ICMPNodeInformationResponse|InverseNeighborDiscoverySolicitation|InverseNeighborDiscoveryAdvertisement|HomeAgentAddressDiscoveryRequest|HomeAgentAddressDiscoveryReply|MobilePrefixSolicitation|MobilePrefixAdvertisement|DuplicateAddressRequestCodeSuffix|DuplicateAddressConfirmationCodeSuffix)$", "u");
 
 function validate953(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -874,9 +874,9 @@ return errors === 0;
 const schema543 = {"items":{"$ref":"#/definitions/spec.egress[].toCIDRSet[]"},"type":"array"};
 const schema544 = {"oneOf":[{"properties":{"cidr":{}},"required":["cidr"]},{"properties":{"cidrGroupRef":{}},"required":["cidrGroupRef"]},{"properties":{"cidrGroupSelector":{}},"required":["cidrGroupSelector"]}],"properties":{"cidr":{"format":"cidr","type":"string"},"cidrGroupRef":{"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"cidrGroupSelector":{"$ref":"#/definitions/spec.egress[].toCIDRSet[].cidrGroupSelector"},"except":{"items":{"format":"cidr","type":"string"},"type":"array"}},"type":"object","additionalProperties":false};
 const formats652 = runtime.formats.cidr;
-const pattern27 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern27 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const schema545 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"enum":["In","NotIn","Exists","DoesNotExist"],"type":"string"},"values":{"items":{"type":"string"},"type":"array"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array"},"matchLabels":{"additionalProperties":{"maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"type":"object"}},"type":"object","additionalProperties":false};
-const pattern30 = func33("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
+const pattern30 = func37("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
 
 function validate959(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1028,7 +1028,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key2 in data6){
 let data7 = data6[key2];
 if(typeof data7 === "string"){
-if(func32(data7) > 63){
+if(func28(data7) > 63){
 const err11 = {instancePath:instancePath+"/matchLabels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/matchLabels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema545.properties.matchLabels.additionalProperties,data:data7};
 if(vErrors === null){
 vErrors = [err11];
@@ -1222,7 +1222,7 @@ errors++;
 if(data.cidrGroupRef !== undefined){
 let data1 = data.cidrGroupRef;
 if(typeof data1 === "string"){
-if(func32(data1) > 253){
+if(func28(data1) > 253){
 const err7 = {instancePath:instancePath+"/cidrGroupRef",schemaPath:"#/properties/cidrGroupRef/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema544.properties.cidrGroupRef,data:data1};
 if(vErrors === null){
 vErrors = [err7];
@@ -1373,8 +1373,8 @@ return errors === 0;
 
 const schema547 = {"items":{"$ref":"#/definitions/spec.egress[].toFQDNs[]"},"type":"array"};
 const schema548 = {"oneOf":[{"properties":{"matchName":{}},"required":["matchName"]},{"properties":{"matchPattern":{}},"required":["matchPattern"]}],"properties":{"matchName":{"maxLength":255,"pattern":"^([-a-zA-Z0-9_]+[.]?)+$","type":"string"},"matchPattern":{"maxLength":255,"pattern":"^([-a-zA-Z0-9_*]+[.]?)+$","type":"string"}},"type":"object","additionalProperties":false};
-const pattern36 = func33("^([-a-zA-Z0-9_]+[.]?)+$", "u");
-const pattern37 = func33("^([-a-zA-Z0-9_*]+[.]?)+$", "u");
+const pattern36 = func37("^([-a-zA-Z0-9_]+[.]?)+$", "u");
+const pattern37 = func37("^([-a-zA-Z0-9_*]+[.]?)+$", "u");
 
 function validate967(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1461,7 +1461,7 @@ errors++;
 if(data.matchName !== undefined){
 let data0 = data.matchName;
 if(typeof data0 === "string"){
-if(func32(data0) > 255){
+if(func28(data0) > 255){
 const err4 = {instancePath:instancePath+"/matchName",schemaPath:"#/properties/matchName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema548.properties.matchName,data:data0};
 if(vErrors === null){
 vErrors = [err4];
@@ -1496,7 +1496,7 @@ errors++;
 if(data.matchPattern !== undefined){
 let data1 = data.matchPattern;
 if(typeof data1 === "string"){
-if(func32(data1) > 255){
+if(func28(data1) > 255){
 const err7 = {instancePath:instancePath+"/matchPattern",schemaPath:"#/properties/matchPattern/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema548.properties.matchPattern,data:data1};
 if(vErrors === null){
 vErrors = [err7];
@@ -1848,7 +1848,7 @@ errors++;
 if(data0.name !== undefined){
 let data2 = data0.name;
 if(typeof data2 === "string"){
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err7 = {instancePath:instancePath+"/envoyConfig/name",schemaPath:"#/properties/envoyConfig/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema553.properties.envoyConfig.properties.name,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -1885,7 +1885,7 @@ errors++;
 if(data.name !== undefined){
 let data3 = data.name;
 if(typeof data3 === "string"){
-if(func32(data3) < 1){
+if(func28(data3) < 1){
 const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema553.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err10];
@@ -2105,7 +2105,7 @@ return errors === 0;
 const schema555 = {"items":{"$ref":"#/definitions/spec.egress[].toPorts[].ports[]"},"maxItems":40,"type":"array"};
 const schema556 = {"properties":{"endPort":{"format":"int32","maximum":65535,"minimum":0,"type":"integer"},"port":{"pattern":"^(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})|([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$","type":"string"},"protocol":{"enum":["TCP","UDP","SCTP","ANY"],"type":"string"}},"required":["port"],"type":"object","additionalProperties":false};
 const formats12 = runtime.formats.int32;
-const pattern38 = func33("^(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})|([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$", "u");
+const pattern38 = func37("^(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})|([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$", "u");
 
 function validate982(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2336,7 +2336,7 @@ errors++;
 if(data.name !== undefined){
 let data1 = data.name;
 if(typeof data1 === "string"){
-if(func32(data1) < 1){
+if(func28(data1) < 1){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema561.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err4];
@@ -2849,7 +2849,7 @@ errors++;
 if(data3.topic !== undefined){
 let data8 = data3.topic;
 if(typeof data8 === "string"){
-if(func32(data8) > 255){
+if(func28(data8) > 255){
 const err12 = {instancePath:instancePath+"/kafka/" + i0+"/topic",schemaPath:"#/properties/kafka/items/properties/topic/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema557.properties.kafka.items.properties.topic,data:data8};
 if(vErrors === null){
 vErrors = [err12];
@@ -2967,7 +2967,7 @@ validate985.errors = vErrors;
 return errors === 0;
 }
 
-const pattern39 = func33("^(\\*?\\*\\.)?([-a-zA-Z0-9_]+\\.?)+$", "u");
+const pattern39 = func37("^(\\*?\\*\\.)?([-a-zA-Z0-9_]+\\.?)+$", "u");
 
 function validate976(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3026,7 +3026,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
-if(func32(data5) > 255){
+if(func28(data5) > 255){
 const err2 = {instancePath:instancePath+"/serverNames/" + i0,schemaPath:"#/properties/serverNames/items/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema552.properties.serverNames.items,data:data5};
 if(vErrors === null){
 vErrors = [err2];
@@ -4287,7 +4287,7 @@ validate1039.errors = vErrors;
 return errors === 0;
 }
 
-const pattern40 = func33("^\\PC*$", "u");
+const pattern40 = func37("^\\PC*$", "u");
 
 function validate948(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4666,7 +4666,7 @@ errors++;
 if(data14.value !== undefined){
 let data15 = data14.value;
 if(typeof data15 === "string"){
-if(func32(data15) > 32){
+if(func28(data15) > 32){
 const err22 = {instancePath:instancePath+"/log/value",schemaPath:"#/properties/log/properties/value/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema535.properties.log.properties.value,data:data15};
 if(vErrors === null){
 vErrors = [err22];

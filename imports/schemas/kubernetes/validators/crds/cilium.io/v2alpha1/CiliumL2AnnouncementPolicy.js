@@ -639,9 +639,9 @@ return errors === 0;
 }
 
 const schema578 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"enum":["In","NotIn","Exists","DoesNotExist"],"type":"string"},"values":{"items":{"type":"string"},"type":"array"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array"},"matchLabels":{"additionalProperties":{"maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"type":"object"}},"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const func33 = runtime.re2;
-const pattern30 = func33("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const pattern30 = func37("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
 
 function validate1058(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -793,7 +793,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key2 in data6){
 let data7 = data6[key2];
 if(typeof data7 === "string"){
-if(func32(data7) > 63){
+if(func28(data7) > 63){
 const err11 = {instancePath:instancePath+"/matchLabels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/matchLabels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema578.properties.matchLabels.additionalProperties,data:data7};
 if(vErrors === null){
 vErrors = [err11];
@@ -853,8 +853,8 @@ return errors === 0;
 }
 
 const func80 = runtime.listMapDuplicate;
-const pattern31 = func33("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
-const pattern32 = func33("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
+const pattern31 = func37("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
+const pattern32 = func37("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
 
 function validate1053(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1120,7 +1120,7 @@ errors++;
 if(data12.message !== undefined){
 let data14 = data12.message;
 if(typeof data14 === "string"){
-if(func32(data14) > 32768){
+if(func28(data14) > 32768){
 const err19 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema574.properties.status.properties.conditions.items.properties.message,data:data14};
 if(vErrors === null){
 vErrors = [err19];
@@ -1180,7 +1180,7 @@ errors++;
 if(data12.reason !== undefined){
 let data16 = data12.reason;
 if(typeof data16 === "string"){
-if(func32(data16) > 1024){
+if(func28(data16) > 1024){
 const err24 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema574.properties.status.properties.conditions.items.properties.reason,data:data16};
 if(vErrors === null){
 vErrors = [err24];
@@ -1190,7 +1190,7 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(func32(data16) < 1){
+if(func28(data16) < 1){
 const err25 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema574.properties.status.properties.conditions.items.properties.reason,data:data16};
 if(vErrors === null){
 vErrors = [err25];
@@ -1248,7 +1248,7 @@ errors++;
 if(data12.type !== undefined){
 let data18 = data12.type;
 if(typeof data18 === "string"){
-if(func32(data18) > 316){
+if(func28(data18) > 316){
 const err30 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema574.properties.status.properties.conditions.items.properties.type,data:data18};
 if(vErrors === null){
 vErrors = [err30];

@@ -815,9 +815,9 @@ return errors === 0;
 const schema612 = {"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/definitions/spec.data[].sourceRef.generatorRef"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 const schema613 = {"properties":{"apiVersion":{"type":"string"},"kind":{"$ref":"#/definitions/spec.data[].sourceRef.generatorRef.kind"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false};
 const schema614 = {"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const func33 = runtime.re2;
-const pattern27 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const pattern27 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 
 function validate1265(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -894,7 +894,7 @@ errors++;
 if(data.name !== undefined){
 let data2 = data.name;
 if(typeof data2 === "string"){
-if(func32(data2) > 253){
+if(func28(data2) > 253){
 const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema613.properties.name,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -904,7 +904,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema613.properties.name,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -1035,7 +1035,7 @@ errors++;
 if(data1.name !== undefined){
 let data3 = data1.name;
 if(typeof data3 === "string"){
-if(func32(data3) > 253){
+if(func28(data3) > 253){
 const err6 = {instancePath:instancePath+"/storeRef/name",schemaPath:"#/properties/storeRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema612.properties.storeRef.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err6];
@@ -1045,7 +1045,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(func32(data3) < 1){
+if(func28(data3) < 1){
 const err7 = {instancePath:instancePath+"/storeRef/name",schemaPath:"#/properties/storeRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema612.properties.storeRef.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err7];
@@ -1105,7 +1105,7 @@ return errors === 0;
 }
 
 const schema615 = {"properties":{"items":{"items":{"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"templateAs":{"enum":["Values","KeysAndValues"],"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["items","name"],"type":"object","additionalProperties":false};
-const pattern45 = func33("^[-._a-zA-Z0-9]+$", "u");
+const pattern45 = func37("^[-._a-zA-Z0-9]+$", "u");
 
 function validate1270(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1175,7 +1175,7 @@ errors++;
 if(data1.key !== undefined){
 let data2 = data1.key;
 if(typeof data2 === "string"){
-if(func32(data2) > 253){
+if(func28(data2) > 253){
 const err5 = {instancePath:instancePath+"/items/" + i0+"/key",schemaPath:"#/properties/items/items/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema615.properties.items.items.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -1185,7 +1185,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err6 = {instancePath:instancePath+"/items/" + i0+"/key",schemaPath:"#/properties/items/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema615.properties.items.items.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -1267,7 +1267,7 @@ errors++;
 if(data.name !== undefined){
 let data4 = data.name;
 if(typeof data4 === "string"){
-if(func32(data4) > 253){
+if(func28(data4) > 253){
 const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema615.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err13];
@@ -1277,7 +1277,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(func32(data4) < 1){
+if(func28(data4) < 1){
 const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema615.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err14];
@@ -1324,7 +1324,7 @@ validate1270.errors = vErrors;
 return errors === 0;
 }
 
-const pattern65 = func33("^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$", "u");
+const pattern65 = func37("^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$", "u");
 
 function validate1257(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1437,7 +1437,7 @@ errors = vErrors.length;
 if(data5.secretKey !== undefined){
 let data7 = data5.secretKey;
 if(typeof data7 === "string"){
-if(func32(data7) > 253){
+if(func28(data7) > 253){
 const err7 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema607.properties.spec.properties.data.items.properties.secretKey,data:data7};
 if(vErrors === null){
 vErrors = [err7];
@@ -1447,7 +1447,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(func32(data7) < 1){
+if(func28(data7) < 1){
 const err8 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.data.items.properties.secretKey,data:data7};
 if(vErrors === null){
 vErrors = [err8];
@@ -2142,7 +2142,7 @@ errors++;
 if(data38.name !== undefined){
 let data40 = data38.name;
 if(typeof data40 === "string"){
-if(func32(data40) > 253){
+if(func28(data40) > 253){
 const err62 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema607.properties.spec.properties.secretStoreRef.properties.name,data:data40};
 if(vErrors === null){
 vErrors = [err62];
@@ -2152,7 +2152,7 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(func32(data40) < 1){
+if(func28(data40) < 1){
 const err63 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.secretStoreRef.properties.name,data:data40};
 if(vErrors === null){
 vErrors = [err63];
@@ -2319,7 +2319,7 @@ errors++;
 if(data44.schedule !== undefined){
 let data46 = data44.schedule;
 if(typeof data46 === "string"){
-if(func32(data46) < 1){
+if(func28(data46) < 1){
 const err77 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.syncWindows.properties.windows.items.properties.schedule,data:data46};
 if(vErrors === null){
 vErrors = [err77];
@@ -2499,7 +2499,7 @@ errors++;
 if(data51.apiVersion !== undefined){
 let data52 = data51.apiVersion;
 if(typeof data52 === "string"){
-if(func32(data52) < 1){
+if(func28(data52) < 1){
 const err92 = {instancePath:instancePath+"/spec/target/manifest/apiVersion",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/apiVersion/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.target.properties.manifest.properties.apiVersion,data:data52};
 if(vErrors === null){
 vErrors = [err92];
@@ -2524,7 +2524,7 @@ errors++;
 if(data51.kind !== undefined){
 let data53 = data51.kind;
 if(typeof data53 === "string"){
-if(func32(data53) < 1){
+if(func28(data53) < 1){
 const err94 = {instancePath:instancePath+"/spec/target/manifest/kind",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.target.properties.manifest.properties.kind,data:data53};
 if(vErrors === null){
 vErrors = [err94];
@@ -2561,7 +2561,7 @@ errors++;
 if(data47.name !== undefined){
 let data54 = data47.name;
 if(typeof data54 === "string"){
-if(func32(data54) > 253){
+if(func28(data54) > 253){
 const err97 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema607.properties.spec.properties.target.properties.name,data:data54};
 if(vErrors === null){
 vErrors = [err97];
@@ -2571,7 +2571,7 @@ vErrors.push(err97);
 }
 errors++;
 }
-if(func32(data54) < 1){
+if(func28(data54) < 1){
 const err98 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema607.properties.spec.properties.target.properties.name,data:data54};
 if(vErrors === null){
 vErrors = [err98];

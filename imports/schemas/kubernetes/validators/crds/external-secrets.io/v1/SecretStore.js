@@ -639,11 +639,11 @@ return errors === 0;
 }
 
 const schema620 = {"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const func33 = runtime.re2;
-const pattern45 = func33("^[-._a-zA-Z0-9]+$", "u");
-const pattern27 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern26 = func33("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const pattern45 = func37("^[-._a-zA-Z0-9]+$", "u");
+const pattern27 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern26 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 
 function validate1278(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -664,7 +664,7 @@ errors++;
 if(data.key !== undefined){
 let data0 = data.key;
 if(typeof data0 === "string"){
-if(func32(data0) > 253){
+if(func28(data0) > 253){
 const err1 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema620.properties.key,data:data0};
 if(vErrors === null){
 vErrors = [err1];
@@ -674,7 +674,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func32(data0) < 1){
+if(func28(data0) < 1){
 const err2 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema620.properties.key,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -709,7 +709,7 @@ errors++;
 if(data.name !== undefined){
 let data1 = data.name;
 if(typeof data1 === "string"){
-if(func32(data1) > 253){
+if(func28(data1) > 253){
 const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema620.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err5];
@@ -719,7 +719,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(func32(data1) < 1){
+if(func28(data1) < 1){
 const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema620.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
@@ -754,7 +754,7 @@ errors++;
 if(data.namespace !== undefined){
 let data2 = data.namespace;
 if(typeof data2 === "string"){
-if(func32(data2) > 63){
+if(func28(data2) > 63){
 const err9 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema620.properties.namespace,data:data2};
 if(vErrors === null){
 vErrors = [err9];
@@ -764,7 +764,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err10 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema620.properties.namespace,data:data2};
 if(vErrors === null){
 vErrors = [err10];
@@ -871,7 +871,7 @@ errors++;
 if(data.name !== undefined){
 let data2 = data.name;
 if(typeof data2 === "string"){
-if(func32(data2) > 253){
+if(func28(data2) > 253){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema621.properties.name,data:data2};
 if(vErrors === null){
 vErrors = [err4];
@@ -881,7 +881,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema621.properties.name,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -916,7 +916,7 @@ errors++;
 if(data.namespace !== undefined){
 let data3 = data.namespace;
 if(typeof data3 === "string"){
-if(func32(data3) > 63){
+if(func28(data3) > 63){
 const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema621.properties.namespace,data:data3};
 if(vErrors === null){
 vErrors = [err8];
@@ -926,7 +926,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(func32(data3) < 1){
+if(func28(data3) < 1){
 const err9 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema621.properties.namespace,data:data3};
 if(vErrors === null){
 vErrors = [err9];
@@ -1014,7 +1014,7 @@ errors++;
 if(data.key !== undefined){
 let data0 = data.key;
 if(typeof data0 === "string"){
-if(func32(data0) > 253){
+if(func28(data0) > 253){
 const err3 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema622.properties.key,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -1024,7 +1024,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func32(data0) < 1){
+if(func28(data0) < 1){
 const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema622.properties.key,data:data0};
 if(vErrors === null){
 vErrors = [err4];
@@ -1059,7 +1059,7 @@ errors++;
 if(data.name !== undefined){
 let data1 = data.name;
 if(typeof data1 === "string"){
-if(func32(data1) > 253){
+if(func28(data1) > 253){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema622.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err7];
@@ -1069,7 +1069,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(func32(data1) < 1){
+if(func28(data1) < 1){
 const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema622.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err8];
@@ -1104,7 +1104,7 @@ errors++;
 if(data.namespace !== undefined){
 let data2 = data.namespace;
 if(typeof data2 === "string"){
-if(func32(data2) > 63){
+if(func28(data2) > 63){
 const err11 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema622.properties.namespace,data:data2};
 if(vErrors === null){
 vErrors = [err11];
@@ -1114,7 +1114,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err12 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema622.properties.namespace,data:data2};
 if(vErrors === null){
 vErrors = [err12];
@@ -2004,7 +2004,7 @@ errors = vErrors.length;
 if(data.value !== undefined){
 let data1 = data.value;
 if(typeof data1 === "string"){
-if(func32(data1) < 1){
+if(func28(data1) < 1){
 const err1 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema637.properties.value,data:data1};
 if(vErrors === null){
 vErrors = [err1];
@@ -2258,8 +2258,8 @@ validate1457.errors = vErrors;
 return errors === 0;
 }
 
-const pattern55 = func33("^[a-z0-9-]+$", "u");
-const pattern59 = func33("^.*@.*\\.iam\\.gserviceaccount\\.com$", "u");
+const pattern55 = func37("^[a-z0-9-]+$", "u");
+const pattern59 = func37("^.*@.*\\.iam\\.gserviceaccount\\.com$", "u");
 const formats12 = runtime.formats.int32;
 
 function validate1273(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2563,7 +2563,7 @@ const len4 = data17.length;
 for(let i4=0; i4<len4; i4++){
 let data18 = data17[i4];
 if(typeof data18 === "string"){
-if(func32(data18) > 63){
+if(func28(data18) > 63){
 const err21 = {instancePath:instancePath+"/spec/conditions/" + i0+"/namespaces/" + i4,schemaPath:"#/properties/spec/properties/conditions/items/properties/namespaces/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema616.properties.spec.properties.conditions.items.properties.namespaces.items,data:data18};
 if(vErrors === null){
 vErrors = [err21];
@@ -2573,7 +2573,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(func32(data18) < 1){
+if(func28(data18) < 1){
 const err22 = {instancePath:instancePath+"/spec/conditions/" + i0+"/namespaces/" + i4,schemaPath:"#/properties/spec/properties/conditions/items/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.conditions.items.properties.namespaces.items,data:data18};
 if(vErrors === null){
 vErrors = [err22];
@@ -5434,7 +5434,7 @@ errors++;
 if(data161.kind !== undefined){
 let data163 = data161.kind;
 if(typeof data163 === "string"){
-if(func32(data163) < 1){
+if(func28(data163) < 1){
 const err236 = {instancePath:instancePath+"/spec/provider/crd/resource/kind",schemaPath:"#/properties/spec/properties/provider/properties/crd/properties/resource/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.crd.properties.resource.properties.kind,data:data163};
 if(vErrors === null){
 vErrors = [err236];
@@ -5459,7 +5459,7 @@ errors++;
 if(data161.version !== undefined){
 let data164 = data161.version;
 if(typeof data164 === "string"){
-if(func32(data164) < 1){
+if(func28(data164) < 1){
 const err238 = {instancePath:instancePath+"/spec/provider/crd/resource/version",schemaPath:"#/properties/spec/properties/provider/properties/crd/properties/resource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.crd.properties.resource.properties.version,data:data164};
 if(vErrors === null){
 vErrors = [err238];
@@ -6527,7 +6527,7 @@ errors++;
 if(data216.name !== undefined){
 let data217 = data216.name;
 if(typeof data217 === "string"){
-if(func32(data217) > 253){
+if(func28(data217) > 253){
 const err318 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/awsCredentialsSecretRef/name",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/awsCredentialsSecretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.awsCredentialsSecretRef.properties.name,data:data217};
 if(vErrors === null){
 vErrors = [err318];
@@ -6537,7 +6537,7 @@ vErrors.push(err318);
 }
 errors++;
 }
-if(func32(data217) < 1){
+if(func28(data217) < 1){
 const err319 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/awsCredentialsSecretRef/name",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/awsCredentialsSecretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.awsCredentialsSecretRef.properties.name,data:data217};
 if(vErrors === null){
 vErrors = [err319];
@@ -6572,7 +6572,7 @@ errors++;
 if(data216.namespace !== undefined){
 let data218 = data216.namespace;
 if(typeof data218 === "string"){
-if(func32(data218) > 63){
+if(func28(data218) > 63){
 const err322 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/awsCredentialsSecretRef/namespace",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/awsCredentialsSecretRef/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.awsCredentialsSecretRef.properties.namespace,data:data218};
 if(vErrors === null){
 vErrors = [err322];
@@ -6582,7 +6582,7 @@ vErrors.push(err322);
 }
 errors++;
 }
-if(func32(data218) < 1){
+if(func28(data218) < 1){
 const err323 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/awsCredentialsSecretRef/namespace",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/awsCredentialsSecretRef/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.awsCredentialsSecretRef.properties.namespace,data:data218};
 if(vErrors === null){
 vErrors = [err323];
@@ -6629,7 +6629,7 @@ errors++;
 if(data215.region !== undefined){
 let data219 = data215.region;
 if(typeof data219 === "string"){
-if(func32(data219) > 50){
+if(func28(data219) > 50){
 const err327 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/region",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/region/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters",schema:50,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.region,data:data219};
 if(vErrors === null){
 vErrors = [err327];
@@ -6639,7 +6639,7 @@ vErrors.push(err327);
 }
 errors++;
 }
-if(func32(data219) < 1){
+if(func28(data219) < 1){
 const err328 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/awsSecurityCredentials/region",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/awsSecurityCredentials/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.awsSecurityCredentials.properties.region,data:data219};
 if(vErrors === null){
 vErrors = [err328];
@@ -6721,7 +6721,7 @@ errors++;
 if(data220.key !== undefined){
 let data221 = data220.key;
 if(typeof data221 === "string"){
-if(func32(data221) > 253){
+if(func28(data221) > 253){
 const err335 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/key",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.key,data:data221};
 if(vErrors === null){
 vErrors = [err335];
@@ -6731,7 +6731,7 @@ vErrors.push(err335);
 }
 errors++;
 }
-if(func32(data221) < 1){
+if(func28(data221) < 1){
 const err336 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/key",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.key,data:data221};
 if(vErrors === null){
 vErrors = [err336];
@@ -6766,7 +6766,7 @@ errors++;
 if(data220.name !== undefined){
 let data222 = data220.name;
 if(typeof data222 === "string"){
-if(func32(data222) > 253){
+if(func28(data222) > 253){
 const err339 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/name",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.name,data:data222};
 if(vErrors === null){
 vErrors = [err339];
@@ -6776,7 +6776,7 @@ vErrors.push(err339);
 }
 errors++;
 }
-if(func32(data222) < 1){
+if(func28(data222) < 1){
 const err340 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/name",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.name,data:data222};
 if(vErrors === null){
 vErrors = [err340];
@@ -6811,7 +6811,7 @@ errors++;
 if(data220.namespace !== undefined){
 let data223 = data220.namespace;
 if(typeof data223 === "string"){
-if(func32(data223) > 63){
+if(func28(data223) > 63){
 const err343 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/namespace",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.namespace,data:data223};
 if(vErrors === null){
 vErrors = [err343];
@@ -6821,7 +6821,7 @@ vErrors.push(err343);
 }
 errors++;
 }
-if(func32(data223) < 1){
+if(func28(data223) < 1){
 const err344 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/credConfig/namespace",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/credConfig/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.credConfig.properties.namespace,data:data223};
 if(vErrors === null){
 vErrors = [err344];
@@ -6881,7 +6881,7 @@ errors++;
 if(data213.gcpServiceAccountEmail !== undefined){
 let data225 = data213.gcpServiceAccountEmail;
 if(typeof data225 === "string"){
-if(func32(data225) < 1){
+if(func28(data225) < 1){
 const err349 = {instancePath:instancePath+"/spec/provider/gcpsm/auth/workloadIdentityFederation/gcpServiceAccountEmail",schemaPath:"#/properties/spec/properties/provider/properties/gcpsm/properties/auth/properties/workloadIdentityFederation/properties/gcpServiceAccountEmail/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.gcpsm.properties.auth.properties.workloadIdentityFederation.properties.gcpServiceAccountEmail,data:data225};
 if(vErrors === null){
 vErrors = [err349];
@@ -8529,7 +8529,7 @@ errors = vErrors.length;
 if(data309.remoteNamespace !== undefined){
 let data312 = data309.remoteNamespace;
 if(typeof data312 === "string"){
-if(func32(data312) > 63){
+if(func28(data312) > 63){
 const err468 = {instancePath:instancePath+"/spec/provider/kubernetes/remoteNamespace",schemaPath:"#/properties/spec/properties/provider/properties/kubernetes/properties/remoteNamespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema616.properties.spec.properties.provider.properties.kubernetes.properties.remoteNamespace,data:data312};
 if(vErrors === null){
 vErrors = [err468];
@@ -8539,7 +8539,7 @@ vErrors.push(err468);
 }
 errors++;
 }
-if(func32(data312) < 1){
+if(func28(data312) < 1){
 const err469 = {instancePath:instancePath+"/spec/provider/kubernetes/remoteNamespace",schemaPath:"#/properties/spec/properties/provider/properties/kubernetes/properties/remoteNamespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.kubernetes.properties.remoteNamespace,data:data312};
 if(vErrors === null){
 vErrors = [err469];
@@ -9515,7 +9515,7 @@ errors++;
 if(data353.roleId !== undefined){
 let data355 = data353.roleId;
 if(typeof data355 === "string"){
-if(func32(data355) < 1){
+if(func28(data355) < 1){
 const err544 = {instancePath:instancePath+"/spec/provider/openBao/auth/appRole/roleId",schemaPath:"#/properties/spec/properties/provider/properties/openBao/properties/auth/properties/appRole/properties/roleId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema616.properties.spec.properties.provider.properties.openBao.properties.auth.properties.appRole.properties.roleId,data:data355};
 if(vErrors === null){
 vErrors = [err544];

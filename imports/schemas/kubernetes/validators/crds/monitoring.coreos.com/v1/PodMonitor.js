@@ -1216,14 +1216,14 @@ validate1506.errors = vErrors;
 return errors === 0;
 }
 
-const func33 = runtime.re2;
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const func80 = runtime.listMapDuplicate;
-const pattern86 = func33("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
-const pattern88 = func33("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern89 = func33("^(http|https|socks5)://.+$", "u");
-const pattern90 = func33("^(http|https)://.+$", "u");
+const pattern86 = func37("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern88 = func37("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern89 = func37("^(http|https|socks5)://.+$", "u");
+const pattern90 = func37("^(http|https)://.+$", "u");
 const formats12 = runtime.formats.int32;
 
 function validate1495(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -3095,7 +3095,7 @@ errors++;
 if(data3.scrapeClass !== undefined){
 let data93 = data3.scrapeClass;
 if(typeof data93 === "string"){
-if(func32(data93) < 1){
+if(func28(data93) < 1){
 const err141 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema660.properties.spec.properties.scrapeClass,data:data93};
 if(vErrors === null){
 vErrors = [err141];
@@ -3651,7 +3651,7 @@ errors++;
 if(data113.status !== undefined){
 let data118 = data113.status;
 if(typeof data118 === "string"){
-if(func32(data118) < 1){
+if(func28(data118) < 1){
 const err184 = {instancePath:instancePath+"/status/bindings/" + i11+"/conditions/" + i12+"/status",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/status/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema660.properties.status.properties.bindings.items.properties.conditions.items.properties.status,data:data118};
 if(vErrors === null){
 vErrors = [err184];
@@ -3686,7 +3686,7 @@ vErrors.push(err186);
 errors++;
 }
 if(typeof data119 === "string"){
-if(func32(data119) < 1){
+if(func28(data119) < 1){
 const err187 = {instancePath:instancePath+"/status/bindings/" + i11+"/conditions/" + i12+"/type",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema660.properties.status.properties.bindings.items.properties.conditions.items.properties.type,data:data119};
 if(vErrors === null){
 vErrors = [err187];
@@ -3769,7 +3769,7 @@ errors++;
 if(data111.name !== undefined){
 let data121 = data111.name;
 if(typeof data121 === "string"){
-if(func32(data121) < 1){
+if(func28(data121) < 1){
 const err194 = {instancePath:instancePath+"/status/bindings/" + i11+"/name",schemaPath:"#/properties/status/properties/bindings/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema660.properties.status.properties.bindings.items.properties.name,data:data121};
 if(vErrors === null){
 vErrors = [err194];
@@ -3794,7 +3794,7 @@ errors++;
 if(data111.namespace !== undefined){
 let data122 = data111.namespace;
 if(typeof data122 === "string"){
-if(func32(data122) < 1){
+if(func28(data122) < 1){
 const err196 = {instancePath:instancePath+"/status/bindings/" + i11+"/namespace",schemaPath:"#/properties/status/properties/bindings/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema660.properties.status.properties.bindings.items.properties.namespace,data:data122};
 if(vErrors === null){
 vErrors = [err196];

@@ -638,11 +638,11 @@ validate1513.errors = vErrors;
 return errors === 0;
 }
 
-const func33 = runtime.re2;
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const func80 = runtime.listMapDuplicate;
-const pattern88 = func33("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern94 = func33("^(?i)(abort|warn)?$", "u");
+const pattern88 = func37("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern94 = func37("^(?i)(abort|warn)?$", "u");
 
 function validate1512(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -815,7 +815,7 @@ errors++;
 if(data5.name !== undefined){
 let data10 = data5.name;
 if(typeof data10 === "string"){
-if(func32(data10) < 1){
+if(func28(data10) < 1){
 const err12 = {instancePath:instancePath+"/spec/groups/" + i0+"/name",schemaPath:"#/properties/spec/properties/groups/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.spec.properties.groups.items.properties.name,data:data10};
 if(vErrors === null){
 vErrors = [err12];
@@ -1039,7 +1039,7 @@ errors++;
 if(data14.keep_firing_for !== undefined){
 let data20 = data14.keep_firing_for;
 if(typeof data20 === "string"){
-if(func32(data20) < 1){
+if(func28(data20) < 1){
 const err28 = {instancePath:instancePath+"/spec/groups/" + i0+"/rules/" + i1+"/keep_firing_for",schemaPath:"#/properties/spec/properties/groups/items/properties/rules/items/properties/keep_firing_for/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.spec.properties.groups.items.properties.rules.items.properties.keep_firing_for,data:data20};
 if(vErrors === null){
 vErrors = [err28];
@@ -1385,7 +1385,7 @@ errors++;
 if(data28.status !== undefined){
 let data33 = data28.status;
 if(typeof data33 === "string"){
-if(func32(data33) < 1){
+if(func28(data33) < 1){
 const err56 = {instancePath:instancePath+"/status/bindings/" + i2+"/conditions/" + i3+"/status",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/status/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.status.properties.bindings.items.properties.conditions.items.properties.status,data:data33};
 if(vErrors === null){
 vErrors = [err56];
@@ -1420,7 +1420,7 @@ vErrors.push(err58);
 errors++;
 }
 if(typeof data34 === "string"){
-if(func32(data34) < 1){
+if(func28(data34) < 1){
 const err59 = {instancePath:instancePath+"/status/bindings/" + i2+"/conditions/" + i3+"/type",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.status.properties.bindings.items.properties.conditions.items.properties.type,data:data34};
 if(vErrors === null){
 vErrors = [err59];
@@ -1503,7 +1503,7 @@ errors++;
 if(data26.name !== undefined){
 let data36 = data26.name;
 if(typeof data36 === "string"){
-if(func32(data36) < 1){
+if(func28(data36) < 1){
 const err66 = {instancePath:instancePath+"/status/bindings/" + i2+"/name",schemaPath:"#/properties/status/properties/bindings/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.status.properties.bindings.items.properties.name,data:data36};
 if(vErrors === null){
 vErrors = [err66];
@@ -1528,7 +1528,7 @@ errors++;
 if(data26.namespace !== undefined){
 let data37 = data26.namespace;
 if(typeof data37 === "string"){
-if(func32(data37) < 1){
+if(func28(data37) < 1){
 const err68 = {instancePath:instancePath+"/status/bindings/" + i2+"/namespace",schemaPath:"#/properties/status/properties/bindings/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema668.properties.status.properties.bindings.items.properties.namespace,data:data37};
 if(vErrors === null){
 vErrors = [err68];

@@ -1023,14 +1023,14 @@ validate1526.errors = vErrors;
 return errors === 0;
 }
 
-const func33 = runtime.re2;
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func37 = runtime.re2;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const func80 = runtime.listMapDuplicate;
-const pattern86 = func33("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
-const pattern88 = func33("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern89 = func33("^(http|https|socks5)://.+$", "u");
-const pattern90 = func33("^(http|https)://.+$", "u");
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern86 = func37("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
+const pattern88 = func37("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern89 = func37("^(http|https|socks5)://.+$", "u");
+const pattern90 = func37("^(http|https)://.+$", "u");
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate1517(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3280,7 +3280,7 @@ errors++;
 if(data3.scrapeClass !== undefined){
 let data116 = data3.scrapeClass;
 if(typeof data116 === "string"){
-if(func32(data116) < 1){
+if(func28(data116) < 1){
 const err170 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema672.properties.spec.properties.scrapeClass,data:data116};
 if(vErrors === null){
 vErrors = [err170];
@@ -3888,7 +3888,7 @@ errors++;
 if(data139.status !== undefined){
 let data144 = data139.status;
 if(typeof data144 === "string"){
-if(func32(data144) < 1){
+if(func28(data144) < 1){
 const err217 = {instancePath:instancePath+"/status/bindings/" + i12+"/conditions/" + i13+"/status",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/status/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema672.properties.status.properties.bindings.items.properties.conditions.items.properties.status,data:data144};
 if(vErrors === null){
 vErrors = [err217];
@@ -3923,7 +3923,7 @@ vErrors.push(err219);
 errors++;
 }
 if(typeof data145 === "string"){
-if(func32(data145) < 1){
+if(func28(data145) < 1){
 const err220 = {instancePath:instancePath+"/status/bindings/" + i12+"/conditions/" + i13+"/type",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema672.properties.status.properties.bindings.items.properties.conditions.items.properties.type,data:data145};
 if(vErrors === null){
 vErrors = [err220];
@@ -4006,7 +4006,7 @@ errors++;
 if(data137.name !== undefined){
 let data147 = data137.name;
 if(typeof data147 === "string"){
-if(func32(data147) < 1){
+if(func28(data147) < 1){
 const err227 = {instancePath:instancePath+"/status/bindings/" + i12+"/name",schemaPath:"#/properties/status/properties/bindings/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema672.properties.status.properties.bindings.items.properties.name,data:data147};
 if(vErrors === null){
 vErrors = [err227];
@@ -4031,7 +4031,7 @@ errors++;
 if(data137.namespace !== undefined){
 let data148 = data137.namespace;
 if(typeof data148 === "string"){
-if(func32(data148) < 1){
+if(func28(data148) < 1){
 const err229 = {instancePath:instancePath+"/status/bindings/" + i12+"/namespace",schemaPath:"#/properties/status/properties/bindings/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema672.properties.status.properties.bindings.items.properties.namespace,data:data148};
 if(vErrors === null){
 vErrors = [err229];

@@ -824,7 +824,7 @@ return errors === 0;
 }
 
 const schema684 = {"properties":{"clientId":{"$ref":"#/definitions/spec.azureSDConfigs[].oauth2.clientId"},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"type":"object"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/definitions/spec.azureSDConfigs[].oauth2.tlsConfig"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false};
-const func33 = runtime.re2;
+const func37 = runtime.re2;
 const schema685 = {"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 
 function validate1541(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1203,8 +1203,8 @@ validate1543.errors = vErrors;
 return errors === 0;
 }
 
-const pattern89 = func33("^(http|https|socks5)://.+$", "u");
-const pattern90 = func33("^(http|https)://.+$", "u");
+const pattern89 = func37("^(http|https|socks5)://.+$", "u");
+const pattern90 = func37("^(http|https)://.+$", "u");
 
 function validate1540(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1805,15 +1805,15 @@ validate1584.errors = vErrors;
 return errors === 0;
 }
 
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const func80 = runtime.listMapDuplicate;
 const formats12 = runtime.formats.int32;
-const pattern88 = func33("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern86 = func33("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
-const pattern115 = func33("^[a-zA-Z][a-zA-Z0-9+.-]*://.+$", "u");
-const pattern125 = func33("^https?://.+$", "u");
-const pattern126 = func33("^[^*]*(\\*[^/]*)?\\.(json|yml|yaml|JSON|YML|YAML)$", "u");
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern88 = func37("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern86 = func37("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
+const pattern115 = func37("^[a-zA-Z][a-zA-Z0-9+.-]*://.+$", "u");
+const pattern125 = func37("^https?://.+$", "u");
+const pattern126 = func37("^[^*]*(\\*[^/]*)?\\.(json|yml|yaml|JSON|YML|YAML)$", "u");
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate1533(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2181,7 +2181,7 @@ errors = vErrors.length;
 if(data11.clientID !== undefined){
 let data20 = data11.clientID;
 if(typeof data20 === "string"){
-if(func32(data20) < 1){
+if(func28(data20) < 1){
 const err27 = {instancePath:instancePath+"/spec/azureSDConfigs/" + i0+"/clientID",schemaPath:"#/properties/spec/properties/azureSDConfigs/items/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.azureSDConfigs.items.properties.clientID,data:data20};
 if(vErrors === null){
 vErrors = [err27];
@@ -2295,7 +2295,7 @@ errors++;
 if(data11.environment !== undefined){
 let data26 = data11.environment;
 if(typeof data26 === "string"){
-if(func32(data26) < 1){
+if(func28(data26) < 1){
 const err36 = {instancePath:instancePath+"/spec/azureSDConfigs/" + i0+"/environment",schemaPath:"#/properties/spec/properties/azureSDConfigs/items/properties/environment/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.azureSDConfigs.items.properties.environment,data:data26};
 if(vErrors === null){
 vErrors = [err36];
@@ -2567,7 +2567,7 @@ errors++;
 if(data11.resourceGroup !== undefined){
 let data40 = data11.resourceGroup;
 if(typeof data40 === "string"){
-if(func32(data40) < 1){
+if(func28(data40) < 1){
 const err57 = {instancePath:instancePath+"/spec/azureSDConfigs/" + i0+"/resourceGroup",schemaPath:"#/properties/spec/properties/azureSDConfigs/items/properties/resourceGroup/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.azureSDConfigs.items.properties.resourceGroup,data:data40};
 if(vErrors === null){
 vErrors = [err57];
@@ -2592,7 +2592,7 @@ errors++;
 if(data11.subscriptionID !== undefined){
 let data41 = data11.subscriptionID;
 if(typeof data41 === "string"){
-if(func32(data41) < 1){
+if(func28(data41) < 1){
 const err59 = {instancePath:instancePath+"/spec/azureSDConfigs/" + i0+"/subscriptionID",schemaPath:"#/properties/spec/properties/azureSDConfigs/items/properties/subscriptionID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.azureSDConfigs.items.properties.subscriptionID,data:data41};
 if(vErrors === null){
 vErrors = [err59];
@@ -2617,7 +2617,7 @@ errors++;
 if(data11.tenantID !== undefined){
 let data42 = data11.tenantID;
 if(typeof data42 === "string"){
-if(func32(data42) < 1){
+if(func28(data42) < 1){
 const err61 = {instancePath:instancePath+"/spec/azureSDConfigs/" + i0+"/tenantID",schemaPath:"#/properties/spec/properties/azureSDConfigs/items/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.azureSDConfigs.items.properties.tenantID,data:data42};
 if(vErrors === null){
 vErrors = [err61];
@@ -2867,7 +2867,7 @@ errors = vErrors.length;
 if(data47.datacenter !== undefined){
 let data56 = data47.datacenter;
 if(typeof data56 === "string"){
-if(func32(data56) < 1){
+if(func28(data56) < 1){
 const err79 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/datacenter",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/datacenter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.datacenter,data:data56};
 if(vErrors === null){
 vErrors = [err79];
@@ -2905,7 +2905,7 @@ errors++;
 if(data47.filter !== undefined){
 let data58 = data47.filter;
 if(typeof data58 === "string"){
-if(func32(data58) < 1){
+if(func28(data58) < 1){
 const err82 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/filter",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.filter,data:data58};
 if(vErrors === null){
 vErrors = [err82];
@@ -2943,7 +2943,7 @@ errors++;
 if(data47.healthFilter !== undefined){
 let data60 = data47.healthFilter;
 if(typeof data60 === "string"){
-if(func32(data60) < 1){
+if(func28(data60) < 1){
 const err85 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/healthFilter",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/healthFilter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.healthFilter,data:data60};
 if(vErrors === null){
 vErrors = [err85];
@@ -2968,7 +2968,7 @@ errors++;
 if(data47.namespace !== undefined){
 let data61 = data47.namespace;
 if(typeof data61 === "string"){
-if(func32(data61) < 1){
+if(func28(data61) < 1){
 const err87 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.namespace,data:data61};
 if(vErrors === null){
 vErrors = [err87];
@@ -3040,7 +3040,7 @@ errors = vErrors.length;
 if(data47.partition !== undefined){
 let data66 = data47.partition;
 if(typeof data66 === "string"){
-if(func32(data66) < 1){
+if(func28(data66) < 1){
 const err92 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/partition",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/partition/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.partition,data:data66};
 if(vErrors === null){
 vErrors = [err92];
@@ -3065,7 +3065,7 @@ errors++;
 if(data47.pathPrefix !== undefined){
 let data67 = data47.pathPrefix;
 if(typeof data67 === "string"){
-if(func32(data67) < 1){
+if(func28(data67) < 1){
 const err94 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/pathPrefix",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/pathPrefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.pathPrefix,data:data67};
 if(vErrors === null){
 vErrors = [err94];
@@ -3283,7 +3283,7 @@ errors++;
 if(data47.server !== undefined){
 let data78 = data47.server;
 if(typeof data78 === "string"){
-if(func32(data78) < 1){
+if(func28(data78) < 1){
 const err111 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/server",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/server/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.server,data:data78};
 if(vErrors === null){
 vErrors = [err111];
@@ -3361,7 +3361,7 @@ errors++;
 if(data47.tagSeparator !== undefined){
 let data81 = data47.tagSeparator;
 if(typeof data81 === "string"){
-if(func32(data81) < 1){
+if(func28(data81) < 1){
 const err116 = {instancePath:instancePath+"/spec/consulSDConfigs/" + i2+"/tagSeparator",schemaPath:"#/properties/spec/properties/consulSDConfigs/items/properties/tagSeparator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.consulSDConfigs.items.properties.tagSeparator,data:data81};
 if(vErrors === null){
 vErrors = [err116];
@@ -4026,7 +4026,7 @@ const len9 = data115.length;
 for(let i11=0; i11<len9; i11++){
 let data116 = data115[i11];
 if(typeof data116 === "string"){
-if(func32(data116) < 1){
+if(func28(data116) < 1){
 const err165 = {instancePath:instancePath+"/spec/dnsSDConfigs/" + i10+"/names/" + i11,schemaPath:"#/properties/spec/properties/dnsSDConfigs/items/properties/names/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dnsSDConfigs.items.properties.names.items,data:data116};
 if(vErrors === null){
 vErrors = [err165];
@@ -4383,7 +4383,7 @@ errors++;
 if(data131.name !== undefined){
 let data132 = data131.name;
 if(typeof data132 === "string"){
-if(func32(data132) < 1){
+if(func28(data132) < 1){
 const err193 = {instancePath:instancePath+"/spec/dockerSDConfigs/" + i12+"/filters/" + i13+"/name",schemaPath:"#/properties/spec/properties/dockerSDConfigs/items/properties/filters/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSDConfigs.items.properties.filters.items.properties.name,data:data132};
 if(vErrors === null){
 vErrors = [err193];
@@ -4422,7 +4422,7 @@ const len12 = data133.length;
 for(let i14=0; i14<len12; i14++){
 let data134 = data133[i14];
 if(typeof data134 === "string"){
-if(func32(data134) < 1){
+if(func28(data134) < 1){
 const err196 = {instancePath:instancePath+"/spec/dockerSDConfigs/" + i12+"/filters/" + i13+"/values/" + i14,schemaPath:"#/properties/spec/properties/dockerSDConfigs/items/properties/filters/items/properties/values/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSDConfigs.items.properties.filters.items.properties.values.items,data:data134};
 if(vErrors === null){
 vErrors = [err196];
@@ -4531,7 +4531,7 @@ errors++;
 if(data121.host !== undefined){
 let data136 = data121.host;
 if(typeof data136 === "string"){
-if(func32(data136) < 1){
+if(func28(data136) < 1){
 const err204 = {instancePath:instancePath+"/spec/dockerSDConfigs/" + i12+"/host",schemaPath:"#/properties/spec/properties/dockerSDConfigs/items/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSDConfigs.items.properties.host,data:data136};
 if(vErrors === null){
 vErrors = [err204];
@@ -4566,7 +4566,7 @@ errors++;
 if(data121.hostNetworkingHost !== undefined){
 let data137 = data121.hostNetworkingHost;
 if(typeof data137 === "string"){
-if(func32(data137) < 1){
+if(func28(data137) < 1){
 const err207 = {instancePath:instancePath+"/spec/dockerSDConfigs/" + i12+"/hostNetworkingHost",schemaPath:"#/properties/spec/properties/dockerSDConfigs/items/properties/hostNetworkingHost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSDConfigs.items.properties.hostNetworkingHost,data:data137};
 if(vErrors === null){
 vErrors = [err207];
@@ -5081,7 +5081,7 @@ errors++;
 if(data163.name !== undefined){
 let data164 = data163.name;
 if(typeof data164 === "string"){
-if(func32(data164) < 1){
+if(func28(data164) < 1){
 const err246 = {instancePath:instancePath+"/spec/dockerSwarmSDConfigs/" + i17+"/filters/" + i18+"/name",schemaPath:"#/properties/spec/properties/dockerSwarmSDConfigs/items/properties/filters/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSwarmSDConfigs.items.properties.filters.items.properties.name,data:data164};
 if(vErrors === null){
 vErrors = [err246];
@@ -5120,7 +5120,7 @@ const len16 = data165.length;
 for(let i19=0; i19<len16; i19++){
 let data166 = data165[i19];
 if(typeof data166 === "string"){
-if(func32(data166) < 1){
+if(func28(data166) < 1){
 const err249 = {instancePath:instancePath+"/spec/dockerSwarmSDConfigs/" + i17+"/filters/" + i18+"/values/" + i19,schemaPath:"#/properties/spec/properties/dockerSwarmSDConfigs/items/properties/filters/items/properties/values/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.dockerSwarmSDConfigs.items.properties.filters.items.properties.values.items,data:data166};
 if(vErrors === null){
 vErrors = [err249];
@@ -5688,7 +5688,7 @@ errors++;
 if(data191.name !== undefined){
 let data192 = data191.name;
 if(typeof data192 === "string"){
-if(func32(data192) < 1){
+if(func28(data192) < 1){
 const err292 = {instancePath:instancePath+"/spec/ec2SDConfigs/" + i22+"/filters/" + i23+"/name",schemaPath:"#/properties/spec/properties/ec2SDConfigs/items/properties/filters/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ec2SDConfigs.items.properties.filters.items.properties.name,data:data192};
 if(vErrors === null){
 vErrors = [err292];
@@ -5727,7 +5727,7 @@ const len20 = data193.length;
 for(let i24=0; i24<len20; i24++){
 let data194 = data193[i24];
 if(typeof data194 === "string"){
-if(func32(data194) < 1){
+if(func28(data194) < 1){
 const err295 = {instancePath:instancePath+"/spec/ec2SDConfigs/" + i22+"/filters/" + i23+"/values/" + i24,schemaPath:"#/properties/spec/properties/ec2SDConfigs/items/properties/filters/items/properties/values/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ec2SDConfigs.items.properties.filters.items.properties.values.items,data:data194};
 if(vErrors === null){
 vErrors = [err295];
@@ -6064,7 +6064,7 @@ errors++;
 if(data184.region !== undefined){
 let data207 = data184.region;
 if(typeof data207 === "string"){
-if(func32(data207) < 1){
+if(func28(data207) < 1){
 const err321 = {instancePath:instancePath+"/spec/ec2SDConfigs/" + i22+"/region",schemaPath:"#/properties/spec/properties/ec2SDConfigs/items/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ec2SDConfigs.items.properties.region,data:data207};
 if(vErrors === null){
 vErrors = [err321];
@@ -6089,7 +6089,7 @@ errors++;
 if(data184.roleARN !== undefined){
 let data208 = data184.roleARN;
 if(typeof data208 === "string"){
-if(func32(data208) < 1){
+if(func28(data208) < 1){
 const err323 = {instancePath:instancePath+"/spec/ec2SDConfigs/" + i22+"/roleARN",schemaPath:"#/properties/spec/properties/ec2SDConfigs/items/properties/roleARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ec2SDConfigs.items.properties.roleARN,data:data208};
 if(vErrors === null){
 vErrors = [err323];
@@ -6882,7 +6882,7 @@ errors++;
 if(data247.filter !== undefined){
 let data248 = data247.filter;
 if(typeof data248 === "string"){
-if(func32(data248) < 1){
+if(func28(data248) < 1){
 const err382 = {instancePath:instancePath+"/spec/gceSDConfigs/" + i32+"/filter",schemaPath:"#/properties/spec/properties/gceSDConfigs/items/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.gceSDConfigs.items.properties.filter,data:data248};
 if(vErrors === null){
 vErrors = [err382];
@@ -6952,7 +6952,7 @@ errors++;
 if(data247.project !== undefined){
 let data250 = data247.project;
 if(typeof data250 === "string"){
-if(func32(data250) < 1){
+if(func28(data250) < 1){
 const err388 = {instancePath:instancePath+"/spec/gceSDConfigs/" + i32+"/project",schemaPath:"#/properties/spec/properties/gceSDConfigs/items/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.gceSDConfigs.items.properties.project,data:data250};
 if(vErrors === null){
 vErrors = [err388];
@@ -7002,7 +7002,7 @@ errors++;
 if(data247.tagSeparator !== undefined){
 let data252 = data247.tagSeparator;
 if(typeof data252 === "string"){
-if(func32(data252) < 1){
+if(func28(data252) < 1){
 const err392 = {instancePath:instancePath+"/spec/gceSDConfigs/" + i32+"/tagSeparator",schemaPath:"#/properties/spec/properties/gceSDConfigs/items/properties/tagSeparator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.gceSDConfigs.items.properties.tagSeparator,data:data252};
 if(vErrors === null){
 vErrors = [err392];
@@ -7027,7 +7027,7 @@ errors++;
 if(data247.zone !== undefined){
 let data253 = data247.zone;
 if(typeof data253 === "string"){
-if(func32(data253) < 1){
+if(func28(data253) < 1){
 const err394 = {instancePath:instancePath+"/spec/gceSDConfigs/" + i32+"/zone",schemaPath:"#/properties/spec/properties/gceSDConfigs/items/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.gceSDConfigs.items.properties.zone,data:data253};
 if(vErrors === null){
 vErrors = [err394];
@@ -7253,7 +7253,7 @@ errors++;
 if(data255.labelSelector !== undefined){
 let data265 = data255.labelSelector;
 if(typeof data265 === "string"){
-if(func32(data265) < 1){
+if(func28(data265) < 1){
 const err411 = {instancePath:instancePath+"/spec/hetznerSDConfigs/" + i33+"/labelSelector",schemaPath:"#/properties/spec/properties/hetznerSDConfigs/items/properties/labelSelector/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.hetznerSDConfigs.items.properties.labelSelector,data:data265};
 if(vErrors === null){
 vErrors = [err411];
@@ -8167,7 +8167,7 @@ errors++;
 if(data307.datacenterID !== undefined){
 let data314 = data307.datacenterID;
 if(typeof data314 === "string"){
-if(func32(data314) < 1){
+if(func28(data314) < 1){
 const err480 = {instancePath:instancePath+"/spec/ionosSDConfigs/" + i37+"/datacenterID",schemaPath:"#/properties/spec/properties/ionosSDConfigs/items/properties/datacenterID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ionosSDConfigs.items.properties.datacenterID,data:data314};
 if(vErrors === null){
 vErrors = [err480];
@@ -8482,7 +8482,7 @@ errors++;
 if(data3.jobName !== undefined){
 let data330 = data3.jobName;
 if(typeof data330 === "string"){
-if(func32(data330) < 1){
+if(func28(data330) < 1){
 const err504 = {instancePath:instancePath+"/spec/jobName",schemaPath:"#/properties/spec/properties/jobName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.jobName,data:data330};
 if(vErrors === null){
 vErrors = [err504];
@@ -8571,7 +8571,7 @@ errors++;
 if(data333.apiServer !== undefined){
 let data334 = data333.apiServer;
 if(typeof data334 === "string"){
-if(func32(data334) < 1){
+if(func28(data334) < 1){
 const err511 = {instancePath:instancePath+"/spec/kubernetesSDConfigs/" + i39+"/apiServer",schemaPath:"#/properties/spec/properties/kubernetesSDConfigs/items/properties/apiServer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.kubernetesSDConfigs.items.properties.apiServer,data:data334};
 if(vErrors === null){
 vErrors = [err511];
@@ -9093,7 +9093,7 @@ errors++;
 if(data362.field !== undefined){
 let data363 = data362.field;
 if(typeof data363 === "string"){
-if(func32(data363) < 1){
+if(func28(data363) < 1){
 const err549 = {instancePath:instancePath+"/spec/kubernetesSDConfigs/" + i39+"/selectors/" + i43+"/field",schemaPath:"#/properties/spec/properties/kubernetesSDConfigs/items/properties/selectors/items/properties/field/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.kubernetesSDConfigs.items.properties.selectors.items.properties.field,data:data363};
 if(vErrors === null){
 vErrors = [err549];
@@ -9118,7 +9118,7 @@ errors++;
 if(data362.label !== undefined){
 let data364 = data362.label;
 if(typeof data364 === "string"){
-if(func32(data364) < 1){
+if(func28(data364) < 1){
 const err551 = {instancePath:instancePath+"/spec/kubernetesSDConfigs/" + i39+"/selectors/" + i43+"/label",schemaPath:"#/properties/spec/properties/kubernetesSDConfigs/items/properties/selectors/items/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.kubernetesSDConfigs.items.properties.selectors.items.properties.label,data:data364};
 if(vErrors === null){
 vErrors = [err551];
@@ -9382,7 +9382,7 @@ errors = vErrors.length;
 if(data368.clientID !== undefined){
 let data376 = data368.clientID;
 if(typeof data376 === "string"){
-if(func32(data376) < 1){
+if(func28(data376) < 1){
 const err571 = {instancePath:instancePath+"/spec/kumaSDConfigs/" + i44+"/clientID",schemaPath:"#/properties/spec/properties/kumaSDConfigs/items/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.kumaSDConfigs.items.properties.clientID,data:data376};
 if(vErrors === null){
 vErrors = [err571];
@@ -10037,7 +10037,7 @@ errors++;
 if(data397.endpoint !== undefined){
 let data410 = data397.endpoint;
 if(typeof data410 === "string"){
-if(func32(data410) < 1){
+if(func28(data410) < 1){
 const err621 = {instancePath:instancePath+"/spec/lightSailSDConfigs/" + i46+"/endpoint",schemaPath:"#/properties/spec/properties/lightSailSDConfigs/items/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.lightSailSDConfigs.items.properties.endpoint,data:data410};
 if(vErrors === null){
 vErrors = [err621];
@@ -10309,7 +10309,7 @@ errors++;
 if(data397.region !== undefined){
 let data424 = data397.region;
 if(typeof data424 === "string"){
-if(func32(data424) < 1){
+if(func28(data424) < 1){
 const err642 = {instancePath:instancePath+"/spec/lightSailSDConfigs/" + i46+"/region",schemaPath:"#/properties/spec/properties/lightSailSDConfigs/items/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.lightSailSDConfigs.items.properties.region,data:data424};
 if(vErrors === null){
 vErrors = [err642];
@@ -10334,7 +10334,7 @@ errors++;
 if(data397.roleARN !== undefined){
 let data425 = data397.roleARN;
 if(typeof data425 === "string"){
-if(func32(data425) < 1){
+if(func28(data425) < 1){
 const err644 = {instancePath:instancePath+"/spec/lightSailSDConfigs/" + i46+"/roleARN",schemaPath:"#/properties/spec/properties/lightSailSDConfigs/items/properties/roleARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.lightSailSDConfigs.items.properties.roleARN,data:data425};
 if(vErrors === null){
 vErrors = [err644];
@@ -10860,7 +10860,7 @@ errors++;
 if(data432.region !== undefined){
 let data453 = data432.region;
 if(typeof data453 === "string"){
-if(func32(data453) < 1){
+if(func28(data453) < 1){
 const err684 = {instancePath:instancePath+"/spec/linodeSDConfigs/" + i48+"/region",schemaPath:"#/properties/spec/properties/linodeSDConfigs/items/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.linodeSDConfigs.items.properties.region,data:data453};
 if(vErrors === null){
 vErrors = [err684];
@@ -10885,7 +10885,7 @@ errors++;
 if(data432.tagSeparator !== undefined){
 let data454 = data432.tagSeparator;
 if(typeof data454 === "string"){
-if(func32(data454) < 1){
+if(func28(data454) < 1){
 const err686 = {instancePath:instancePath+"/spec/linodeSDConfigs/" + i48+"/tagSeparator",schemaPath:"#/properties/spec/properties/linodeSDConfigs/items/properties/tagSeparator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.linodeSDConfigs.items.properties.tagSeparator,data:data454};
 if(vErrors === null){
 vErrors = [err686];
@@ -10946,7 +10946,7 @@ errors = vErrors.length;
 if(data3.metricsPath !== undefined){
 let data457 = data3.metricsPath;
 if(typeof data457 === "string"){
-if(func32(data457) < 1){
+if(func28(data457) < 1){
 const err690 = {instancePath:instancePath+"/spec/metricsPath",schemaPath:"#/properties/spec/properties/metricsPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.metricsPath,data:data457};
 if(vErrors === null){
 vErrors = [err690];
@@ -11321,7 +11321,7 @@ errors++;
 if(data464.namespace !== undefined){
 let data475 = data464.namespace;
 if(typeof data475 === "string"){
-if(func32(data475) < 1){
+if(func28(data475) < 1){
 const err718 = {instancePath:instancePath+"/spec/nomadSDConfigs/" + i50+"/namespace",schemaPath:"#/properties/spec/properties/nomadSDConfigs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.nomadSDConfigs.items.properties.namespace,data:data475};
 if(vErrors === null){
 vErrors = [err718];
@@ -11535,7 +11535,7 @@ errors++;
 if(data464.region !== undefined){
 let data487 = data464.region;
 if(typeof data487 === "string"){
-if(func32(data487) < 1){
+if(func28(data487) < 1){
 const err734 = {instancePath:instancePath+"/spec/nomadSDConfigs/" + i50+"/region",schemaPath:"#/properties/spec/properties/nomadSDConfigs/items/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.nomadSDConfigs.items.properties.region,data:data487};
 if(vErrors === null){
 vErrors = [err734];
@@ -11585,7 +11585,7 @@ errors++;
 if(data464.tagSeparator !== undefined){
 let data489 = data464.tagSeparator;
 if(typeof data489 === "string"){
-if(func32(data489) < 1){
+if(func28(data489) < 1){
 const err738 = {instancePath:instancePath+"/spec/nomadSDConfigs/" + i50+"/tagSeparator",schemaPath:"#/properties/spec/properties/nomadSDConfigs/items/properties/tagSeparator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.nomadSDConfigs.items.properties.tagSeparator,data:data489};
 if(vErrors === null){
 vErrors = [err738];
@@ -11698,7 +11698,7 @@ errors++;
 if(data493.applicationCredentialId !== undefined){
 let data495 = data493.applicationCredentialId;
 if(typeof data495 === "string"){
-if(func32(data495) < 1){
+if(func28(data495) < 1){
 const err746 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/applicationCredentialId",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/applicationCredentialId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.applicationCredentialId,data:data495};
 if(vErrors === null){
 vErrors = [err746];
@@ -11723,7 +11723,7 @@ errors++;
 if(data493.applicationCredentialName !== undefined){
 let data496 = data493.applicationCredentialName;
 if(typeof data496 === "string"){
-if(func32(data496) < 1){
+if(func28(data496) < 1){
 const err748 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/applicationCredentialName",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/applicationCredentialName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.applicationCredentialName,data:data496};
 if(vErrors === null){
 vErrors = [err748];
@@ -11847,7 +11847,7 @@ errors++;
 if(data493.domainID !== undefined){
 let data502 = data493.domainID;
 if(typeof data502 === "string"){
-if(func32(data502) < 1){
+if(func28(data502) < 1){
 const err758 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/domainID",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/domainID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.domainID,data:data502};
 if(vErrors === null){
 vErrors = [err758];
@@ -11872,7 +11872,7 @@ errors++;
 if(data493.domainName !== undefined){
 let data503 = data493.domainName;
 if(typeof data503 === "string"){
-if(func32(data503) < 1){
+if(func28(data503) < 1){
 const err760 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/domainName",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/domainName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.domainName,data:data503};
 if(vErrors === null){
 vErrors = [err760];
@@ -12043,7 +12043,7 @@ errors++;
 if(data493.projectID !== undefined){
 let data510 = data493.projectID;
 if(typeof data510 === "string"){
-if(func32(data510) < 1){
+if(func28(data510) < 1){
 const err774 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/projectID",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/projectID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.projectID,data:data510};
 if(vErrors === null){
 vErrors = [err774];
@@ -12068,7 +12068,7 @@ errors++;
 if(data493.projectName !== undefined){
 let data511 = data493.projectName;
 if(typeof data511 === "string"){
-if(func32(data511) < 1){
+if(func28(data511) < 1){
 const err776 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/projectName",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/projectName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.projectName,data:data511};
 if(vErrors === null){
 vErrors = [err776];
@@ -12118,7 +12118,7 @@ errors++;
 if(data493.region !== undefined){
 let data513 = data493.region;
 if(typeof data513 === "string"){
-if(func32(data513) < 1){
+if(func28(data513) < 1){
 const err780 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/region",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/region/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.region,data:data513};
 if(vErrors === null){
 vErrors = [err780];
@@ -12172,7 +12172,7 @@ errors = vErrors.length;
 if(data493.userid !== undefined){
 let data516 = data493.userid;
 if(typeof data516 === "string"){
-if(func32(data516) < 1){
+if(func28(data516) < 1){
 const err784 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/userid",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/userid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.userid,data:data516};
 if(vErrors === null){
 vErrors = [err784];
@@ -12197,7 +12197,7 @@ errors++;
 if(data493.username !== undefined){
 let data517 = data493.username;
 if(typeof data517 === "string"){
-if(func32(data517) < 1){
+if(func28(data517) < 1){
 const err786 = {instancePath:instancePath+"/spec/openstackSDConfigs/" + i52+"/username",schemaPath:"#/properties/spec/properties/openstackSDConfigs/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.openstackSDConfigs.items.properties.username,data:data517};
 if(vErrors === null){
 vErrors = [err786];
@@ -12305,7 +12305,7 @@ errors++;
 if(data519.applicationKey !== undefined){
 let data520 = data519.applicationKey;
 if(typeof data520 === "string"){
-if(func32(data520) < 1){
+if(func28(data520) < 1){
 const err795 = {instancePath:instancePath+"/spec/ovhcloudSDConfigs/" + i53+"/applicationKey",schemaPath:"#/properties/spec/properties/ovhcloudSDConfigs/items/properties/applicationKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ovhcloudSDConfigs.items.properties.applicationKey,data:data520};
 if(vErrors === null){
 vErrors = [err795];
@@ -12482,7 +12482,7 @@ errors++;
 if(data519.endpoint !== undefined){
 let data529 = data519.endpoint;
 if(typeof data529 === "string"){
-if(func32(data529) < 1){
+if(func28(data529) < 1){
 const err809 = {instancePath:instancePath+"/spec/ovhcloudSDConfigs/" + i53+"/endpoint",schemaPath:"#/properties/spec/properties/ovhcloudSDConfigs/items/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.ovhcloudSDConfigs.items.properties.endpoint,data:data529};
 if(vErrors === null){
 vErrors = [err809];
@@ -13177,7 +13177,7 @@ errors++;
 if(data544.query !== undefined){
 let data566 = data544.query;
 if(typeof data566 === "string"){
-if(func32(data566) < 1){
+if(func28(data566) < 1){
 const err862 = {instancePath:instancePath+"/spec/puppetDBSDConfigs/" + i56+"/query",schemaPath:"#/properties/spec/properties/puppetDBSDConfigs/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.puppetDBSDConfigs.items.properties.query,data:data566};
 if(vErrors === null){
 vErrors = [err862];
@@ -13382,7 +13382,7 @@ errors++;
 if(data573.accessKey !== undefined){
 let data574 = data573.accessKey;
 if(typeof data574 === "string"){
-if(func32(data574) < 1){
+if(func28(data574) < 1){
 const err878 = {instancePath:instancePath+"/spec/scalewaySDConfigs/" + i58+"/accessKey",schemaPath:"#/properties/spec/properties/scalewaySDConfigs/items/properties/accessKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scalewaySDConfigs.items.properties.accessKey,data:data574};
 if(vErrors === null){
 vErrors = [err878];
@@ -13458,7 +13458,7 @@ errors++;
 if(data573.nameFilter !== undefined){
 let data578 = data573.nameFilter;
 if(typeof data578 === "string"){
-if(func32(data578) < 1){
+if(func28(data578) < 1){
 const err884 = {instancePath:instancePath+"/spec/scalewaySDConfigs/" + i58+"/nameFilter",schemaPath:"#/properties/spec/properties/scalewaySDConfigs/items/properties/nameFilter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scalewaySDConfigs.items.properties.nameFilter,data:data578};
 if(vErrors === null){
 vErrors = [err884];
@@ -13541,7 +13541,7 @@ errors++;
 if(data573.projectID !== undefined){
 let data581 = data573.projectID;
 if(typeof data581 === "string"){
-if(func32(data581) < 1){
+if(func28(data581) < 1){
 const err891 = {instancePath:instancePath+"/spec/scalewaySDConfigs/" + i58+"/projectID",schemaPath:"#/properties/spec/properties/scalewaySDConfigs/items/properties/projectID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scalewaySDConfigs.items.properties.projectID,data:data581};
 if(vErrors === null){
 vErrors = [err891];
@@ -13849,7 +13849,7 @@ const len53 = data596.length;
 for(let i60=0; i60<len53; i60++){
 let data597 = data596[i60];
 if(typeof data597 === "string"){
-if(func32(data597) < 1){
+if(func28(data597) < 1){
 const err915 = {instancePath:instancePath+"/spec/scalewaySDConfigs/" + i58+"/tagsFilter/" + i60,schemaPath:"#/properties/spec/properties/scalewaySDConfigs/items/properties/tagsFilter/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scalewaySDConfigs.items.properties.tagsFilter.items,data:data597};
 if(vErrors === null){
 vErrors = [err915];
@@ -13916,7 +13916,7 @@ errors = vErrors.length;
 if(data573.zone !== undefined){
 let data599 = data573.zone;
 if(typeof data599 === "string"){
-if(func32(data599) < 1){
+if(func28(data599) < 1){
 const err919 = {instancePath:instancePath+"/spec/scalewaySDConfigs/" + i58+"/zone",schemaPath:"#/properties/spec/properties/scalewaySDConfigs/items/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scalewaySDConfigs.items.properties.zone,data:data599};
 if(vErrors === null){
 vErrors = [err919];
@@ -13988,7 +13988,7 @@ errors++;
 if(data3.scrapeClass !== undefined){
 let data601 = data3.scrapeClass;
 if(typeof data601 === "string"){
-if(func32(data601) < 1){
+if(func28(data601) < 1){
 const err925 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.scrapeClass,data:data601};
 if(vErrors === null){
 vErrors = [err925];
@@ -14233,7 +14233,7 @@ const len56 = data612.length;
 for(let i65=0; i65<len56; i65++){
 let data613 = data612[i65];
 if(typeof data613 === "string"){
-if(func32(data613) < 1){
+if(func28(data613) < 1){
 const err943 = {instancePath:instancePath+"/spec/staticConfigs/" + i64+"/targets/" + i65,schemaPath:"#/properties/spec/properties/staticConfigs/items/properties/targets/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.spec.properties.staticConfigs.items.properties.targets.items,data:data613};
 if(vErrors === null){
 vErrors = [err943];
@@ -14583,7 +14583,7 @@ errors++;
 if(data621.status !== undefined){
 let data626 = data621.status;
 if(typeof data626 === "string"){
-if(func32(data626) < 1){
+if(func28(data626) < 1){
 const err970 = {instancePath:instancePath+"/status/bindings/" + i67+"/conditions/" + i68+"/status",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/status/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.status.properties.bindings.items.properties.conditions.items.properties.status,data:data626};
 if(vErrors === null){
 vErrors = [err970];
@@ -14618,7 +14618,7 @@ vErrors.push(err972);
 errors++;
 }
 if(typeof data627 === "string"){
-if(func32(data627) < 1){
+if(func28(data627) < 1){
 const err973 = {instancePath:instancePath+"/status/bindings/" + i67+"/conditions/" + i68+"/type",schemaPath:"#/properties/status/properties/bindings/items/properties/conditions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.status.properties.bindings.items.properties.conditions.items.properties.type,data:data627};
 if(vErrors === null){
 vErrors = [err973];
@@ -14701,7 +14701,7 @@ errors++;
 if(data619.name !== undefined){
 let data629 = data619.name;
 if(typeof data629 === "string"){
-if(func32(data629) < 1){
+if(func28(data629) < 1){
 const err980 = {instancePath:instancePath+"/status/bindings/" + i67+"/name",schemaPath:"#/properties/status/properties/bindings/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.status.properties.bindings.items.properties.name,data:data629};
 if(vErrors === null){
 vErrors = [err980];
@@ -14726,7 +14726,7 @@ errors++;
 if(data619.namespace !== undefined){
 let data630 = data619.namespace;
 if(typeof data630 === "string"){
-if(func32(data630) < 1){
+if(func28(data630) < 1){
 const err982 = {instancePath:instancePath+"/status/bindings/" + i67+"/namespace",schemaPath:"#/properties/status/properties/bindings/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema679.properties.status.properties.bindings.items.properties.namespace,data:data630};
 if(vErrors === null){
 vErrors = [err982];

@@ -639,7 +639,7 @@ return errors === 0;
 }
 
 const schema693 = {"properties":{"azure":{"properties":{"policyMode":{"enum":["Default","Manual"],"type":"string"}},"type":"object","additionalProperties":false},"calicoKubeControllersDeployment":{"$ref":"#/definitions/spec.calicoKubeControllersDeployment"},"calicoNetwork":{"$ref":"#/definitions/spec.calicoNetwork"},"calicoNodeDaemonSet":{"$ref":"#/definitions/spec.calicoNodeDaemonSet"},"calicoNodeWindowsDaemonSet":{"$ref":"#/definitions/spec.calicoNodeWindowsDaemonSet"},"calicoWindowsUpgradeDaemonSet":{"$ref":"#/definitions/spec.calicoWindowsUpgradeDaemonSet"},"certificateManagement":{"$ref":"#/definitions/spec.certificateManagement"},"cni":{"$ref":"#/definitions/spec.cni"},"componentResources":{"$ref":"#/definitions/spec.componentResources"},"controlPlaneNodeSelector":{"additionalProperties":{"type":"string"},"type":"object"},"controlPlaneReplicas":{"format":"int32","type":"integer"},"controlPlaneTolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array"},"csiNodeDriverDaemonSet":{"$ref":"#/definitions/spec.csiNodeDriverDaemonSet"},"fipsMode":{"enum":["Enabled","Disabled"],"type":"string"},"flexVolumePath":{"type":"string"},"imagePath":{"type":"string"},"imagePrefix":{"type":"string"},"imagePullSecrets":{"items":{"properties":{"name":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array"},"kubeletVolumePluginPath":{"type":"string"},"kubernetesProvider":{"enum":["","EKS","GKE","AKS","OpenShift","DockerEnterprise","RKE2","TKG"],"type":"string"},"logging":{"$ref":"#/definitions/spec.logging"},"nodeMetricsPort":{"format":"int32","type":"integer"},"nodeUpdateStrategy":{"properties":{"rollingUpdate":{"properties":{"maxSurge":{"anyOf":[{"type":"integer"},{"type":"string"}]},"maxUnavailable":{"anyOf":[{"type":"integer"},{"type":"string"}]}},"type":"object","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"nonPrivileged":{"type":"string"},"proxy":{"properties":{"httpProxy":{"type":"string"},"httpsProxy":{"type":"string"},"noProxy":{"type":"string"}},"type":"object","additionalProperties":false},"registry":{"type":"string"},"serviceCIDRs":{"items":{"type":"string"},"type":"array"},"typhaAffinity":{"$ref":"#/definitions/spec.typhaAffinity"},"typhaDeployment":{"$ref":"#/definitions/spec.typhaDeployment"},"typhaMetricsPort":{"format":"int32","type":"integer"},"variant":{"enum":["Calico","TigeraSecureEnterprise"],"type":"string"},"windowsNodes":{"properties":{"cniBinDir":{"type":"string"},"cniConfigDir":{"type":"string"},"cniLogDir":{"type":"string"},"vxlanAdapter":{"type":"string"},"vxlanMACPrefix":{"pattern":"^[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
-const func33 = runtime.re2;
+const func37 = runtime.re2;
 const schema694 = {"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/definitions/spec.calicoKubeControllersDeployment.spec"}},"type":"object","additionalProperties":false};
 const schema695 = {"properties":{"minReadySeconds":{"format":"int32","maximum":2147483647,"minimum":0,"type":"integer"},"template":{"$ref":"#/definitions/spec.calicoKubeControllersDeployment.spec.template"}},"type":"object","additionalProperties":false};
 const formats12 = runtime.formats.int32;
@@ -1722,7 +1722,7 @@ const schema711 = {"items":{"$ref":"#/definitions/spec.calicoKubeControllersDepl
 const schema712 = {"properties":{"name":{"enum":["calico-kube-controllers","es-calico-kube-controllers"],"type":"string"},"resources":{"$ref":"#/definitions/spec.calicoKubeControllersDeployment.spec.template.spec.containers[].resources"}},"required":["name"],"type":"object","additionalProperties":false};
 const schema713 = {"properties":{"claims":{"items":{"properties":{"name":{"type":"string"},"request":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"]},"limits":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"},"requests":{"additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"type":"object"}},"type":"object","additionalProperties":false};
 const func80 = runtime.listMapDuplicate;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate1641(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -7937,7 +7937,7 @@ validate1737.errors = vErrors;
 return errors === 0;
 }
 
-const pattern164 = func33("^[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}$", "u");
+const pattern164 = func37("^[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}$", "u");
 
 function validate1604(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -8892,9 +8892,9 @@ validate1604.errors = vErrors;
 return errors === 0;
 }
 
-const func32 = require("ajv/dist/runtime/ucs2length").default;
-const pattern31 = func33("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
-const pattern32 = func33("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
+const func28 = require("ajv/dist/runtime/ucs2length").default;
+const pattern31 = func37("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
+const pattern32 = func37("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
 
 function validate1599(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -9081,7 +9081,7 @@ errors++;
 if(data8.message !== undefined){
 let data10 = data8.message;
 if(typeof data10 === "string"){
-if(func32(data10) > 32768){
+if(func28(data10) > 32768){
 const err13 = {instancePath:instancePath+"/status/conditions/" + i0+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema689.properties.status.properties.conditions.items.properties.message,data:data10};
 if(vErrors === null){
 vErrors = [err13];
@@ -9141,7 +9141,7 @@ errors++;
 if(data8.reason !== undefined){
 let data12 = data8.reason;
 if(typeof data12 === "string"){
-if(func32(data12) > 1024){
+if(func28(data12) > 1024){
 const err18 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema689.properties.status.properties.conditions.items.properties.reason,data:data12};
 if(vErrors === null){
 vErrors = [err18];
@@ -9151,7 +9151,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(func32(data12) < 1){
+if(func28(data12) < 1){
 const err19 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema689.properties.status.properties.conditions.items.properties.reason,data:data12};
 if(vErrors === null){
 vErrors = [err19];
@@ -9209,7 +9209,7 @@ errors++;
 if(data8.type !== undefined){
 let data14 = data8.type;
 if(typeof data14 === "string"){
-if(func32(data14) > 316){
+if(func28(data14) > 316){
 const err24 = {instancePath:instancePath+"/status/conditions/" + i0+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema689.properties.status.properties.conditions.items.properties.type,data:data14};
 if(vErrors === null){
 vErrors = [err24];

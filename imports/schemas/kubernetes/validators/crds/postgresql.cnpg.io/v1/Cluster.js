@@ -1428,7 +1428,7 @@ return errors === 0;
 }
 
 const schema773 = {"properties":{"azureCredentials":{"$ref":"#/definitions/spec.backup.barmanObjectStore.azureCredentials"},"data":{"$ref":"#/definitions/spec.backup.barmanObjectStore.data"},"destinationPath":{"minLength":1,"type":"string"},"endpointCA":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"endpointURL":{"type":"string"},"googleCredentials":{"properties":{"applicationCredentials":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"gkeEnvironment":{"type":"boolean"}},"type":"object","additionalProperties":false},"historyTags":{"additionalProperties":{"type":"string"},"type":"object"},"s3Credentials":{"$ref":"#/definitions/spec.backup.barmanObjectStore.s3Credentials"},"serverName":{"type":"string"},"tags":{"additionalProperties":{"type":"string"},"type":"object"},"wal":{"$ref":"#/definitions/spec.backup.barmanObjectStore.wal"}},"required":["destinationPath"],"type":"object","additionalProperties":false};
-const func32 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = require("ajv/dist/runtime/ucs2length").default;
 const schema774 = {"properties":{"connectionString":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"inheritFromAzureAD":{"type":"boolean"},"storageAccount":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"storageKey":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"storageSasToken":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["key","name"],"type":"object","additionalProperties":false},"useDefaultAzureCredentials":{"type":"boolean"}},"type":"object","additionalProperties":false};
 
 function validate1787(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2478,7 +2478,7 @@ errors = vErrors.length;
 if(data.destinationPath !== undefined){
 let data2 = data.destinationPath;
 if(typeof data2 === "string"){
-if(func32(data2) < 1){
+if(func28(data2) < 1){
 const err2 = {instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema773.properties.destinationPath,data:data2};
 if(vErrors === null){
 vErrors = [err2];
@@ -3007,8 +3007,8 @@ return errors === 0;
 }
 
 const schema779 = {"properties":{"containerName":{"type":"string"},"divisor":{"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},"resource":{"type":"string"}},"required":["resource"],"type":"object","additionalProperties":false};
-const func33 = runtime.re2;
-const pattern2 = func33("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const func37 = runtime.re2;
+const pattern2 = func37("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate1800(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4363,12 +4363,12 @@ return errors === 0;
 }
 
 const func80 = runtime.listMapDuplicate;
-const pattern167 = func33("^[1-9][0-9]*[dwm]$", "u");
-const pattern173 = func33("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
-const pattern174 = func33("^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$", "u");
-const pattern176 = func33("^[0-9a-z_]*$", "u");
-const pattern31 = func33("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
-const pattern32 = func33("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
+const pattern167 = func37("^[1-9][0-9]*[dwm]$", "u");
+const pattern173 = func37("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
+const pattern174 = func37("^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$", "u");
+const pattern176 = func37("^[0-9a-z_]*$", "u");
+const pattern31 = func37("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
+const pattern32 = func37("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
 
 function validate1763(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5972,7 +5972,7 @@ errors++;
 if(data87.source !== undefined){
 let data92 = data87.source;
 if(typeof data92 === "string"){
-if(func32(data92) < 1){
+if(func28(data92) < 1){
 const err118 = {instancePath:instancePath+"/spec/bootstrap/pg_basebackup/source",schemaPath:"#/properties/spec/properties/bootstrap/properties/pg_basebackup/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.spec.properties.bootstrap.properties.pg_basebackup.properties.source,data:data92};
 if(vErrors === null){
 vErrors = [err118];
@@ -10586,7 +10586,7 @@ errors++;
 if(data329.name !== undefined){
 let data330 = data329.name;
 if(typeof data330 === "string"){
-if(func32(data330) < 1){
+if(func28(data330) < 1){
 const err469 = {instancePath:instancePath+"/spec/postgresql/extensions/" + i29+"/env/" + i32+"/name",schemaPath:"#/properties/spec/properties/postgresql/properties/extensions/items/properties/env/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.spec.properties.postgresql.properties.extensions.items.properties.env.items.properties.name,data:data330};
 if(vErrors === null){
 vErrors = [err469];
@@ -10621,7 +10621,7 @@ errors++;
 if(data329.value !== undefined){
 let data331 = data329.value;
 if(typeof data331 === "string"){
-if(func32(data331) < 1){
+if(func28(data331) < 1){
 const err472 = {instancePath:instancePath+"/spec/postgresql/extensions/" + i29+"/env/" + i32+"/value",schemaPath:"#/properties/spec/properties/postgresql/properties/extensions/items/properties/env/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.spec.properties.postgresql.properties.extensions.items.properties.env.items.properties.value,data:data331};
 if(vErrors === null){
 vErrors = [err472];
@@ -10792,7 +10792,7 @@ errors++;
 if(data323.name !== undefined){
 let data339 = data323.name;
 if(typeof data339 === "string"){
-if(func32(data339) < 1){
+if(func28(data339) < 1){
 const err485 = {instancePath:instancePath+"/spec/postgresql/extensions/" + i29+"/name",schemaPath:"#/properties/spec/properties/postgresql/properties/extensions/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.spec.properties.postgresql.properties.extensions.items.properties.name,data:data339};
 if(vErrors === null){
 vErrors = [err485];
@@ -12629,7 +12629,7 @@ errors++;
 if(data430.source !== undefined){
 let data436 = data430.source;
 if(typeof data436 === "string"){
-if(func32(data436) < 1){
+if(func28(data436) < 1){
 const err625 = {instancePath:instancePath+"/spec/replica/source",schemaPath:"#/properties/spec/properties/replica/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.spec.properties.replica.properties.source,data:data436};
 if(vErrors === null){
 vErrors = [err625];
@@ -14242,7 +14242,7 @@ errors++;
 if(data510.message !== undefined){
 let data512 = data510.message;
 if(typeof data512 === "string"){
-if(func32(data512) > 32768){
+if(func28(data512) > 32768){
 const err746 = {instancePath:instancePath+"/status/conditions/" + i50+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema762.properties.status.properties.conditions.items.properties.message,data:data512};
 if(vErrors === null){
 vErrors = [err746];
@@ -14302,7 +14302,7 @@ errors++;
 if(data510.reason !== undefined){
 let data514 = data510.reason;
 if(typeof data514 === "string"){
-if(func32(data514) > 1024){
+if(func28(data514) > 1024){
 const err751 = {instancePath:instancePath+"/status/conditions/" + i50+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema762.properties.status.properties.conditions.items.properties.reason,data:data514};
 if(vErrors === null){
 vErrors = [err751];
@@ -14312,7 +14312,7 @@ vErrors.push(err751);
 }
 errors++;
 }
-if(func32(data514) < 1){
+if(func28(data514) < 1){
 const err752 = {instancePath:instancePath+"/status/conditions/" + i50+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema762.properties.status.properties.conditions.items.properties.reason,data:data514};
 if(vErrors === null){
 vErrors = [err752];
@@ -14370,7 +14370,7 @@ errors++;
 if(data510.type !== undefined){
 let data516 = data510.type;
 if(typeof data516 === "string"){
-if(func32(data516) > 316){
+if(func28(data516) > 316){
 const err757 = {instancePath:instancePath+"/status/conditions/" + i50+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema762.properties.status.properties.conditions.items.properties.type,data:data516};
 if(vErrors === null){
 vErrors = [err757];
