@@ -109,7 +109,12 @@ describe('reproducibility across checkouts', () => {
         fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(clone, entry), { recursive: true });
       }
       fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(clone, 'node_modules'));
-      const run = spawnSync(process.execPath, [tsx, 'cli/synth.ts', '--out', 'out', '--quiet'], { cwd: clone, encoding: 'utf8', env: { ...process.env, TZ: sub === 'b' ? 'Asia/Tokyo' : 'UTC' } });
+      const run = spawnSync(process.execPath, [tsx, 'cli/synth.ts', '--out', 'out', '--quiet'], {
+        cwd: clone,
+        encoding: 'utf8',
+        // Another time zone and locale on the second machine: neither may reach the output.
+        env: { ...process.env, TZ: sub === 'b' ? 'Asia/Tokyo' : 'UTC', LC_ALL: sub === 'b' ? 'de_DE.UTF-8' : 'C', LANG: sub === 'b' ? 'de_DE.UTF-8' : 'C' },
+      });
       expect(run.status, run.stderr).toBe(0);
       return hashTree(path.join(clone, 'out'));
     });
