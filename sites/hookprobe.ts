@@ -156,6 +156,8 @@ export default defineSite(
           { name: 'data', mountPath: '/data', claim: { name: 'qsecbit-data-pvc', sizeGiB: 50, accessMode: 'ReadWriteMany' } },
         ],
         dependsOn: ['redis', 'postgres'],
+        // The plan's custom Qsecbit exporter (section 9.1); the path on the app port is assumed, not given.
+        metricsPath: '/metrics',
       },
       {
         name: 'ai-content-generator',
@@ -202,6 +204,8 @@ export default defineSite(
           { name: 'AI_CONTENT_API_URL', serviceOf: { app: 'ai-content-generator', format: 'http://{host}:{port}' } },
         ],
         dependsOn: ['postgres', 'redis', 'qsecbit-backend', 'ai-content-generator'],
+        // The plan's custom Django exporter (section 9.1); the path on the app port is assumed, not given.
+        metricsPath: '/metrics',
         ingress: { host: 'backend.hookprobe.com', paths: ['/api/v1/sbc'] },
         egress: [
           // The plan's Backend -> Edge API (section 5.2): content publish, config update, status. HTTPS is assumed.

@@ -239,14 +239,15 @@ describe('posture of every workload', () => {
   });
 
   it('scrapes an app with a metricsPath through a ServiceMonitor, and opens its port to the monitoring namespace', () => {
-    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
-    const site = editedSite((s) => { s.apps[0].metricsPath = '/metrics'; });
-    const c = renderWorkloads(site).components.get('qsecbit-backend') ?? [];
-    const sm = find(c, 'ServiceMonitor', 'qsecbit-backend');
-    expect(sm.spec).toMatchObject({ selector: { matchLabels: { app: 'qsecbit-backend' } }, endpoints: [{ port: 'http', path: '/metrics' }] });
-    expect(find(c, 'NetworkPolicy', 'qsecbit-backend').spec.ingress).toContainEqual({
+    // The reference site scrapes qsecbit and django (the plan's custom exporters), not the LLM.
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.name).sort()).toEqual(['django-central', 'qsecbit-backend']);
+    const site = editedSite((s) => { s.apps[1].metricsPath = '/metrics'; });
+    const c = renderWorkloads(site).components.get('ai-content-generator') ?? [];
+    const sm = find(c, 'ServiceMonitor', 'ai-content-generator');
+    expect(sm.spec).toMatchObject({ selector: { matchLabels: { app: 'ai-content-generator' } }, endpoints: [{ port: 'http', path: '/metrics' }] });
+    expect(find(c, 'NetworkPolicy', 'ai-content-generator').spec.ingress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: {} }],
-      ports: [{ port: 8888, protocol: 'TCP' }],
+      ports: [{ port: 8000, protocol: 'TCP' }],
     });
   });
 });
@@ -265,7 +266,7 @@ describe('network policy', () => {
     });
   });
 
-  it('allows django-central out to each declared dependency and in from the ingress controller, nothing else', () => {
+  it('allows django-central out to each declared dependency and in from the ingress controller and Prometheus, nothing else', () => {
     const spec = find(objects, 'NetworkPolicy', 'django-central').spec;
     const targets = spec.egress.map((r: Obj) => [JSON.stringify(r.to[0].podSelector?.matchLabels ?? r.to[0].ipBlock), r.ports[0].port]);
     expect(targets).toEqual([
@@ -276,7 +277,11 @@ describe('network policy', () => {
       // The declared egress to the edge network (apps[2].egress), nothing wider.
       ['{"cidr":"172.16.0.0/24"}', 443],
     ]);
-    expect(spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {} }], ports: [{ port: 8000, protocol: 'TCP' }] }]);
+    expect(spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {} }], ports: [{ port: 8000, protocol: 'TCP' }] },
+      // Prometheus scrapes django's metricsPath on the same port.
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: {} }], ports: [{ port: 8000, protocol: 'TCP' }] },
+    ]);
   });
 
   it('removing one dependency from the site removes exactly its egress rule and the matching ingress rule', () => {
@@ -329,7 +334,7 @@ describe('the rendered app manifests', () => {
     const app = new App();
     buildCharts(app, buildModel(site));
     const chart = app.charts.filter(ComponentChart.isComponentChart).find((c) => c.component === 'django-central');
-    expect((chart?.toJson() ?? []).map((o: Obj) => o.kind).sort()).toEqual(['Deployment', 'ExternalSecret', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service']);
+    expect((chart?.toJson() ?? []).map((o: Obj) => o.kind).sort()).toEqual(['Deployment', 'ExternalSecret', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor']);
   });
 
   it('validate against the Kubernetes 1.31 and CRD schemas with no finding', () => {
