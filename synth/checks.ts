@@ -25,3 +25,6 @@ export const kubernetesSchemaCheck: OutputCheck = (result) => {
 
 /** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
 export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck];
+
+/** The schema checks alone: compileSite runs the policy once itself, because REVIEW.md needs its report too. */
+export const SCHEMA_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck];

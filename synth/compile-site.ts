@@ -1,10 +1,10 @@
 import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
-import { PolicyReport, checkPolicy } from '../validate/policy';
-import { DEFAULT_CHECKS } from './checks';
+import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
+import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
-import { FileTree, SynthResult, synthesize } from './synthesize';
+import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
 
 export interface CompiledSite {
   readonly model: SiteModel;
@@ -27,9 +27,12 @@ export interface CompileOptions {
 export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): CompiledSite {
   const lock = readChartLock(chartLockFileFor(loaded.file));
   const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir });
-  const result = synthesize(model, options.enforceChecks === false ? [] : DEFAULT_CHECKS, {
+  const enforce = options.enforceChecks !== false;
+  const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     chartSources: { lock, kubeVersion: model.kubernetes.version },
   });
+  // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
+  if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
   return { model, result, policy, lock, tree: withReview(model, result, policy) };
 }

@@ -1,6 +1,9 @@
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../model';
+import { parseSite } from '../site';
 import reference from '../sites/hookprobe';
+import { compileSite } from '../synth/compile-site';
 import { DEFAULT_CHECKS, kubernetesSchemaCheck, terraformSchemaCheck } from '../synth/checks';
 import { KubeObject, SynthError, synthesize } from '../synth/synthesize';
 
@@ -30,5 +33,15 @@ describe('output checks', () => {
   it('refuse the whole tree: synthesize throws before returning any file', () => {
     const refuse = (): string[] => ['kubernetes/x: something is wrong'];
     expect(() => synthesize(model, [refuse])).toThrow(SynthError);
+  });
+});
+
+describe('compileSite', () => {
+  it('fails when the policy finds a problem, naming the object and the rule, and returns no tree', () => {
+    const site = parseSite({ ...structuredClone(reference), policy: { exceptions: [] } }, 'no-exceptions');
+    const file = path.join(__dirname, '..', 'sites', 'hookprobe.ts');
+    const compile = (): unknown => compileSite({ site, source: 'no-exceptions', file, dir: path.dirname(file) });
+    expect(compile).toThrow(SynthError);
+    expect(compile).toThrow(/DaemonSet\/nvidia-gpu\/nvidia-device-plugin \(nvidia-gpu\): probes:/);
   });
 });
