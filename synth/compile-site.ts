@@ -5,13 +5,14 @@ import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
+import { withManifest } from './tree-manifest';
 
 export interface CompiledSite {
   readonly model: SiteModel;
   readonly result: SynthResult;
   readonly policy: PolicyReport;
   readonly lock: ChartLock;
-  /** Every file of the output folder, REVIEW.md included. */
+  /** Every file of the output folder, REVIEW.md and the manifest of what was written included. */
   readonly tree: FileTree;
 }
 
@@ -34,5 +35,5 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
   if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
-  return { model, result, policy, lock, tree: withReview(model, result, policy) };
+  return { model, result, policy, lock, tree: withManifest(withReview(model, result, policy), model.name) };
 }

@@ -5,7 +5,9 @@ import { loadSite } from '../site/load';
 import { formatFinding } from '../validate/policy';
 import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
-import { DEFAULT_SITE, Io, PROJECT_ROOT } from './run-synth';
+import { OutputRefusal, foreignRefusal, pathRefusal } from './output-errors';
+import { inspectOutput, refusedOutputPath } from './output-folder';
+import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError } from './run-synth';
 import { SynthError } from './synthesize';
 
 const processIo: Io = {
@@ -25,9 +27,10 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     .description('Explain, per component, how the output folder differs from what the site produces (objects added, removed and changed). Writes nothing.')
     .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
     .option('--out <folder>', 'output folder to compare with', 'dist')
+    .option('--debug', 'print the stack trace of an internal error')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  let opts: { site: string; out: string };
+  let opts: { site: string; out: string; debug?: boolean };
   try {
     opts = program.parse([...argv], { from: 'user' }).opts();
   } catch (err) {
@@ -37,6 +40,11 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
   const out = path.resolve(io.cwd, opts.out);
   const shown = path.relative(io.cwd, out) || '.';
   try {
+    // The same folder rules as synth: a folder that is not an output tree is never walked.
+    const reasons = refusedOutputPath(out, { projectRoot: PROJECT_ROOT, cwd: io.cwd, home: io.home, siteFile: opts.site === DEFAULT_SITE ? path.join(PROJECT_ROOT, DEFAULT_SITE) : opts.site });
+    if (reasons.length > 0) throw pathRefusal(opts.out.replace(/\/+$/, ''), reasons);
+    const owner = inspectOutput(out);
+    if (owner.state === 'foreign') throw foreignRefusal(opts.out.replace(/\/+$/, ''), owner);
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
     const { policy, tree } = compileSite(loaded, { enforceChecks: false });
     const diffs = explainDiff(tree, out);
@@ -52,10 +60,10 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     }
     return diffs.length === 0 ? 0 : 1;
   } catch (err) {
-    if (err instanceof SiteError || err instanceof SynthError) {
+    if (err instanceof SiteError || err instanceof SynthError || err instanceof OutputRefusal) {
       io.err(err.message);
-      return 2;
+      return EXIT.usage;
     }
-    throw err;
+    return internalError(err, opts.debug === true, io);
   }
 }

@@ -1,11 +1,14 @@
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
-import { compileSite } from './compile-site';
+import { CompiledSite, compileSite } from './compile-site';
+import { OutputRefusal, conflictLines, conflictRefusal, foreignRefusal, lockRefusal, pathRefusal, shellQuote, writeFailure } from './output-errors';
+import { OutputContext, findConflicts, inspectOutput, refusedOutputPath } from './output-folder';
+import { LockTimeoutError, acquireOutputLock, describeHolder } from './output-lock';
 import { explainDiff, formatDiff } from './output-diff';
 import { SynthError } from './synthesize';
-import { diffTree, isEmptyDiff, writeTree } from './write-tree';
+import { FsOps, REAL_FS, TreeWriteError, diffTree, isEmptyDiff, recoverInterrupted, writeTree } from './write-tree';
 
 export const DEFAULT_SITE = 'sites/hookprobe.ts';
 /** The project root: the default site and dist/ are found from here, whatever the working directory. */
@@ -15,6 +18,10 @@ export interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly cwd: string;
+  /** @default - the real file system; tests inject failures here */
+  readonly fs?: FsOps;
+  /** @default - the user's home directory */
+  readonly home?: string;
 }
 
 const processIo: Io = {
@@ -23,72 +30,186 @@ const processIo: Io = {
   cwd: process.cwd(),
 };
 
+/** Exit codes of synth, --check and diff (the README's table says the same). */
+export const EXIT = { ok: 0, refused: 1, usage: 2, internal: 3 } as const;
+
+interface SynthOptions {
+  readonly site: string;
+  readonly out: string;
+  readonly check?: boolean;
+  readonly quiet?: boolean;
+  readonly force?: boolean;
+  readonly wait: number;
+  readonly debug?: boolean;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError('give a number of seconds from 0 to 3600');
+  return n;
+}
+
+function program(io: Io): Command {
+  return new Command()
+    .name('npm run synth --')
+    .description('Compile a site into dist/: Terraform JSON for Proxmox and Kubernetes YAML for Argo CD.')
+    .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
+    .option('--out <folder>', 'output folder: replaced as a whole, and only if it is new, empty or a tree synth wrote', 'dist')
+    .option('--check', 'write nothing; exit 1 and list the files that differ when the output folder is not what the site produces')
+    .option('--force', 'replace files in the output folder that were added or edited by hand since the last synth (they are lost)')
+    .option('--wait <seconds>', 'how long to wait for another synth writing the same folder', seconds, 120)
+    .option('--quiet', 'print only warnings and problems')
+    .option('--debug', 'print the stack trace of an internal error')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+}
+
 /**
  * `npm run synth`, as a function: parses the arguments, compiles the site and writes or checks the
  * output folder. Returns the exit code; never exits the process, so tests run it in-process.
  */
 export function runSynth(argv: readonly string[], io: Io = processIo): number {
-  const started = performance.now();
-  const program = new Command()
-    .name('npm run synth --')
-    .description('Compile a site into dist/: Terraform JSON for Proxmox and Kubernetes YAML for Argo CD.')
-    .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
-    .option('--out <folder>', 'output folder, replaced as a whole', 'dist')
-    .option('--check', 'write nothing; exit 1 and list the files that differ when the output folder is not what the site produces')
-    .option('--quiet', 'print only warnings and problems')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  let opts: { site: string; out: string; check?: boolean; quiet?: boolean };
+  let opts: SynthOptions;
   try {
-    opts = program.parse([...argv], { from: 'user' }).opts();
+    opts = program(io).parse([...argv], { from: 'user' }).opts();
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw err;
   }
-  const say = (line: string): void => {
-    if (!opts.quiet) io.out(line);
-  };
-  const out = path.resolve(io.cwd, opts.out);
-  const shown = path.relative(io.cwd, out) || '.';
   try {
-    const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
-    const { result, lock, tree } = compileSite(loaded);
-    if (!lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${loaded.source}`);
-    for (const w of result.warnings) io.err(`warning: ${w}`);
-
-    const diff = diffTree(tree, out);
-    if (opts.check) {
-      if (isEmptyDiff(diff)) {
-        say(`${shown}/ is up to date with ${loaded.source} (${tree.size} files, ${elapsed(started)})`);
-        return 0;
-      }
-      io.err(`${shown}/ is not what ${loaded.source} produces; run npm run synth and commit the result:`);
-      for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
-      for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
-      for (const f of diff.removed) io.err(`  stale    ${shown}/${f}`);
-      io.err('per component:');
-      for (const line of formatDiff(explainDiff(tree, out))) io.err(`  ${line}`);
-      return 1;
-    }
-    if (!isEmptyDiff(diff)) writeTree(tree, out);
-
-    say(`${loaded.source} -> ${shown}/`);
-    const width = Math.max(...result.components.map((c) => c.name.length));
-    for (const c of result.components) {
-      const unit = c.name.startsWith('terraform/') ? 'resources' : 'objects';
-      say(`  ${c.name.padEnd(width)}  ${String(c.objects).padStart(5)} ${unit.padEnd(9)} ${String(c.files).padStart(5)} files`);
-    }
-    const summary = isEmptyDiff(diff) ? 'unchanged' : `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
-    say(`${tree.size} files (${summary}) in ${elapsed(started)}`);
-    return 0;
+    return synthInto(argv, opts, io);
   } catch (err) {
     if (err instanceof SiteError || err instanceof SynthError) {
       io.err(err.message);
-      if (!opts.check) io.err(`nothing was written; ${shown}/ is unchanged`);
-      return 1;
+      if (!opts.check) io.err(`nothing was written; ${shownOut(opts, io)}/ is unchanged`);
+      return EXIT.refused;
     }
+    if (err instanceof OutputRefusal) {
+      io.err(err.message);
+      return EXIT.refused;
+    }
+    return internalError(err, opts.debug === true, io);
+  }
+}
+
+/** Anything else is the compiler's fault, not the user's: one line to report, the stack only on request. */
+export function internalError(err: unknown, debug: boolean, io: Io): number {
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`internal error, please report: ${message.split('\n')[0]}`);
+  if (debug && err instanceof Error && err.stack) io.err(err.stack);
+  else io.err('  (run again with --debug for the stack trace; nothing was written)');
+  return EXIT.internal;
+}
+
+function shownOut(opts: SynthOptions, _io: Io): string {
+  // As the user wrote it (a trailing slash is added where shown), so `--out /` reads as `/`, not `../../`.
+  return opts.out.replace(/\/+$/, '');
+}
+
+function siteFile(opts: SynthOptions): string {
+  return opts.site === DEFAULT_SITE ? path.join(PROJECT_ROOT, DEFAULT_SITE) : opts.site;
+}
+
+function load(opts: SynthOptions, io: Io): CompiledSite {
+  const loaded = opts.site === DEFAULT_SITE ? loadSite(siteFile(opts), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
+  const compiled = compileSite(loaded);
+  if (!compiled.lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(compiled.lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${shellQuote(loaded.source)}`);
+  for (const w of compiled.result.warnings) io.err(`warning: ${w}`);
+  return compiled;
+}
+
+/**
+ * The output folder's rules, in order: refuse by path alone (before anything is read), refuse a folder
+ * that is not the compiler's, take the folder's lock, repair what a killed synth left, compile, refuse
+ * files a person added or edited (unless --force), then swap the new tree in.
+ */
+function synthInto(argv: readonly string[], opts: SynthOptions, io: Io): number {
+  const started = performance.now();
+  const out = path.resolve(io.cwd, opts.out);
+  const shown = shownOut(opts, io);
+  const ctx: OutputContext = { projectRoot: PROJECT_ROOT, cwd: io.cwd, home: io.home, siteFile: siteFile(opts) };
+  const reasons = refusedOutputPath(out, ctx);
+  if (reasons.length > 0) throw pathRefusal(shown, reasons);
+  const before = inspectOutput(out);
+  if (before.state === 'foreign') throw foreignRefusal(shown, before);
+  if (opts.check) return check(opts, io, out, shown, started);
+  let release: () => void;
+  try {
+    release = acquireOutputLock(out, `synth ${argv.join(' ')}`.trim(), {
+      waitMs: opts.wait * 1000,
+      onWait: (holder, file) => io.err(`waiting up to ${opts.wait} s for another synth writing ${shown}/: ${describeHolder(holder)} holds ${file}`),
+      onTakeOver: (holder, file) => io.err(`taking over ${file}: its holder, ${describeHolder(holder)}, no longer runs`),
+    });
+  } catch (err) {
+    if (err instanceof LockTimeoutError) throw lockRefusal(err);
     throw err;
   }
+  try {
+    for (const note of recoverInterrupted(out, io.fs ?? REAL_FS)) io.err(note);
+    return write(argv, opts, io, out, shown, started);
+  } finally {
+    release();
+  }
+}
+
+function write(argv: readonly string[], opts: SynthOptions, io: Io, out: string, shown: string, started: number): number {
+  const say = (line: string): void => {
+    if (!opts.quiet) io.out(line);
+  };
+  const { result, tree } = load(opts, io);
+  // Judged again under the lock: the folder may have changed while this process waited.
+  const owner = inspectOutput(out);
+  if (owner.state === 'foreign') throw foreignRefusal(shown, owner);
+  if (owner.state === 'owned') {
+    const conflicts = findConflicts(out, owner, tree);
+    const n = conflicts.edited.length + conflicts.added.length;
+    if (n > 0 && !opts.force) throw conflictRefusal(shown, conflicts, ['npm run synth --', ...argv.filter((a) => a !== '--force').map(shellQuote), '--force'].join(' '));
+    for (const f of [...conflicts.edited, ...conflicts.added]) io.err(`--force: discarding ${shown}/${f} (added or edited by hand)`);
+  }
+  const diff = diffTree(tree, out);
+  if (!isEmptyDiff(diff)) {
+    try {
+      for (const w of writeTree(tree, out, io.fs ?? REAL_FS)) io.err(`warning: ${w}`);
+    } catch (err) {
+      if (err instanceof TreeWriteError) throw writeFailure(shown, err);
+      throw err;
+    }
+  }
+  say(`${path.relative(io.cwd, siteFile(opts)) || siteFile(opts)} -> ${shown}/`);
+  const width = Math.max(...result.components.map((c) => c.name.length));
+  for (const c of result.components) {
+    const unit = c.name.startsWith('terraform/') ? 'resources' : 'objects';
+    say(`  ${c.name.padEnd(width)}  ${String(c.objects).padStart(5)} ${unit.padEnd(9)} ${String(c.files).padStart(5)} files`);
+  }
+  const summary = isEmptyDiff(diff) ? 'unchanged' : `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+  say(`${tree.size} files (${summary}) in ${elapsed(started)}`);
+  return EXIT.ok;
+}
+
+function check(opts: SynthOptions, io: Io, out: string, shown: string, started: number): number {
+  const { tree } = load(opts, io);
+  const source = path.relative(io.cwd, siteFile(opts)) || siteFile(opts);
+  const diff = diffTree(tree, out);
+  if (isEmptyDiff(diff)) {
+    if (!opts.quiet) io.out(`${shown}/ is up to date with ${source} (${tree.size} files, ${elapsed(started)})`);
+    return EXIT.ok;
+  }
+  const rerun = ['npm run synth --', ...(opts.site === DEFAULT_SITE ? [] : ['--site', shellQuote(opts.site)]), ...(opts.out === 'dist' ? [] : ['--out', shellQuote(opts.out)])].join(' ');
+  io.err(`${shown}/ is not what ${source} produces; run ${rerun} and commit the result:`);
+  for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
+  for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
+  for (const f of diff.removed) io.err(`  stale    ${shown}/${f}`);
+  const owner = inspectOutput(out);
+  if (owner.state === 'owned') {
+    const lines = conflictLines(shown, findConflicts(out, owner, tree));
+    if (lines.length > 0) {
+      io.err(`files added or edited by hand since the last synth (synth refuses to replace them without --force):`);
+      for (const l of lines) io.err(l);
+    }
+  }
+  io.err('per component:');
+  for (const line of formatDiff(explainDiff(tree, out))) io.err(`  ${line}`);
+  return EXIT.refused;
 }
 
 function elapsed(started: number): string {

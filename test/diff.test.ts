@@ -8,11 +8,12 @@ import { explainDiff, formatDiff } from '../synth/output-diff';
 import { REVIEW_FILE, withReview } from '../synth/review-report';
 import { runDiff } from '../synth/run-diff';
 import { synthesize } from '../synth/synthesize';
+import { withManifest } from '../synth/tree-manifest';
 import { writeTree } from '../synth/write-tree';
 import { tempDir } from './support/sites';
 
 const model = buildModel(reference);
-const tree = withReview(model, synthesize(model));
+const tree = withManifest(withReview(model, synthesize(model)), model.name);
 
 let dir: string;
 beforeEach(() => {
