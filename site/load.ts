@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { require as tsxRequire } from 'tsx/cjs/api';
+import { register } from 'tsx/cjs/api';
 import { parseDocument } from 'yaml';
 import { parseSite } from './define-site';
-import { SiteError } from './errors';
+import { SiteError, SiteProblem } from './errors';
 import { Site } from './spec';
 
 /** A site plus where it came from (for error messages and for files it names relative to itself). */
@@ -22,13 +22,10 @@ export interface LoadedSite {
 export function loadSite(file: string, cwd = process.cwd()): LoadedSite {
   const abs = path.resolve(cwd, file);
   const source = path.relative(cwd, abs) || file;
-  if (!fs.existsSync(abs)) {
-    throw new SiteError(source, [{ path: '(file)', message: 'does not exist', fix: 'pass an existing .ts, .yaml or .json site file to --site' }]);
-  }
+  checkSiteFile(abs, source);
   const ext = path.extname(abs).toLowerCase();
   if (ext === '.ts' || ext === '.js' || ext === '.mts' || ext === '.cts') {
-    // tsx compiles the site module whatever runs us (the tsx CLI, plain node, or a test runner).
-    const mod = tsxRequire(abs, __filename) as { default?: unknown };
+    const mod = requireSite(abs, source);
     if (!mod.default) {
       throw new SiteError(source, [{ path: '(module)', message: 'has no default export', fix: 'end the file with `export default defineSite({...})`' }]);
     }
@@ -39,6 +36,63 @@ export function loadSite(file: string, cwd = process.cwd()): LoadedSite {
     return { site: parseSite(readData(abs, source), source), source, file: abs, dir: path.dirname(abs) };
   }
   throw new SiteError(source, [{ path: '(file)', message: `has an unknown extension "${ext}"`, fix: 'use .ts, .yaml, .yml or .json' }]);
+}
+
+/** A site path that is missing, a folder, unreadable or empty is named as such, not as a parse error. */
+function checkSiteFile(abs: string, source: string): void {
+  const fail = (message: string, fix: string): never => {
+    throw new SiteError(source, [{ path: '(file)', message, fix }]);
+  };
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    return fail('does not exist', 'pass an existing .ts, .yaml or .json site file to --site');
+  }
+  if (stat.isDirectory()) {
+    const sites = fs.readdirSync(abs).filter((f) => /\.(ts|ya?ml|json)$/.test(f) && !f.endsWith('.lock.yaml')).sort();
+    fail('is a folder, not a site file', sites.length > 0 ? `name the site file in it, e.g. --site ${path.join(source, sites[0])}` : 'pass a .ts, .yaml or .json site file to --site');
+  }
+  try {
+    fs.accessSync(abs, fs.constants.R_OK);
+  } catch {
+    fail('cannot be read (permission denied)', `make it readable for this user, e.g. chmod u+r ${source}`);
+  }
+  if (stat.size === 0 || fs.readFileSync(abs, 'utf8').trim() === '') {
+    fail('is empty', 'write a site into it; `npm run site -- --print` prints a complete example to start from');
+  }
+}
+
+/**
+ * One tsx namespace for the whole process, with a fixed name: tsx keys its transform cache by the
+ * namespace, and the per-call default (a timestamp) made it transform the site file again on every run.
+ */
+let siteRequire: ((id: string, fromFile: string) => unknown) | undefined;
+
+/** Loads a TypeScript site; an exception or a syntax error in it becomes a problem with its file and line. */
+function requireSite(abs: string, source: string): { default?: unknown } {
+  siteRequire ??= register({ namespace: 'site-compiler-site' }).require;
+  try {
+    return siteRequire(abs, __filename) as { default?: unknown };
+  } catch (err) {
+    if (err instanceof SiteError) throw err;
+    // The site's own copy of this module may define another SiteError class: keep its problems.
+    const problems = (err as { problems?: SiteError['problems'] }).problems;
+    if ((err as Error).name === 'SiteError' && Array.isArray(problems)) throw new SiteError(source, problems);
+    throw new SiteError(source, [moduleProblem(err, abs)]);
+  }
+}
+
+function moduleProblem(err: unknown, abs: string): SiteProblem {
+  const message = err instanceof Error ? err.message : String(err);
+  const syntax = /^Transform failed[^\n]*\n[^\n]*?:(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (syntax) return { path: `line ${syntax[1]}, column ${syntax[2]}`, message: `does not compile: ${syntax[3]}`, fix: 'fix the TypeScript syntax at that position' };
+  const at = err instanceof Error ? new RegExp(`${abs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`).exec(err.stack ?? '') : null;
+  return {
+    path: at ? `line ${at[1]}, column ${at[2]}` : '(module)',
+    message: `threw while loading: ${message.split('\n')[0]}`,
+    fix: 'fix the code of the site file (it must only build and export the site with defineSite)',
+  };
 }
 
 /** Reads YAML or JSON (JSON is YAML) with line numbers in syntax errors and no duplicate keys. */
