@@ -134,15 +134,6 @@ export default defineSite(
     gitops: { repoUrl: 'https://gitlab.darkknight.home.arpa/darkknight/homelab.git', revision: 'main', path: 'dist/kubernetes' },
     // Terraform runs on the management node, which keeps the state.
     terraform: { backend: { type: 'local', path: 'terraform.tfstate' } },
-    policy: {
-      exceptions: [
-        {
-          rule: 'probes',
-          object: 'Deployment/local-path-storage/local-path-provisioner',
-          reason: 'The local-path provisioner serves no health endpoint and runs as its container\'s only process: when it dies the container restarts, and a provisioner that hangs shows as claims of the local-path class staying Pending.',
-        },
-      ],
-    },
   },
   'sites/homelab.ts',
 );

@@ -143,6 +143,9 @@ function builtInExceptions(model: SiteModel): BuiltInException[] {
     'Ceph CSI node plugin: maps RBD images and mounts CephFS into kubelet\'s pod folders on the host');
   add('longhorn', ['DaemonSet/{ns}/longhorn-manager', 'DaemonSet/{ns}/longhorn-csi-plugin'], ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
     'Longhorn manager and CSI plugin: manage block devices and mounts on the host for every volume');
+  // An upstream image the site cannot change: no health endpoint to probe.
+  add('local-path', ['Deployment/{ns}/local-path-provisioner'], ['probes'],
+    'the local-path provisioner serves no health endpoint and is its container\'s only process: when it dies the container restarts, and a hung provisioner shows as claims of the local-path class staying Pending');
   add('velero', ['DaemonSet/{ns}/node-agent'], ['host-path', 'run-as-non-root'],
     'backup node agent: reads pod volumes from kubelet\'s /var/lib/kubelet/pods on the host for file-system backups');
   add('falco', ['DaemonSet/{ns}/falco'], ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
