@@ -32,18 +32,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   const json = JSON.stringify(value);
   if (json === undefined) return String(value);
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
+/** More problems than this are counted, not printed: one mistake repeated 100,000 times is still one screen. */
+export const MAX_PRINTED_PROBLEMS = 50;
+
 export function formatProblems(source: string, problems: readonly SiteProblem[]): string {
   const lines = [`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`];
-  for (const p of problems) {
+  for (const p of problems.slice(0, MAX_PRINTED_PROBLEMS)) {
     const got = 'value' in p ? ` (got ${formatValue(p.value)})` : '';
     lines.push(`  ${p.path}: ${p.message}${got}`);
     if (p.fix) lines.push(`    fix: ${p.fix}`);
   }
+  if (problems.length > MAX_PRINTED_PROBLEMS) lines.push(`  … and ${problems.length - MAX_PRINTED_PROBLEMS} more (fix these first; the rest are often the same mistake)`);
   return lines.join('\n');
 }

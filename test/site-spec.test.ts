@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { buildModel } from '../model';
 import { SiteError, defineSite, loadSite, parseSite, siteSchema } from '../site';
 import reference from '../sites/hookprobe';
-import { invalidFixtures, referenceSite, tempDir, validFixtureFiles } from './support/sites';
+import { invalidFixtures, referenceSite, setPath, tempDir, validFixtureFiles } from './support/sites';
 
 function problemsOf(fn: () => unknown): SiteError {
   try {
@@ -85,8 +85,32 @@ describe('error messages', () => {
     const site = referenceSite();
     ((site.kubernetes as { nodePools: Record<string, unknown>[] }).nodePools[1]).memoryGiB = '32G';
     const err = problemsOf(() => defineSite(site as never, 'sizes.ts'));
-    expect(err.message).toMatch(/kubernetes\.nodePools\[1\]\.memoryGiB: expected number, received string \(got "32G"\)/);
-    expect(err.message).toContain('fix: give a number');
+    expect(err.message).toMatch(/kubernetes\.nodePools\[1\]\.memoryGiB: is text, not a number \(got "32G"\)/);
+    expect(err.message).toContain('fix: give a whole number of at least 1');
+  });
+
+  it.each([
+    ['a mapping where a list belongs', 'network.vlans', { a: 1 }, /network\.vlans: is a mapping, not a list \(lines starting with -\)/, 'fix: give a list (lines starting with -)'],
+    ['a number too large to store', 'kubernetes.nodePools[0].cores', Infinity, /cores: is Infinity, a number too large to store, not a number \(got Infinity\)/, 'fix: give a whole number of at least 1'],
+    ['an empty value where a mapping belongs', 'proxmox', null, /proxmox: is nothing \(null, or an empty value\), not a mapping of fields/, 'fix: give a mapping of fields (key: value lines)'],
+    ['a VLAN id out of range', 'network.vlans[0].id', 5000, /network\.vlans\[0\]\.id: .*\(got 5000\)/, 'fix: give a whole number from 1 to 4094'],
+  ])('fails when a field is %s, in plain words with the allowed range', (_name, at, value, message, fix) => {
+    const site = referenceSite();
+    setPath(site, at, value);
+    const err = problemsOf(() => defineSite(site as never, 'site.ts'));
+    expect(err.message).toMatch(message);
+    expect(err.message).toContain(fix);
+    expect(err.message).not.toMatch(/give a (object|int|array|string)\b/);
+  });
+
+  it('prints the first 50 problems and counts the rest', () => {
+    const site = referenceSite();
+    const pools = (site.kubernetes as { nodePools: Record<string, unknown>[] }).nodePools;
+    for (let i = 0; i < 80; i += 1) pools.push({ ...pools[0], bogus: i });
+    const err = problemsOf(() => defineSite(site as never, 'many.ts'));
+    expect(err.problems.length).toBeGreaterThanOrEqual(80);
+    expect(err.message.split('\n').filter((l) => l.startsWith('  kubernetes.')).length).toBe(50);
+    expect(err.message).toMatch(new RegExp(`… and ${err.problems.length - 50} more`));
   });
 
   it('fails when a YAML file is malformed, naming the line', () => {
