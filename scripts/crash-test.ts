@@ -19,7 +19,8 @@ import { lockFileFor } from '../synth/output-lock';
 import { leftoverSiblings, listTree, recoverInterrupted } from '../synth/write-tree';
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// One process: node with tsx's loader. (The tsx CLI runs the script in a child process, which a SIGKILL of the CLI would not reach.)
+const NODE_ARGS = ['--import', 'tsx'];
 
 type Hashes = Record<string, string>;
 
@@ -59,7 +60,7 @@ interface Run {
 function synth(site: string, out: string, kill?: { from: 'start' | 'write'; ms: number }): Promise<Run> {
   return new Promise((resolve) => {
     const parent = path.dirname(out);
-    const child = spawn(process.execPath, [TSX, path.join(ROOT, 'cli/synth.ts'), '--site', site, '--out', out, '--quiet'], { cwd: ROOT });
+    const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, 'cli/synth.ts'), '--site', site, '--out', out, '--quiet'], { cwd: ROOT });
     let err = '';
     let stagedAt: number | undefined;
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
