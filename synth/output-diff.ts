@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { needsStringDiff, stringDiff } from './string-diff';
 import type { FileTree } from './synthesize';
 import { diffTree, listTree } from './write-tree';
 
@@ -51,7 +52,7 @@ export function formatDiff(diffs: readonly ComponentDiff[]): string[] {
     for (const r of d.removed) lines.push(`  - ${r}`);
     for (const c of d.changed) {
       lines.push(`  ~ ${c.id}`);
-      for (const detail of c.details) lines.push(`      ${detail}`);
+      for (const detail of c.details) for (const line of detail.split('\n')) lines.push(`      ${line}`);
     }
   }
   return lines;
@@ -176,7 +177,9 @@ function leafChanges(a: unknown, b: unknown): string[] {
       for (const k of keys) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], Array.isArray(x) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
       return;
     }
-    if (JSON.stringify(x) !== JSON.stringify(y)) out.push(`${at || '(whole)'}: ${show(x)} -> ${show(y)}`);
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    if (needsStringDiff(x, y, MAX_VALUE)) out.push([`${at || '(whole)'}: text changed:`, ...stringDiff(x, y as string).map((l) => `  ${l}`)].join('\n'));
+    else out.push(`${at || '(whole)'}: ${show(x)} -> ${show(y)}`);
   };
   walk(a, b, '');
   return out.length > MAX_DETAILS ? [...out.slice(0, MAX_DETAILS), `… and ${out.length - MAX_DETAILS} more`] : out;

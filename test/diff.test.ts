@@ -140,3 +140,20 @@ describe('npm run diff', () => {
     expect(run(['--no-such-option']).code).toBe(2);
   });
 });
+
+describe('long strings in the diff', () => {
+  it('shows the changed lines inside a long string (a dashboard), not its first characters', () => {
+    const file = firstFile('kubernetes/monitoring/', 'ConfigMap');
+    let key = '';
+    editYaml(file, (d) => {
+      key = Object.keys(d.data).find((k) => String(d.data[k]).length > 200) as string;
+      d.data[key] = String(d.data[key]).replace(/"title": ?"([^"]+)"/, '"title": "$1 (edited by hand)"');
+    });
+    const lines = formatDiff(explainDiff(tree, dir));
+    const at = lines.findIndex((l) => l.includes(`data.${key}: text changed:`));
+    expect(at, lines.join('\n')).toBeGreaterThan(0);
+    const hunk = lines.slice(at + 1, at + 12).join('\n');
+    expect(hunk).toMatch(/- .*"title": ".* \(edited by hand\)"/);
+    expect(hunk).toMatch(/\+ .*"title": "/);
+  });
+});
