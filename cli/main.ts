@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { runInit } from './run-init';
 import { runDiff } from '../synth/run-diff';
 import { runSite } from '../synth/run-site';
+import { watchSite } from '../synth/watch-site';
 import { EXIT, PROJECT_ROOT, runSynth } from '../synth/run-synth';
 import * as site from '../site';
 
@@ -29,7 +30,7 @@ function script(file: string): (argv: readonly string[]) => number {
 }
 
 const COMMANDS: Readonly<Record<string, Subcommand>> = {
-  synth: { summary: 'compile a site into its output folder (dist/ by default)', run: (a) => runSynth(a) },
+  synth: { summary: 'compile a site into its output folder (dist/ by default); --watch to re-synth on every edit', run: (a) => (a.includes('--watch') ? watchSite(a) : runSynth(a)) },
   check: { summary: 'write nothing; exit 1 when the output folder is not what the site produces (synth --check)', run: (a) => runSynth(['--check', ...a]) },
   diff: { summary: 'explain per component how the output folder differs from what the site produces', run: (a) => runDiff(a) },
   site: { summary: 'print a site as YAML with every default (--print), or the JSON Schema of sites (--schema)', run: (a) => runSite(a) },

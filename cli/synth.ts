@@ -1,3 +1,6 @@
 import { runSynth } from '../synth/run-synth';
+import { watchSite } from '../synth/watch-site';
 
-process.exitCode = runSynth(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv.includes('--watch')) void watchSite(argv).then((code) => (process.exitCode = code));
+else process.exitCode = runSynth(argv);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { needsStringDiff, stringDiff } from './string-diff';
 import type { FileTree } from './synthesize';
+import { MANIFEST_FILE } from './tree-manifest';
 import { diffTree, listTree } from './write-tree';
 
 /**
@@ -31,7 +32,8 @@ const MAX_VALUE = 60;
 /** Per component, what `files` would add, remove and change in `dir`. Empty when the folder is up to date. */
 export function explainDiff(files: FileTree, dir: string): ComponentDiff[] {
   const diff = diffTree(files, dir);
-  const touched = new Set([...diff.added, ...diff.removed, ...diff.changed].map(groupOf));
+  // The manifest changes with every other file: listing it says nothing the other entries do not.
+  const touched = new Set([...diff.added, ...diff.removed, ...diff.changed].filter((f) => f !== MANIFEST_FILE).map(groupOf));
   const onDisk = listTree(dir);
   const out: ComponentDiff[] = [];
   for (const group of [...touched].sort()) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SiteError } from '../site';
 import { loadSite } from '../site/load';
 import { CompiledSite, compileSite } from './compile-site';
@@ -41,6 +41,8 @@ interface SynthOptions {
   readonly force?: boolean;
   readonly wait: number;
   readonly debug?: boolean;
+  /** Print, per component, what this run changes before writing it (what --watch shows after an edit). */
+  readonly showDiff?: boolean;
 }
 
 function seconds(value: string): number {
@@ -60,6 +62,8 @@ function program(io: Io): Command {
     .option('--wait <seconds>', 'how long to wait for another synth writing the same folder', seconds, 120)
     .option('--quiet', 'print only warnings and problems')
     .option('--debug', 'print the stack trace of an internal error')
+    .option('--watch', 'after the first synth, synthesize again whenever the site file (or its chart lock) changes, printing what changed per component')
+    .addOption(new Option('--show-diff').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 }
@@ -167,6 +171,7 @@ function write(argv: readonly string[], opts: SynthOptions, io: Io, out: string,
     for (const f of [...conflicts.edited, ...conflicts.added]) io.err(`--force: discarding ${shown}/${f} (added or edited by hand)`);
   }
   const diff = diffTree(tree, out);
+  if (opts.showDiff) for (const line of isEmptyDiff(diff) ? ['no change'] : formatDiff(explainDiff(tree, out))) io.out(line);
   if (!isEmptyDiff(diff)) {
     try {
       for (const w of writeTree(tree, out, io.fs ?? REAL_FS)) io.err(`warning: ${w}`);
