@@ -59,7 +59,7 @@ function checkSiteFile(abs: string, source: string): void {
     fail('cannot be read (permission denied)', `make it readable for this user, e.g. chmod u+r ${source}`);
   }
   if (stat.size === 0 || fs.readFileSync(abs, 'utf8').trim() === '') {
-    fail('is empty', 'write a site into it; `npm run site -- --print` prints a complete example to start from');
+    fail('is empty', 'write a site into it; `npx site-compiler init --file <path>` writes a starter site that compiles');
   }
 }
 

@@ -7,7 +7,7 @@ import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
 import { OutputRefusal, foreignRefusal, pathRefusal } from './output-errors';
 import { inspectOutput, refusedOutputPath } from './output-folder';
-import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError } from './run-synth';
+import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError, synthCommand } from './run-synth';
 import { SynthError } from './synthesize';
 
 const processIo: Io = {
@@ -23,7 +23,7 @@ const processIo: Io = {
  */
 export function runDiff(argv: readonly string[], io: Io = processIo): number {
   const program = new Command()
-    .name('npm run diff --')
+    .name('site-compiler diff')
     .description('Explain, per component, how the output folder differs from what the site produces (objects added, removed and changed). Writes nothing.')
     .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
     .option('--out <folder>', 'output folder to compare with', 'dist')
@@ -50,7 +50,7 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     const diffs = explainDiff(tree, out);
     if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
     else {
-      io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by npm run synth):`);
+      io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by ${synthCommand(opts)}):`);
       for (const line of formatDiff(diffs)) io.out(line);
     }
     // The diff is shown either way; the findings say why synth would still refuse to write it.

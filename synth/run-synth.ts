@@ -53,7 +53,7 @@ function seconds(value: string): number {
 
 function program(io: Io): Command {
   return new Command()
-    .name('npm run synth --')
+    .name('site-compiler synth')
     .description('Compile a site into dist/: Terraform JSON for Proxmox and Kubernetes YAML for Argo CD.')
     .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
     .option('--out <folder>', 'output folder: replaced as a whole, and only if it is new, empty or a tree synth wrote', 'dist')
@@ -117,7 +117,7 @@ function siteFile(opts: SynthOptions): string {
 function load(opts: SynthOptions, io: Io): CompiledSite {
   const loaded = opts.site === DEFAULT_SITE ? loadSite(siteFile(opts), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
   const compiled = compileSite(loaded);
-  if (!compiled.lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(compiled.lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${shellQuote(loaded.source)}`);
+  if (!compiled.lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(compiled.lock.file)}): chart versions are pinned by the site, digests are not; run npx site-compiler vendor --lock-only --site ${shellQuote(loaded.source)}`);
   for (const w of compiled.result.warnings) io.err(`warning: ${w}`);
   return compiled;
 }
@@ -167,7 +167,7 @@ function write(argv: readonly string[], opts: SynthOptions, io: Io, out: string,
   if (owner.state === 'owned') {
     const conflicts = findConflicts(out, owner, tree);
     const n = conflicts.edited.length + conflicts.added.length;
-    if (n > 0 && !opts.force) throw conflictRefusal(shown, conflicts, ['npm run synth --', ...argv.filter((a) => a !== '--force').map(shellQuote), '--force'].join(' '));
+    if (n > 0 && !opts.force) throw conflictRefusal(shown, conflicts, synthCommand(opts, ['--force']));
     for (const f of [...conflicts.edited, ...conflicts.added]) io.err(`--force: discarding ${shown}/${f} (added or edited by hand)`);
   }
   const diff = diffTree(tree, out);
@@ -199,7 +199,7 @@ function check(opts: SynthOptions, io: Io, out: string, shown: string, started: 
     if (!opts.quiet) io.out(`${shown}/ is up to date with ${source} (${tree.size} files, ${elapsed(started)})`);
     return EXIT.ok;
   }
-  const rerun = ['npm run synth --', ...(opts.site === DEFAULT_SITE ? [] : ['--site', shellQuote(opts.site)]), ...(opts.out === 'dist' ? [] : ['--out', shellQuote(opts.out)])].join(' ');
+  const rerun = synthCommand(opts);
   io.err(`${shown}/ is not what ${source} produces; run ${rerun} and commit the result:`);
   for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
   for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
@@ -215,6 +215,13 @@ function check(opts: SynthOptions, io: Io, out: string, shown: string, started: 
   io.err('per component:');
   for (const line of formatDiff(explainDiff(tree, out))) io.err(`  ${line}`);
   return EXIT.refused;
+}
+
+/** The synth command line with the user's --site and --out, as a hint that works when pasted. */
+export function synthCommand(opts: { readonly site: string; readonly out: string }, extra: readonly string[] = []): string {
+  const site = opts.site === DEFAULT_SITE ? [] : ['--site', shellQuote(opts.site)];
+  const out = opts.out === 'dist' ? [] : ['--out', shellQuote(opts.out)];
+  return ['npx site-compiler synth', ...site, ...out, ...extra].join(' ');
 }
 
 function elapsed(started: number): string {

@@ -127,7 +127,7 @@ describe('npm run diff', () => {
     const changed = run(['--out', 'dist']);
     expect(changed.code).toBe(1);
     expect(changed.out).toEqual([
-      'dist/ differs from what sites/hookprobe.ts produces in 2 components (+ added, - removed, ~ changed by npm run synth):',
+      'dist/ differs from what sites/hookprobe.ts produces in 2 components (+ added, - removed, ~ changed by npx site-compiler synth):',
       `${REVIEW_FILE} (1 added)`,
       `  + ${REVIEW_FILE}`,
       'kubernetes/qsecbit-backend (1 changed)',

@@ -204,7 +204,7 @@ describe('output folder: files a person added or edited', () => {
     const run = expectRefusedUntouched(path.dirname(copy), ['--site', path.join(root, site), '--out', copy], tempDir(), /2 files in .* were added or edited by hand/);
     expect(run.err).toMatch(/edited by hand\s+.*REVIEW\.md/);
     expect(run.err).toMatch(/added by hand\s+.*kubernetes\/mine\.yaml/);
-    expect(run.err).toContain(`run: npm run synth -- --site ${path.join(root, site)} --out ${copy} --force`);
+    expect(run.err).toContain(`run: npx site-compiler synth --site ${path.join(root, site)} --out ${copy} --force`);
   });
 
   it('--check names the hand-edited files', () => {
