@@ -38,16 +38,16 @@ function stamp(file) {
 }
 
 /** Whether the bundle exists and every input is as it was when it was built. */
-function isFresh() {
+function isFresh(inputs = INPUTS, bundle = BUNDLE, root = ROOT) {
   let recorded;
   try {
-    recorded = JSON.parse(fs.readFileSync(INPUTS, 'utf8'));
+    recorded = JSON.parse(fs.readFileSync(inputs, 'utf8'));
   } catch {
     return false;
   }
-  if (!fs.existsSync(BUNDLE) || recorded.node !== process.version) return false;
+  if (!fs.existsSync(bundle) || recorded.node !== process.version) return false;
   for (const [rel, was] of Object.entries(recorded.files)) {
-    const now = stamp(path.join(ROOT, rel));
+    const now = stamp(path.join(root, rel));
     if (now === null || now[0] !== was[0] || now[1] !== was[1]) return false;
   }
   return true;
@@ -165,7 +165,7 @@ async function loadCli(entry = 'cli/main.ts') {
   return cli;
 }
 
-module.exports = { loadCli, isFresh, build, BUNDLE, INPUTS };
+module.exports = { loadCli, isFresh, build, stamp, BUNDLE, INPUTS };
 
 if (require.main === module && process.argv[2] === '--build') {
   // npm's prepare step (npm ci, npm install): the first synth then starts from a built bundle.

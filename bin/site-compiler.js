@@ -3,6 +3,9 @@
 'use strict';
 const { loadCli } = require('./bundle');
 
+// npm run bench reads a child's peak memory from here (spawnSync cannot see it).
+if (process.env.SITE_COMPILER_BENCH_RSS) process.once('exit', () => process.stderr.write(`SITE_COMPILER_MAX_RSS=${process.resourceUsage().maxRSS * 1024}\n`));
+
 loadCli()
   .then((cli) => cli.main(process.argv.slice(2)))
   .then((code) => {

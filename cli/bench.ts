@@ -1,37 +1,43 @@
 /**
- * `npm run bench`: how long a synth takes and how much memory it needs, for the reference site and for
- * the reference site with an edge fleet of 0, 1,000 and 10,000 SBCs (TEST FIXTURE inventories from
- * scripts/gen-edge-inventory.ts). Each measurement runs in a fresh child process, so one size's heap
- * never inflates the next one's peak; times exclude loading the modules, which is reported apart.
+ * `npm run bench`: how fast site-compiler starts and synthesizes, side by side with `node -e 0` and the
+ * CLIs of cdk8s and cdktf on trivial apps, and how the edge fleet scales. Every figure is the median of
+ * interleaved runs (one of each command per round, so a busy moment hits all of them alike) and is
+ * printed with its ratio to `node -e 0`. Everything runs through the public commands in child processes.
  *
- * Prints a table and checks the fleet's budget: 10,000 edges at most 12 times as long as 1,000, and a
- * peak resident set under 1 GiB. Exits 1 when either is missed.
+ *   npm run bench [-- --runs 5] [--sizes 1000,10000,100000] [--install-tools]
+ *
+ * cdktf-cli (about 420 MB) is not a dependency: `--install-tools` puts it into .cache/bench-tools once.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { stringify } from 'yaml';
+import reference from '../sites/hookprobe';
+import { fixtureEdges, inventoryYaml } from '../scripts/gen-edge-inventory';
 
 const ROOT = path.resolve(__dirname, '..');
-const MARK = 'BENCH-RESULT ';
-const GIB = 1024 ** 3;
-/** The edge network of the bench site: room for 16,381 edges besides the hub. */
-const BENCH_EDGE_CIDR = '172.16.0.0/18';
-const MAX_RATIO = 12;
+const BIN = path.join(ROOT, 'bin', 'site-compiler.js');
+const TOOLS = path.join(ROOT, '.cache', 'bench-tools');
+const CDKTF_CLI = path.join(TOOLS, 'node_modules', '.bin', 'cdktf');
+/** Room for 131,068 edges besides the hub: the 100,000-edge fleet fits. */
+const BENCH_EDGE_CIDR = '172.16.0.0/15';
 
-interface ChildResult {
-  /** Milliseconds to load the compiler's modules (before the first synth). */
-  readonly loadMs: number;
-  /** Milliseconds of each synth in this process: model + synthesize with the checks `npm run synth` runs. */
-  readonly synthMs: readonly number[];
-  /** Peak resident set of the process, bytes. */
-  readonly maxRssBytes: number;
-  readonly files: number;
-  readonly bytes: number;
-  readonly largestObjectBytes: number;
-  /** Findings of the checks when they refused the output (the time still covers the whole synth). */
-  readonly refused?: number;
+interface Timed {
+  readonly ms: number;
+  readonly ok: boolean;
+  readonly detail: string;
+  /** Peak resident set of the child, bytes (from the executable's bench hook), when it reported one. */
+  readonly rssBytes?: number;
+}
+
+function run(command: string, args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Timed {
+  const started = performance.now();
+  const r = spawnSync(command, [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env } });
+  const ms = performance.now() - started;
+  const rss = /SITE_COMPILER_MAX_RSS=(\d+)/.exec(r.stderr ?? '');
+  return { ms, ok: r.status === 0, detail: (r.stderr ?? '').trim().split('\n').slice(-3).join(' / '), rssBytes: rss ? Number(rss[1]) : undefined };
 }
 
 function median(values: readonly number[]): number {
@@ -40,157 +46,142 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function timeProcess(command: string, args: readonly string[]): { ms: number; status: number | null; stderr: string } {
-  const started = performance.now();
-  const r = spawnSync(command, [...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { ms: performance.now() - started, status: r.status, stderr: r.stderr ?? '' };
+/** A one-Deployment cdk8s app and a one-output cdktf app, as the peer CLIs' floor. */
+function trivialApps(dir: string): { cdk8s: string; cdktf: string } {
+  const cdk8s = path.join(dir, 'cdk8s-app');
+  fs.mkdirSync(cdk8s, { recursive: true });
+  fs.writeFileSync(path.join(cdk8s, 'cdk8s.yaml'), 'language: typescript\napp: node main.js\n');
+  fs.writeFileSync(
+    path.join(cdk8s, 'main.js'),
+    `const { App, Chart, ApiObject } = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'cdk8s'))});\nconst app = new App();\nconst chart = new Chart(app, 'one');\nnew ApiObject(chart, 'web', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.3' }] } } } });\napp.synth();\n`,
+  );
+  const cdktf = path.join(dir, 'cdktf-app');
+  fs.mkdirSync(cdktf, { recursive: true });
+  fs.writeFileSync(path.join(cdktf, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node main.js', terraformProviders: [], terraformModules: [] }));
+  fs.writeFileSync(
+    path.join(cdktf, 'main.js'),
+    `const { App, TerraformStack, TerraformOutput } = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'cdktf'))});\nconst app = new App();\nconst stack = new TerraformStack(app, 'one');\nnew TerraformOutput(stack, 'hello', { value: 'world' });\napp.synth();\n`,
+  );
+  return { cdk8s, cdktf };
 }
 
-/** Runs one measurement in a child: `edges` undefined = the reference site as it is. */
-function measure(edges: number | undefined, repeats: number): ChildResult {
-  const args = ['--import', 'tsx', path.join(ROOT, 'cli', 'bench.ts'), '--child', edges === undefined ? 'reference' : String(edges), '--repeats', String(repeats)];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(MARK));
-  if (r.status !== 0 || !line) {
-    throw new Error(`bench child (${edges === undefined ? 'reference site' : `${edges} edges`}) failed with status ${r.status}:\n${(r.stderr ?? '').trim()}`);
-  }
-  return JSON.parse(line.slice(MARK.length)) as ChildResult;
+/** The reference site as YAML with an edge inventory of `count` fixture SBCs, its chart lock beside it. */
+function fleetSite(dir: string, count: number): string {
+  const siteDir = path.join(dir, `fleet-${count}`);
+  fs.mkdirSync(siteDir, { recursive: true });
+  const site = JSON.parse(JSON.stringify(reference)) as { network: { vlans: { name: string; cidr: string }[] }; edge: { vlan: string; inventory?: string; wireguard: { hubAddress: string } } };
+  const vlan = site.network.vlans.find((v) => v.name === site.edge.vlan);
+  if (!vlan) throw new Error('the reference site has no edge VLAN to bench');
+  vlan.cidr = BENCH_EDGE_CIDR;
+  site.edge.inventory = 'edges.yaml';
+  fs.writeFileSync(path.join(siteDir, 'edges.yaml'), inventoryYaml(fixtureEdges(count, { cidr: BENCH_EDGE_CIDR, reserved: [site.edge.wireguard.hubAddress, '172.16.0.1'] })));
+  fs.writeFileSync(path.join(siteDir, 'site.yaml'), stringify(site, { lineWidth: 0, aliasDuplicateObjects: false }));
+  fs.copyFileSync(path.join(ROOT, 'sites', 'hookprobe.lock.yaml'), path.join(siteDir, 'site.lock.yaml'));
+  return path.join(siteDir, 'site.yaml');
 }
 
-/** In the child: load the compiler, then synthesize the site `repeats` times. */
-function child(which: string, repeats: number): void {
-  const t0 = performance.now();
-  /* eslint-disable @typescript-eslint/no-require-imports -- loading is what is being timed */
-  const { buildModel } = require('../model') as typeof import('../model');
-  const { parseSite } = require('../site') as typeof import('../site');
-  const { SynthError, synthesize } = require('../synth/synthesize') as typeof import('../synth/synthesize');
-  const { DEFAULT_CHECKS } = require('../synth/checks') as typeof import('../synth/checks');
-  const { fixtureEdges, inventoryYaml } = require('../scripts/gen-edge-inventory') as typeof import('../scripts/gen-edge-inventory');
-  const { chartLockFileFor, readChartLock } = require('../constructs/chart-lock') as typeof import('../constructs/chart-lock');
-  const reference = (require('../sites/hookprobe') as { default: import('../site').Site }).default;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const loadMs = performance.now() - t0;
+interface Row {
+  readonly label: string;
+  readonly command: () => Timed;
+  /** Compared with the reference synth in the summary (the peers' floor). */
+  readonly peer?: boolean;
+}
 
-  let site = reference;
-  let siteDir = path.join(ROOT, 'sites');
-  let dir: string | undefined;
-  if (which !== 'reference') {
-    const count = Number(which);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-bench-'));
-    const edgeVlan = reference.network.vlans.find((v) => v.name === reference.edge?.vlan);
-    if (!reference.edge || !edgeVlan) throw new Error('the reference site has no edge section to bench');
-    const reserved = [reference.edge.wireguard.hubAddress, ...(edgeVlan.gateway ? [edgeVlan.gateway] : [])];
-    fs.writeFileSync(path.join(dir, 'edges.yaml'), inventoryYaml(fixtureEdges(count, { cidr: BENCH_EDGE_CIDR, reserved })));
-    const input = JSON.parse(JSON.stringify(reference)) as { network: { vlans: { name: string; cidr: string }[] }; edge: { inventory?: string; vlan: string } };
-    const vlan = input.network.vlans.find((v) => v.name === input.edge.vlan);
-    if (vlan) vlan.cidr = BENCH_EDGE_CIDR;
-    input.edge.inventory = 'edges.yaml';
-    site = parseSite(input, 'sites/bench.ts');
-    siteDir = dir;
-  }
+function rows(dir: string, withCdktf: boolean): Row[] {
+  const apps = trivialApps(dir);
+  const out = (name: string): string => path.join(dir, `out-${name}-${Math.random().toString(36).slice(2)}`);
+  const cache = path.join(ROOT, '.cache', 'bundle', 'site-compiler.cjs.v8cache');
+  const list: Row[] = [
+    { label: 'node -e 0', command: () => run(process.execPath, ['-e', '0']) },
+    // What a CI job runs on a fresh runner after npm ci (the bundle is built by npm's prepare step; no V8 code cache yet).
+    { label: 'npm run synth, first run after npm ci', command: () => (fs.rmSync(cache, { force: true }), run('npm', ['run', '-s', 'synth', '--', '--out', out('first'), '--quiet'])) },
+    { label: 'npm run synth', command: () => run('npm', ['run', '-s', 'synth', '--', '--out', out('npm'), '--quiet']) },
+    { label: 'site-compiler synth (no npm)', command: () => run(process.execPath, [BIN, 'synth', '--out', out('bin'), '--quiet']) },
+    { label: 'site-compiler synth --check', command: () => run(process.execPath, [BIN, 'synth', '--check', '--quiet']) },
+    { label: 'npx cdk8s synth (one Deployment)', peer: true, command: () => run('npx', ['--offline', '--prefix', ROOT, 'cdk8s', 'synth'], apps.cdk8s) },
+  ];
+  if (withCdktf) list.push({ label: 'npx cdktf synth (one output)', peer: true, command: () => run(CDKTF_CLI, ['synth'], apps.cdktf) });
+  return list;
+}
 
-  // As npm run synth does: the reference site's chart lock checks every release.
-  const lock = readChartLock(chartLockFileFor(path.join(ROOT, 'sites', 'hookprobe.ts')));
-  const synthMs: number[] = [];
-  let files = 0;
-  let bytes = 0;
-  let largest = 0;
-  let refused: number | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const model = buildModel(site, 'sites/bench.ts', { siteDir });
-    const chartSources = { lock, kubeVersion: model.kubernetes.version };
-    let result: ReturnType<typeof synthesize>;
-    try {
-      result = synthesize(model, DEFAULT_CHECKS, { chartSources });
-      synthMs.push(performance.now() - started);
-    } catch (err) {
-      // The checks run last, on the finished output: a refusal still timed the whole synth.
-      if (!(err instanceof SynthError)) throw err;
-      synthMs.push(performance.now() - started);
-      refused = err.findings.length;
-      result = synthesize(model, [], { chartSources });
+function benchStart(runs: number, dir: string, say: (l: string) => void): void {
+  const withCdktf = fs.existsSync(CDKTF_CLI);
+  const list = rows(dir, withCdktf);
+  list[1].command(); // warm the file-system cache for every row alike; not counted
+  const times = new Map<string, number[]>(list.map((r) => [r.label, []]));
+  for (let round = 0; round < runs; round += 1) {
+    for (const r of list) {
+      const t = r.command();
+      if (!t.ok) throw new Error(`${r.label} failed: ${t.detail}`);
+      times.get(r.label)?.push(t.ms);
     }
-    files = result.files.size;
-    bytes = [...result.files.values()].reduce((n, c) => n + Buffer.byteLength(c), 0);
-    largest = Math.max(...[...result.manifests.values()].flat().map((o) => Buffer.byteLength(JSON.stringify(o))));
   }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  const out: ChildResult = { loadMs, synthMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, files, bytes, largestObjectBytes: largest, refused };
-  process.stdout.write(`${MARK}${JSON.stringify(out)}\n`);
+  const base = median(times.get('node -e 0') ?? []);
+  const synth = median(times.get('npm run synth') ?? []);
+  say(`start and synth of the reference site, median of ${runs} interleaved runs (ratio to node -e 0):`);
+  for (const r of list) {
+    const m = median(times.get(r.label) ?? []);
+    say(`  ${r.label.padEnd(42)} ${String(Math.round(m)).padStart(6)} ms  ${(m / base).toFixed(1).padStart(5)}x${r.peer ? `   npm run synth is ${(m / synth).toFixed(1)}x faster` : ''}`);
+  }
+  if (!withCdktf) say('  npx cdktf synth (one output)               skipped: cdktf-cli is not installed; npm run bench -- --install-tools puts it into .cache/bench-tools');
 }
 
-function refusal(r: ChildResult): string {
-  return r.refused === undefined ? '' : `  (checks refused the output: ${r.refused} findings)`;
+function benchWatch(dir: string, runs: number, say: (l: string) => void): void {
+  // In-process re-synth after an edit, as synth --watch does it: measured inside one process by the test hook of the CLI.
+  const site = fleetSite(dir, 0);
+  const r = run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench-watch.ts'), site, String(runs)]);
+  const m = /RESYNTH_MS=([\d.,]+)/.exec(r.detail);
+  say(`  re-synth after a site edit (synth --watch)   ${m ? `${Math.round(median(m[1].split(',').map(Number)))} ms (median of ${runs})` : `failed: ${r.detail}`}`);
 }
 
-function parent(opts: { runs: number; repeats: number; sizes: number[] }): number {
-  const ms = (n: number): string => `${Math.round(n)} ms`;
-  const mib = (n: number): string => `${Math.round(n / 1024 ** 2)} MiB`;
-  const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  say(`site-compiler bench: node ${process.version}, ${os.cpus().length} CPUs, ${opts.runs} run(s) per size`);
-
-  const nodeStart = median(Array.from({ length: 5 }, () => timeProcess(process.execPath, ['-e', '0']).ms));
-  say(`  node -e 0                        ${ms(nodeStart)}`);
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-bench-out-'));
-  const cold = Array.from({ length: opts.runs }, () => timeProcess(process.execPath, ['--import', 'tsx', 'cli/synth.ts', '--out', out, '--quiet']));
-  fs.rmSync(out, { recursive: true, force: true });
-  const coldFailed = cold.find((c) => c.status !== 0);
-  say(`  npm run synth, cold process      ${coldFailed ? `failed: ${coldFailed.stderr.trim().split('\n').slice(0, 3).join(' / ')}` : ms(median(cold.map((c) => c.ms)))}`);
-  try {
-    const ref = measure(undefined, Math.max(opts.repeats, 3));
-    say(`  reference site, in process       module load ${ms(ref.loadMs)}; first synth ${ms(ref.synthMs[0])}; median of next ${ref.synthMs.length - 1} ${ms(median(ref.synthMs.slice(1)))}; peak RSS ${mib(ref.maxRssBytes)}${refusal(ref)}`);
-  } catch (err) {
-    say(`  reference site, in process       failed: ${(err as Error).message.split('\n').slice(0, 4).join(' / ')}`);
+function benchFleet(dir: string, sizes: readonly number[], runs: number, say: (l: string) => void): void {
+  say(`edge fleet, one synth per process, median of ${runs} (time ratio to the first size; peak RSS):`);
+  const first = new Map<number, number>();
+  for (const size of sizes) {
+    const site = fleetSite(dir, size);
+    const results = Array.from({ length: runs }, (_, i) => run(process.execPath, [BIN, 'synth', '--site', site, '--out', path.join(dir, `fleet-out-${size}-${i}`), '--quiet'], ROOT, { SITE_COMPILER_BENCH_RSS: '1' }));
+    const failed = results.find((r) => !r.ok);
+    if (failed) {
+      say(`  ${String(size).padStart(7)} edges  failed: ${failed.detail}`);
+      continue;
+    }
+    const ms = median(results.map((r) => r.ms));
+    first.set(size, ms);
+    const rss = Math.max(...results.map((r) => r.rssBytes ?? 0));
+    const firstMs = first.get(sizes[0]) ?? ms;
+    say(`  ${String(size).padStart(7)} edges  ${String(Math.round(ms)).padStart(7)} ms  ${(ms / firstMs).toFixed(2).padStart(6)}x  peak RSS ${Math.round(rss / 1024 ** 2)} MiB`);
   }
+}
 
-  // The first synth of a process also compiles the validation schemas and warms the JIT: it is what one
-  // `npm run synth` costs. Later synths in the same process show what the fleet itself adds.
-  say('  edges   first synth   later synths   peak RSS    files   dist bytes   largest object');
-  const rows = new Map<number, { first: number; warm?: number; rss: number }>();
-  for (const size of opts.sizes) {
-    const results = Array.from({ length: opts.runs }, () => measure(size, opts.repeats));
-    const first = median(results.map((r) => r.synthMs[0]));
-    const warm = opts.repeats > 1 ? median(results.flatMap((r) => r.synthMs.slice(1))) : undefined;
-    const rss = Math.max(...results.map((r) => r.maxRssBytes));
-    rows.set(size, { first, warm, rss });
-    const r = results[0];
-    say(`  ${String(size).padStart(6)}   ${ms(first).padStart(11)}   ${(warm === undefined ? '-' : ms(warm)).padStart(12)}   ${mib(rss).padStart(8)}   ${String(r.files).padStart(6)}   ${String(r.bytes).padStart(10)}   ${String(r.largestObjectBytes).padStart(14)}${refusal(r)}`);
-  }
-
-  let ok = true;
-  const k1 = rows.get(1000);
-  const k10 = rows.get(10000);
-  if (k1 && k10) {
-    const ratio = k10.first / k1.first;
-    const pass = ratio <= MAX_RATIO;
-    ok &&= pass;
-    const warmRatio = k1.warm && k10.warm ? `; later synths ${(k10.warm / k1.warm).toFixed(2)}x` : '';
-    say(`  10,000 / 1,000 edges: ${ratio.toFixed(2)}x the time of a first synth (budget ${MAX_RATIO}x): ${pass ? 'ok' : 'OVER BUDGET'}${warmRatio}`);
-  }
-  const peak = Math.max(...[...rows.values()].map((r) => r.rss));
-  const memOk = peak < GIB;
-  ok &&= memOk;
-  say(`  peak RSS ${mib(peak)} (budget 1 GiB): ${memOk ? 'ok' : 'OVER BUDGET'}`);
-  return ok ? 0 : 1;
+function installTools(): void {
+  process.stderr.write('installing cdktf-cli 0.21.0 into .cache/bench-tools (about 420 MB, once) …\n');
+  fs.mkdirSync(TOOLS, { recursive: true });
+  const r = spawnSync('npm', ['install', '--prefix', TOOLS, '--no-audit', '--no-fund', 'cdktf-cli@0.21.0'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm install of cdktf-cli failed (the npm registry must be reachable)');
 }
 
 function main(): number {
   const opts = new Command()
     .name('npm run bench --')
-    .description('Synth time and peak memory for the reference site and for edge fleets of several sizes.')
-    .option('--runs <n>', 'child processes per size (the median is reported)', '3')
-    .option('--repeats <n>', 'synths per child process (the first is reported apart)', '2')
-    .option('--sizes <list>', 'edge fleet sizes', '0,1000,10000')
-    .option('--child <which>', 'internal: measure in this process ("reference" or an edge count)')
+    .description('Start, synth and edge-fleet figures, each a median of interleaved runs with its ratio to node -e 0.')
+    .option('--runs <n>', 'interleaved rounds (medians)', '5')
+    .option('--sizes <list>', 'edge fleet sizes', '1000,10000,100000')
+    .option('--install-tools', 'install cdktf-cli into .cache/bench-tools first')
     .parse(process.argv)
-    .opts<{ runs: string; repeats: string; sizes: string; child?: string }>();
-  const repeats = Number(opts.repeats);
-  if (opts.child !== undefined) {
-    child(opts.child, repeats);
+    .opts<{ runs: string; sizes: string; installTools?: boolean }>();
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const runs = Number(opts.runs);
+  if (opts.installTools) installTools();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-bench-'));
+  try {
+    say(`site-compiler bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}`);
+    benchStart(runs, dir, say);
+    benchWatch(dir, runs, say);
+    benchFleet(dir, opts.sizes.split(',').map(Number), runs, say);
     return 0;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return parent({ runs: Number(opts.runs), repeats, sizes: opts.sizes.split(',').map(Number) });
 }
 
 process.exitCode = main();

@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './support/sites';
+
+// bin/bundle.js is plain JavaScript (the executable loads it before any TypeScript loader exists).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bundle = require('../bin/bundle.js') as {
+  isFresh: (inputs: string, bundle: string, root: string) => boolean;
+  stamp: (file: string) => [number, number] | null;
+};
+
+/** A fake project: one source, a bundle, and the inputs list the build would write. */
+function project(): { root: string; inputs: string; out: string; source: string } {
+  const root = tempDir();
+  const source = path.join(root, 'cli.ts');
+  fs.writeFileSync(source, 'export const a = 1;\n');
+  const out = path.join(root, 'bundle.cjs');
+  fs.writeFileSync(out, 'module.exports = {};\n');
+  const inputs = path.join(root, 'inputs.json');
+  fs.writeFileSync(inputs, JSON.stringify({ node: process.version, files: { 'cli.ts': bundle.stamp(source) } }));
+  return { root, inputs, out, source };
+}
+
+describe('the CLI bundle', () => {
+  it('is fresh while every input is as it was built from', () => {
+    const p = project();
+    expect(bundle.isFresh(p.inputs, p.out, p.root)).toBe(true);
+  });
+
+  it('is stale when a source changed, so it can never run against newer sources', () => {
+    const p = project();
+    fs.appendFileSync(p.source, 'export const b = 2;\n');
+    expect(bundle.isFresh(p.inputs, p.out, p.root)).toBe(false);
+  });
+
+  it('is stale when a source was touched without a size change, or removed', () => {
+    const p = project();
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(p.source, later, later);
+    expect(bundle.isFresh(p.inputs, p.out, p.root)).toBe(false);
+    fs.rmSync(p.source);
+    expect(bundle.isFresh(p.inputs, p.out, p.root)).toBe(false);
+  });
+
+  it('is stale for another Node version or without its bundle file', () => {
+    const p = project();
+    fs.writeFileSync(p.inputs, JSON.stringify({ node: 'v0.0.0', files: {} }));
+    expect(bundle.isFresh(p.inputs, p.out, p.root)).toBe(false);
+    const q = project();
+    fs.rmSync(q.out);
+    expect(bundle.isFresh(q.inputs, q.out, q.root)).toBe(false);
+  });
+});
