@@ -13,6 +13,9 @@ import {
   sha256,
   url,
 } from './primitives';
+import type { AddonFacts } from '../addons/addon-facts';
+import { ADDON_CATALOG } from '../addons/catalog';
+import { delivery } from './addon-fields';
 
 /**
  * The site schema: the one typed input of the compiler. Every object is strict (an unknown key is an
@@ -231,158 +234,18 @@ const kubernetes = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Platform add-ons
 
-export const DELIVERIES = ['argocd', 'rendered'] as const;
-export type Delivery = (typeof DELIVERIES)[number];
-const delivery = z.enum(DELIVERIES, { message: 'must be "argocd" (Argo CD renders the chart) or "rendered" (helm template at synth)' });
+export { DELIVERIES, type Delivery } from './addon-fields';
 
-/** Fields every chart-based add-on shares. */
-const chartAddon = {
-  chartVersion: semver.describe('Chart version, pinned; the lock file beside the site pins its digest.'),
-  delivery: delivery.optional().describe('How this add-on\'s charts reach the cluster ("argocd" or "rendered"). Default: platform.delivery.'),
-};
-
-const addons = z.strictObject({
-  cilium: z
-    .strictObject({
-      ...chartAddon,
-      hubble: z.boolean().default(true).describe('Hubble flow visibility (relay and UI). Default: true.'),
-      loadBalancerRange: z
-        .strictObject({ start: ipv4.describe('First address of the range.'), stop: ipv4.describe('Last address of the range.') })
-        .describe('LoadBalancer IP range announced with L2 (inside the node VLAN, outside every VM address).'),
-    })
-    .optional()
-    .describe('Cilium as the CNI (replacing kube-proxy) and L2 LoadBalancer. Default: not installed.'),
-  calico: z
-    .strictObject({
-      ...chartAddon,
-      dataplane: z.enum(['iptables', 'bpf'], { message: 'must be "iptables" or "bpf"' }).default('iptables').describe(
-        'Data plane of calico-node. "bpf" serves Services itself in place of kube-proxy: the nodes are then built without kube-proxy (kubeadm skips it) and the operator reaches the API server through the site\'s VIP. Default: "iptables", Calico\'s own default.',
-      ),
-    })
-    .optional()
-    .describe('Calico (tigera-operator) as the CNI. Default: not installed.'),
-  metallb: z
-    .strictObject({
-      ...chartAddon,
-      addressRange: z
-        .strictObject({ start: ipv4.describe('First address of the range.'), stop: ipv4.describe('Last address of the range.') })
-        .describe('LoadBalancer IP range announced with L2 (inside the node VLAN, outside every VM address).'),
-    })
-    .optional()
-    .describe('MetalLB as the LoadBalancer provider. Default: not installed.'),
-  rookCeph: z
-    .strictObject({
-      ...chartAddon,
-      rbdPool: dnsLabel.describe('Ceph pool (from ceph.pools) behind the default RBD StorageClass.'),
-      storageClass: dnsLabel.default('ceph-rbd').describe('Name of the default StorageClass. Default: "ceph-rbd".'),
-      csiDriversChartVersion: semver.optional().describe(
-        'Version of the ceph-csi-drivers chart (https://ceph.github.io/ceph-csi-operator), which Rook v1.20 and later need beside the operator chart: the ceph-csi-operator version the Rook chart bundles. Default: none (required from Rook v1.20).',
-      ),
-    })
-    .optional()
-    .describe('Rook in external mode, consuming the Proxmox Ceph cluster as storage. Default: not installed.'),
-  longhorn: z
-    .strictObject({
-      ...chartAddon,
-      replicas: positiveInt.default(3).describe('Replicas of each volume. Default: 3.'),
-      snapshots: z
-        .strictObject({
-          schedule: cron.describe('Five-field cron expression of the snapshots.'),
-          retain: positiveInt.default(7).describe('Snapshots kept per volume. Default: 7.'),
-        })
-        .optional()
-        .describe('Scheduled snapshots of every Longhorn volume (a RecurringJob of the "default" group). Default: none.'),
-    })
-    .optional()
-    .describe('Longhorn as the storage provider. Default: not installed.'),
-  nfsProvisioner: z
-    .strictObject({
-      ...chartAddon,
-      server: ipv4.optional().describe('Address of the NFS server. Default: the address of the site\'s nfs-server VM (serviceVms).'),
-      path: z.string().startsWith('/', { message: 'must be an absolute path' }).optional().describe('Exported folder the volumes are created in. Default: the exportPath of the site\'s nfs-server VM.'),
-    })
-    .optional()
-    .describe('The NFS subdir external provisioner as a ReadWriteMany storage provider. Default: not installed.'),
-  localPath: z
-    .strictObject({ version: semver.describe('Version of the local-path provisioner (its image tag).') })
-    .optional()
-    .describe('The local-path provisioner (node-local volumes). Default: not installed.'),
-  nvidiaGpu: z
-    .strictObject({
-      devicePluginVersion: semver.describe('Image tag of nvcr.io/nvidia/k8s-device-plugin.'),
-      dcgmExporterVersion: z
-        .string()
-        .regex(/^\d+\.\d+\.\d+-\d+\.\d+\.\d+-[a-z0-9.]+$/, {
-          message: 'must be a dcgm-exporter tag like 3.3.9-3.6.1-ubuntu22.04',
-        })
-        .describe('Image tag of nvcr.io/nvidia/k8s/dcgm-exporter, e.g. 3.3.9-3.6.1-ubuntu22.04.'),
-    })
-    .optional()
-    .describe('NVIDIA device plugin and DCGM exporter on the GPU nodes. Default: not installed.'),
-  monitoring: z
-    .strictObject({
-      ...chartAddon,
-      prometheusStorageGiB: positiveInt.describe('Prometheus volume size in GiB.'),
-      grafanaStorageGiB: positiveInt.describe('Grafana volume size in GiB.'),
-      retentionDays: positiveInt.default(15).describe('Days of metrics kept. Default: 15.'),
-      loki: z
-        .strictObject({
-          ...chartAddon,
-          storageGiB: positiveInt.describe('Loki volume size in GiB.'),
-          agentChartVersion: semver.describe('Version of the Grafana Alloy chart, the agent that ships every pod\'s logs to Loki.'),
-        })
-        .optional()
-        .describe('Loki for logs, with Alloy shipping every pod\'s logs. Default: no log store.'),
-    })
-    .optional()
-    .describe('kube-prometheus-stack (Prometheus, Alertmanager, Grafana). Default: not installed.'),
-  argocd: z.strictObject({ ...chartAddon }).optional().describe('Argo CD, which syncs dist/kubernetes/ into the cluster. Default: not installed.'),
-  velero: z
-    .strictObject({
-      ...chartAddon,
-      schedule: cron.describe('Five-field cron expression of the cluster backups.'),
-      ttlDays: positiveInt.default(30).describe('Days a backup is kept. Default: 30.'),
-    })
-    .optional()
-    .describe('Velero cluster backups to platform.backupStore. Default: not installed.'),
-  falco: z.strictObject({ ...chartAddon }).optional().describe('Falco runtime security. Default: not installed.'),
-  ingressNginx: z
-    .strictObject({ ...chartAddon, replicas: positiveInt.default(2).describe('Controller replicas. Default: 2.') })
-    .optional()
-    .describe('ingress-nginx as the ingress controller. Default: not installed, apps cannot be published.'),
-  certManager: z
-    .strictObject({
-      ...chartAddon,
-      acmeEmail: z
-        .email({ message: 'must be an e-mail address' })
-        .optional()
-        .describe('ACME account e-mail of the ClusterIssuer. Default: none, the account has no contact address (ACME allows it; Let\'s Encrypt sends no expiry mail anyway).'),
-      acmeServer: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory').describe('ACME directory. Default: Let\'s Encrypt production.'),
-    })
-    .optional()
-    .describe('cert-manager with an ACME ClusterIssuer for the ingress certificates. Default: not installed.'),
-  externalSecrets: z
-    .strictObject({
-      ...chartAddon,
-      backend: z
-        .discriminatedUnion('type', [
-          z.strictObject({
-            type: z.literal('vault').describe('HashiCorp Vault (Kubernetes auth).'),
-            server: httpsUrl.describe('Vault address.'),
-            path: z.string().min(1).describe('Mount path of the KV engine.'),
-            role: z.string().min(1).describe('Vault role the Kubernetes auth logs in as.'),
-          }),
-          z.strictObject({
-            type: z.literal('kubernetes').describe('Secrets of another namespace of this cluster.'),
-            namespace: dnsLabel.describe('Namespace holding the source Secrets (not one of a component).'),
-          }),
-        ])
-        .describe('Backend of the ClusterSecretStore every ExternalSecret reads from.'),
-    })
-    .optional()
-    .describe('external-secrets with one ClusterSecretStore: where every credential comes from. Default: not installed.'),
-  cloudnativePg: z.strictObject({ ...chartAddon }).optional().describe('The CloudNativePG operator, which runs dataStores.postgres. Default: not installed.'),
-});
+/**
+ * platform.addons, composed from the add-ons' own schema parts (addons/<name>/spec.ts, listed once in
+ * addons/catalog.ts): each key is optional, and present means installed.
+ */
+type AddonsShape<C extends readonly AddonFacts[]> = { [F in C[number] as F['key']]: z.ZodOptional<F['spec']> };
+export function addonsSchema<C extends readonly AddonFacts[]>(catalog: C) {
+  const shape = Object.fromEntries(catalog.map((f) => [f.key, f.spec.optional().describe(f.description)]));
+  return z.strictObject(shape as AddonsShape<C>);
+}
+const addons = addonsSchema(ADDON_CATALOG);
 export type AddonsSpec = z.output<typeof addons>;
 export type AddonName = keyof AddonsSpec;
 

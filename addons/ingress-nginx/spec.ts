@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { positiveInt } from '../../site/primitives';
+import { addonFacts, RESTRICTED } from '../addon-facts';
+
+/** platform.addons.ingressNginx: the add-on's part of the site schema. */
+export const ingressNginxSpec = z
+  .strictObject({ ...chartAddon, replicas: positiveInt.default(2).describe('Controller replicas. Default: 2.') });
+export type IngressNginxSpec = z.output<typeof ingressNginxSpec>;
+
+export const ingressNginxFacts = addonFacts({
+  key: 'ingressNginx',
+  spec: ingressNginxSpec,
+  description: 'ingress-nginx as the ingress controller. Default: not installed, apps cannot be published.',
+  component: 'ingress-nginx',
+  namespace: 'ingress-nginx',
+  provides: ['ingress'],
+  needs: ['cni', 'load-balancer'],
+  podSecurity: RESTRICTED,
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { positiveInt, semver } from '../../site/primitives';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.monitoring: the add-on's part of the site schema. */
+export const monitoringSpec = z
+  .strictObject({
+    ...chartAddon,
+    prometheusStorageGiB: positiveInt.describe('Prometheus volume size in GiB.'),
+    grafanaStorageGiB: positiveInt.describe('Grafana volume size in GiB.'),
+    retentionDays: positiveInt.default(15).describe('Days of metrics kept. Default: 15.'),
+    loki: z
+      .strictObject({
+        ...chartAddon,
+        storageGiB: positiveInt.describe('Loki volume size in GiB.'),
+        agentChartVersion: semver.describe('Version of the Grafana Alloy chart, the agent that ships every pod\'s logs to Loki.'),
+      })
+      .optional()
+      .describe('Loki for logs, with Alloy shipping every pod\'s logs. Default: no log store.'),
+  });
+export type MonitoringSpec = z.output<typeof monitoringSpec>;
+
+export const monitoringFacts = addonFacts({
+  key: 'monitoring',
+  spec: monitoringSpec,
+  description: 'kube-prometheus-stack (Prometheus, Alertmanager, Grafana). Default: not installed.',
+  component: 'monitoring',
+  namespace: 'monitoring',
+  provides: ['metrics'],
+  needs: ['cni', 'storage', 'secret-store'],
+  podSecurity: { level: 'privileged', reason: 'node-exporter reads host metrics with hostNetwork, hostPID and hostPath' },
+});

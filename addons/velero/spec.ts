@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { cron, positiveInt } from '../../site/primitives';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.velero: the add-on's part of the site schema. */
+export const veleroSpec = z
+  .strictObject({
+    ...chartAddon,
+    schedule: cron.describe('Five-field cron expression of the cluster backups.'),
+    ttlDays: positiveInt.default(30).describe('Days a backup is kept. Default: 30.'),
+  });
+export type VeleroSpec = z.output<typeof veleroSpec>;
+
+export const veleroFacts = addonFacts({
+  key: 'velero',
+  spec: veleroSpec,
+  description: 'Velero cluster backups to platform.backupStore. Default: not installed.',
+  component: 'velero',
+  namespace: 'velero',
+  provides: [],
+  needs: ['cni', 'secret-store'],
+  podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' },
+});
