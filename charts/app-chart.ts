@@ -6,7 +6,7 @@ import { WorkloadAlerts } from '../constructs/workload-alerts';
 import { NetworkRule, WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
 import { ServiceMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
 import { ADDONS, AppModel, baseComponentName, ComponentModel, SiteModel } from '../model';
-import { clusterIssuerName, clusterSecretStoreName, ingressClassName, NVIDIA_RUNTIME_CLASS, readWriteManyStorageClassName } from './addon-contracts';
+import { clusterIssuerName, clusterSecretStoreName, ingressClassName, NVIDIA_RUNTIME_CLASS, readWriteManyStorageClassName } from '../addons/addon-contracts';
 import { callerIngressRules, CLUSTER_DNS, dependencyEgressRules } from './workload-network';
 
 /**

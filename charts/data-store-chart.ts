@@ -8,7 +8,7 @@ import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '..
 import { PodMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
 import { ADDONS, ComponentModel, SiteModel } from '../model';
 import { siteLabels } from './app-chart';
-import { clusterSecretStoreName } from './addon-contracts';
+import { clusterSecretStoreName } from '../addons/addon-contracts';
 import { POSTGRES_CLUSTER, REDIS_WORKLOAD, callerIngressRules } from './workload-network';
 
 /**

@@ -1,8 +1,10 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import * as cilium from '../imports/k8s-crds/cilium.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { ip } from '../model';
-import { releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import * as cilium from '../../imports/k8s-crds/cilium.io';
+import type { SiteModel } from '../../model';
+import { ip } from '../../model';
+import { releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { CiliumSpec } from './spec';
 
 /** Smallest per-node pod range; a /24 gives each node 254 pod addresses. */
 const NODE_POD_MASK = 24;
@@ -12,9 +14,7 @@ const NODE_POD_MASK = 24;
  * kube-proxy to serve the `kubernetes` Service), pods get addresses from the site's pod CIDR, and LoadBalancer
  * Services get addresses from the site's range, announced with ARP on the node VLAN.
  */
-export function buildCiliumChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.cilium;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.cilium is not set`);
+export function buildCiliumChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<CiliumSpec>): void {
   const k = model.kubernetes;
   const podNet = ip.subnet(k.podCidr);
   if (podNet.prefixLength > NODE_POD_MASK) {

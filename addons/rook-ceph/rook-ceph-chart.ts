@@ -1,6 +1,7 @@
-import { ComponentChart, HelmRelease, RookExternalCluster } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { CEPHFS_STORAGE_CLASS, clusterSecretStoreName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease, RookExternalCluster } from '../../constructs';
+import { CEPHFS_STORAGE_CLASS, clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { RookCephSpec } from './spec';
 
 const ROOK_REPO = 'https://charts.rook.io/release';
 const CEPH_CSI_REPO = 'https://ceph.github.io/ceph-csi-operator';
@@ -9,10 +10,8 @@ const CEPH_CSI_REPO = 'https://ceph.github.io/ceph-csi-operator';
  * Rook in external mode against the Proxmox Ceph: the operator chart, the Ceph-CSI drivers chart (a separate chart
  * since Rook v1.20), and the external cluster with its StorageClasses on the pools Terraform creates.
  */
-export function buildRookCephChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.rookCeph;
+export function buildRookCephChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<RookCephSpec>): void {
   const ceph = model.ceph;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.rookCeph is not set`);
   if (!ceph) throw new Error('platform.addons.rookCeph needs the site\'s ceph section (Rook runs in external mode against it)');
 
   const pool = ceph.pools.find((p) => p.name === spec.rbdPool);

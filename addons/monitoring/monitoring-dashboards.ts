@@ -1,5 +1,5 @@
-import type { DashboardPanel, GrafanaDashboardProps } from '../constructs';
-import type { AppModel, SiteModel } from '../model';
+import type { DashboardPanel, GrafanaDashboardProps } from '../../constructs';
+import type { AppModel, SiteModel } from '../../model';
 
 /**
  * The plan's dashboards (section 9.2), generated from the model: each panel's scope (apps, their limits, the GPU,

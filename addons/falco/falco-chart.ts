@@ -1,6 +1,8 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import type { SiteModel } from '../../model';
+import { releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { FalcoSpec } from './spec';
 
 /** kubeadm's taint on control planes, plus the taints of the site's node pools, each once. */
 function nodeTaintTolerations(model: SiteModel): { key: string; operator: 'Exists'; effect: string }[] {
@@ -12,9 +14,7 @@ function nodeTaintTolerations(model: SiteModel): { key: string; operator: 'Exist
 }
 
 /** Falco runtime security on every node, with the modern eBPF probe (no kernel module to build on the nodes). */
-export function buildFalcoChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.falco;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.falco is not set`);
+export function buildFalcoChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<FalcoSpec>): void {
 
   new HelmRelease(chart, 'falco', {
     repoUrl: 'https://falcosecurity.github.io/charts',

@@ -1,14 +1,13 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import { releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { CloudnativePgSpec } from './spec';
 
 /**
  * The CloudNativePG operator, which runs the site's PostgreSQL `Cluster`s. Its chart installs the
  * postgresql.cnpg.io CRDs, so the data-store components that use them sync after this one.
  */
-export function buildCloudnativePgChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.cloudnativePg;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.cloudnativePg is not set`);
+export function buildCloudnativePgChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<CloudnativePgSpec>): void {
 
   new HelmRelease(chart, 'cloudnative-pg', {
     repoUrl: 'https://cloudnative-pg.github.io/charts',

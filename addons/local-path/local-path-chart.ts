@@ -1,17 +1,16 @@
-import { ComponentChart, DefaultDenyNetworkPolicy, LocalPathProvisioner, WorkloadNetworkPolicy } from '../constructs';
-import type { NetworkRule } from '../constructs';
-import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '../imports/k8s-crds/cilium.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { LOCAL_PATH_STORAGE_CLASS, defaultStorageClassName } from './addon-contracts';
+import { ComponentChart, DefaultDenyNetworkPolicy, LocalPathProvisioner, WorkloadNetworkPolicy } from '../../constructs';
+import type { NetworkRule } from '../../constructs';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '../../imports/k8s-crds/cilium.io';
+import { LOCAL_PATH_STORAGE_CLASS, defaultStorageClassName } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { LocalPathSpec } from './spec';
 
 /**
  * Node-local volumes: Rancher's local-path provisioner at the site's pinned version, as first-party objects (upstream
  * publishes no chart repository). Its namespace denies all traffic except the provisioner's calls to the API server;
  * the helper pods it starts only create and remove folders on their node.
  */
-export function buildLocalPathChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.localPath;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.localPath is not set`);
+export function buildLocalPathChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<LocalPathSpec>): void {
   const ns = component.namespace;
   const provisioner = new LocalPathProvisioner(chart, 'provisioner', {
     namespace: ns,

@@ -1,7 +1,8 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import * as metallb from '../imports/k8s-crds/metallb.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import * as metallb from '../../imports/k8s-crds/metallb.io';
+import { releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { MetallbSpec } from './spec';
 
 export const METALLB_RELEASE = 'metallb';
 
@@ -9,9 +10,7 @@ export const METALLB_RELEASE = 'metallb';
  * MetalLB in layer-2 mode: LoadBalancer Services get addresses from the site's range (which the model has checked is
  * inside the node VLAN and holds no other address of the site), and the node serving one answers ARP for it.
  */
-export function buildMetallbChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.metallb;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.metallb is not set`);
+export function buildMetallbChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<MetallbSpec>): void {
   const ns = component.namespace;
 
   new HelmRelease(chart, 'metallb', {

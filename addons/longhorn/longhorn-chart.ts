@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-30';
-import { ComponentChart, HelmRelease } from '../constructs';
-import * as longhorn from '../imports/k8s-crds/longhorn.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { LONGHORN_STORAGE_CLASS, defaultStorageClassName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import * as longhorn from '../../imports/k8s-crds/longhorn.io';
+import { LONGHORN_STORAGE_CLASS, defaultStorageClassName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { LonghornSpec } from './spec';
 
 export const LONGHORN_RELEASE = 'longhorn';
 /** Longhorn's CSI driver: the provisioner of its StorageClasses. */
@@ -14,9 +15,7 @@ const SNAPSHOT_JOB = 'scheduled-snapshot';
  * count (the site's default class when Longhorn is its preferred storage), and, when the site asks for them,
  * scheduled snapshots of every volume. Nodes get open-iscsi and the NFS client from cloud-init (model ADDONS).
  */
-export function buildLonghornChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.longhorn;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.longhorn is not set`);
+export function buildLonghornChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<LonghornSpec>): void {
   const ns = component.namespace;
 
   new HelmRelease(chart, 'longhorn', {

@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-30';
-import { ComponentChart, DefaultDenyNetworkPolicy, HelmRelease, PodSecurityLevel, PodSecurityNamespace } from '../constructs';
-import * as eso from '../imports/k8s-crds/external-secrets.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { clusterSecretStoreName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, DefaultDenyNetworkPolicy, HelmRelease, PodSecurityLevel, PodSecurityNamespace } from '../../constructs';
+import * as eso from '../../imports/k8s-crds/external-secrets.io';
+import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { ExternalSecretsSpec } from './spec';
 
 export const EXTERNAL_SECRETS_RELEASE = 'external-secrets';
 /** The controller's ServiceAccount (chart naming: the release name). */
@@ -15,9 +16,7 @@ const STORE_READER = 'secret-store-reader';
  * chose: Vault (Kubernetes auth with the controller's ServiceAccount) or a namespace of this cluster that holds the
  * real Secrets (filled by an operator, never by these manifests).
  */
-export function buildExternalSecretsChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.externalSecrets;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.externalSecrets is not set`);
+export function buildExternalSecretsChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<ExternalSecretsSpec>): void {
   const ns = component.namespace;
 
   new HelmRelease(chart, 'external-secrets', {

@@ -1,7 +1,8 @@
-import { ComponentChart, HelmRelease, SyncedSecret } from '../constructs';
-import * as velero from '../imports/k8s-crds/velero.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { clusterSecretStoreName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease, SyncedSecret } from '../../constructs';
+import * as velero from '../../imports/k8s-crds/velero.io';
+import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { VeleroSpec } from './spec';
 
 export const VELERO_RELEASE = 'velero';
 /** The Schedule's name, as in the plan (`velero schedule create daily-backup`). */
@@ -23,9 +24,7 @@ const BACKUP_LOCATION = 'default';
  * the node agent (the Ceph volumes have no cloud snapshot API), the site's schedule as a Schedule object, and S3 keys
  * that arrive through an ExternalSecret.
  */
-export function buildVeleroChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.velero;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.velero is not set`);
+export function buildVeleroChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<VeleroSpec>): void {
   const store = model.site.platform.backupStore;
   if (!store) {
     throw new Error('platform.addons.velero needs platform.backupStore (bucket, region, and endpoint for MinIO) to know where backups go; add it');

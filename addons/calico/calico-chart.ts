@@ -1,9 +1,10 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import * as tigera from '../imports/k8s-crds/operator.tigera.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { ip } from '../model';
-import { releaseDelivery } from './addon-contracts';
-import { applyAtBootstrap } from './gitops/bootstrap';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import * as tigera from '../../imports/k8s-crds/operator.tigera.io';
+import { ip } from '../../model';
+import { releaseDelivery } from '../addon-contracts';
+import { applyAtBootstrap } from '../../charts/gitops/bootstrap';
+import type { AddonBuildContext } from '../addon-definition';
+import type { CalicoSpec } from './spec';
 
 export const CALICO_RELEASE = 'calico';
 /** Per-node pod address block: /26 (64 addresses), Calico's default; a node takes more blocks as it needs them. */
@@ -16,9 +17,7 @@ const BLOCK_SIZE = 26;
  * Services: kubeadm then installs no kube-proxy, and the operator reaches the API server through the site's VIP,
  * since the `kubernetes` Service has nobody to serve it until Calico runs.
  */
-export function buildCalicoChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.calico;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.calico is not set`);
+export function buildCalicoChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<CalicoSpec>): void {
   const k = model.kubernetes;
   if (ip.subnet(k.podCidr).prefixLength > BLOCK_SIZE) {
     throw new Error(`kubernetes.podCidr ${k.podCidr} is smaller than one node's /${BLOCK_SIZE} address block; use a /${BLOCK_SIZE} or larger (e.g. a /16)`);

@@ -1,6 +1,7 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import { releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { ArgocdSpec } from './spec';
 
 /** The Argo Project's Helm repository. */
 export const ARGO_HELM_REPO = 'https://argoproj.github.io/argo-helm';
@@ -24,9 +25,7 @@ export const APPLICATION_HEALTH_LUA = [
  * Argo CD, which then manages itself: its Application carries this very release, and the bootstrap
  * installs it once from the same values before anything else can sync.
  */
-export function buildArgocdChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.argocd;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.argocd is not set`);
+export function buildArgocdChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<ArgocdSpec>): void {
   new HelmRelease(chart, 'argocd', {
     repoUrl: ARGO_HELM_REPO,
     chart: 'argo-cd',

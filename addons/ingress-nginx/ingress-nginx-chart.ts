@@ -1,7 +1,8 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { ingressClassName, releaseDelivery } from './addon-contracts';
-import { ingressLoadBalancerIp } from './cilium-chart';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import { ingressClassName, releaseDelivery } from '../addon-contracts';
+import { ingressLoadBalancerIp } from '../cilium/cilium-chart';
+import type { AddonBuildContext } from '../addon-definition';
+import type { IngressNginxSpec } from './spec';
 
 export const INGRESS_NGINX_RELEASE = 'ingress-nginx';
 /** Service of the controller's metrics endpoint (chart naming: `<release>-controller-metrics`, port `metrics`). */
@@ -11,9 +12,7 @@ export const INGRESS_NGINX_METRICS = { labels: { 'app.kubernetes.io/name': 'ingr
  * The ingress controller: ingress-nginx behind a LoadBalancer Service pinned to the first address of the site's
  * load-balancer range (so DNS records can point at a fixed address), as the default IngressClass.
  */
-export function buildIngressNginxChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.ingressNginx;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.ingressNginx is not set`);
+export function buildIngressNginxChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<IngressNginxSpec>): void {
   const className = ingressClassName(model) as string;
   const lbIp = ingressLoadBalancerIp(model);
   const addons = model.site.platform.addons;

@@ -1,8 +1,10 @@
 import { k8s } from 'cdk8s-plus-30';
-import { ComponentChart, DcgmExporter, DEFAULT_GPU_TAINTS, DefaultDenyNetworkPolicy, GpuTaint, gpuTolerations, NvidiaDevicePlugin } from '../constructs';
-import { ADDONS } from '../model';
-import type { ComponentModel, SiteModel } from '../model';
-import { GPU_NODE_LABEL, NVIDIA_RUNTIME_CLASS } from './addon-contracts';
+import { ComponentChart, DcgmExporter, DEFAULT_GPU_TAINTS, DefaultDenyNetworkPolicy, GpuTaint, gpuTolerations, NvidiaDevicePlugin } from '../../constructs';
+import { ADDONS } from '../../model';
+import type { SiteModel } from '../../model';
+import { GPU_NODE_LABEL, NVIDIA_RUNTIME_CLASS } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { NvidiaGpuSpec } from './spec';
 
 /** Where GPU workloads run: the GPU pools' label and taints, as the model put them on the VMs. */
 export function gpuPlacement(model: SiteModel): { nodeSelector: Record<string, string>; taints: GpuTaint[] } {
@@ -20,9 +22,7 @@ export function gpuPlacement(model: SiteModel): { nodeSelector: Record<string, s
  * and past their taint), NVIDIA's device plugin and the DCGM exporter, all pinned to the site's image tags. Plain
  * first-party objects: identical in both deliveries.
  */
-export function buildNvidiaGpuChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.nvidiaGpu;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.nvidiaGpu is not set`);
+export function buildNvidiaGpuChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<NvidiaGpuSpec>): void {
   const { nodeSelector, taints } = gpuPlacement(model);
 
   // Cluster-scoped. The handler is the runtime name `nvidia-ctk runtime configure --runtime=containerd` registers.

@@ -1,6 +1,7 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import type { ComponentModel, SiteModel } from '../model';
-import { NFS_STORAGE_CLASS, defaultStorageClassName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import { NFS_STORAGE_CLASS, defaultStorageClassName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { NfsProvisionerSpec } from './spec';
 
 export const NFS_PROVISIONER_RELEASE = 'nfs-provisioner';
 
@@ -9,9 +10,7 @@ export const NFS_PROVISIONER_RELEASE = 'nfs-provisioner';
  * export (the nfs-server VM, unless the site names another server), archived rather than deleted when the claim goes.
  * The nodes get the NFS client from cloud-init (model ADDONS).
  */
-export function buildNfsProvisionerChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.nfsProvisioner;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.nfsProvisioner is not set`);
+export function buildNfsProvisionerChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<NfsProvisionerSpec>): void {
   const target = model.nfsProvisioner;
   if (!target) throw new Error(`component ${component.name}: the model resolved no NFS server for platform.addons.nfsProvisioner`);
 

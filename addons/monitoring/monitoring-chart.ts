@@ -1,12 +1,14 @@
-import { ComponentChart, DcgmExporter, GrafanaDashboard, HelmRelease, SyncedSecret } from '../constructs';
-import * as monitoring from '../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS, cniReplacesKubeProxy } from '../model';
-import type { ComponentModel, SiteModel } from '../model';
-import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from './addon-contracts';
-import { INGRESS_NGINX_METRICS } from './ingress-nginx-chart';
+import { ComponentChart, DcgmExporter, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
+import * as monitoring from '../../imports/k8s-crds/monitoring.coreos.com';
+import { ADDONS, cniReplacesKubeProxy } from '../../model';
+import type { SiteModel } from '../../model';
+import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
+import { INGRESS_NGINX_METRICS } from '../ingress-nginx/ingress-nginx-chart';
 import { siteAlertGroups } from './monitoring-alerts';
 import { siteDashboards } from './monitoring-dashboards';
-import { VELERO_METRICS } from './velero-chart';
+import { VELERO_METRICS } from '../velero/velero-chart';
+import type { AddonBuildContext } from '../addon-definition';
+import type { MonitoringSpec } from './spec';
 
 const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-config';
@@ -22,9 +24,7 @@ const LOKI_SCHEMA = { from: '2024-04-01', store: 'tsdb', object_store: 'filesyst
  * targets of the other add-ons (the GPU exporter, the ingress controller, Velero). Grafana's admin login and
  * Alertmanager's configuration (its receivers hold webhook URLs and passwords) come from the secret store.
  */
-export function buildMonitoringChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.monitoring;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.monitoring is not set`);
+export function buildMonitoringChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<MonitoringSpec>): void {
   const addons = model.site.platform.addons;
   const ns = component.namespace;
   const storageClass = defaultStorageClassName(model);

@@ -1,15 +1,14 @@
-import { ComponentChart, HelmRelease } from '../constructs';
-import * as certManager from '../imports/k8s-crds/cert-manager.io';
-import type { ComponentModel, SiteModel } from '../model';
-import { clusterIssuerName, ingressClassName, releaseDelivery } from './addon-contracts';
+import { ComponentChart, HelmRelease } from '../../constructs';
+import * as certManager from '../../imports/k8s-crds/cert-manager.io';
+import { clusterIssuerName, ingressClassName, releaseDelivery } from '../addon-contracts';
+import type { AddonBuildContext } from '../addon-definition';
+import type { CertManagerSpec } from './spec';
 
 /**
  * cert-manager with one ACME ClusterIssuer (the site's e-mail and directory) that answers HTTP-01 challenges through
  * the site's ingress controller.
  */
-export function buildCertManagerChart(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  const spec = model.site.platform.addons.certManager;
-  if (!spec) throw new Error(`component ${component.name}: platform.addons.certManager is not set`);
+export function buildCertManagerChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<CertManagerSpec>): void {
 
   new HelmRelease(chart, 'cert-manager', {
     repoUrl: 'https://charts.jetstack.io',
