@@ -1,4 +1,5 @@
 import type { HelmDelivery } from '../constructs/helm-release';
+import { providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 
 /**
@@ -57,20 +58,20 @@ export function readWriteManyStorageClassName(model: SiteModel): string | undefi
  * when the site has no external-secrets add-on.
  */
 export function clusterSecretStoreName(model: SiteModel, neededBy: string): string {
-  if (!model.site.platform.addons.externalSecrets) {
+  if (!providerOf(model, 'secret-store')) {
     throw new Error(`${neededBy} takes its credentials from the secret store, but platform.addons.externalSecrets is not set; add it (credentials never go into the manifests)`);
   }
   return `${model.name}-secrets`;
 }
 
-/** IngressClass of the site's ingress controller, if it has one. */
+/** IngressClass of the site's ingress provider, if it has one. */
 export function ingressClassName(model: SiteModel): string | undefined {
-  return model.site.platform.addons.ingressNginx ? 'nginx' : undefined;
+  return providerOf(model, 'ingress')?.facts.ingressClass;
 }
 
-/** The ClusterIssuer that signs the site's ingress certificates, if cert-manager is set. */
+/** The ClusterIssuer that signs the site's ingress certificates, if the site has a certificates provider. */
 export function clusterIssuerName(model: SiteModel): string | undefined {
-  return model.site.platform.addons.certManager ? 'acme' : undefined;
+  return providerOf(model, 'certificates')?.facts.clusterIssuer;
 }
 
 /** In-cluster DNS name of a Service. */

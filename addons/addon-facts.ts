@@ -33,6 +33,17 @@ export interface PodSecurityFacts {
 
 export const RESTRICTED: PodSecurityFacts = { level: 'restricted' };
 
+/**
+ * A host-level exception to the output policy the add-on needs by what it is (a CNI agent on the host network, a CSI
+ * node plugin mounting into kubelet), with the reason shown in REVIEW.md. Objects are `Kind/{ns}/name` patterns
+ * (`{ns}` is the add-on's namespace, `*` any run of characters); rules are policy rule ids.
+ */
+export interface AddonPolicyException {
+  readonly objects: readonly string[];
+  readonly rules: readonly string[];
+  readonly reason: string;
+}
+
 export interface AddonFacts<K extends string = string, S extends z.ZodType = z.ZodType> {
   /** Key under platform.addons in the site. */
   readonly key: K;
@@ -54,6 +65,16 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
   readonly podSecurity: PodSecurityFacts;
   /** What the add-on needs installed and running on every Kubernetes node (cloud-init installs it). @default - nothing */
   readonly node?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
+  /** The IngressClass an ingress provider serves. @default - none (required of add-ons that provide "ingress") */
+  readonly ingressClass?: string;
+  /** The ClusterIssuer a certificates provider signs with. @default - none (required of add-ons that provide "certificates") */
+  readonly clusterIssuer?: string;
+  /**
+   * Host access the add-on cannot work without, allowed only on the objects and rules named, with the reason.
+   * Objects of third-party charts are checked only with `rendered` delivery (with `argocd` they are not in dist/).
+   * @default - none: every object meets the policy
+   */
+  readonly policyExceptions?: readonly AddonPolicyException[];
 }
 
 /** Identity function that keeps the literal key and schema types of an add-on's facts. */

@@ -27,6 +27,7 @@ const KIND_BUILDERS: Readonly<Partial<Record<ComponentKind, ChartBuilder>>> = { 
  */
 export function buildCharts(app: App, model: SiteModel, addons: readonly AddonDefinition[] = ALL_ADDONS): void {
   const definitions = new Map(addons.map((a) => [a.facts.component, a]));
+  const installed = model.addons.map((a) => definitions.get(a.component)).filter((d): d is AddonDefinition => d !== undefined);
   for (const component of model.components) {
     const chart = new ComponentChart(app, component.name, { component: component.name });
     if (component.ownsNamespace) {
@@ -40,7 +41,7 @@ export function buildCharts(app: App, model: SiteModel, addons: readonly AddonDe
     if (addon) {
       const definition = definitions.get(addon.component);
       if (!definition) throw new Error(`component ${component.name}: no add-on definition among those given to buildCharts`);
-      definition.build?.(chart, { config: addon.config, model, component });
+      definition.build?.(chart, { config: addon.config, model, component, installed });
       continue;
     }
     (BUILDERS[component.name] ?? KIND_BUILDERS[component.kind])?.(chart, model, component);

@@ -2,7 +2,7 @@ import { AddonFacts, Capability, RESTRICTED } from '../addons/addon-facts';
 import { ADDON_CATALOG, AddonCatalog } from '../addons/catalog';
 import type { Delivery, Site } from '../site';
 import type { SiteProblem } from '../site/errors';
-import type { ComponentKind, ComponentModel } from './types';
+import type { AddonModel, ComponentKind, ComponentModel } from './types';
 import { byCodePoint } from './order';
 
 /**
@@ -36,6 +36,14 @@ export function nodeRequirements(site: Site, catalog: readonly AddonFacts[] = AD
   const packages = new Set(present.flatMap((f) => f.node?.packages ?? []));
   const services = new Set(present.flatMap((f) => f.node?.services ?? []));
   return { packages: [...packages].sort(), services: [...services].sort() };
+}
+
+/**
+ * The installed add-on that serves a capability (the first in catalog order that provides it), if any. Consumers
+ * ask this, never for a named add-on.
+ */
+export function providerOf(model: { readonly addons: readonly AddonModel[] }, capability: Capability): AddonModel | undefined {
+  return model.addons.find((a) => a.provides.includes(capability));
 }
 
 /**

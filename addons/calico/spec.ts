@@ -21,4 +21,11 @@ export const calicoFacts = addonFacts({
   provides: ['cni'],
   needs: [],
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' },
+  policyExceptions: [
+    {
+      objects: ['Deployment/{ns}/tigera-operator'],
+      rules: ['host-namespaces', 'host-path'],
+      reason: 'CNI operator: runs on the host network because pod networking does not exist until the CNI it installs is up',
+    },
+  ],
 });

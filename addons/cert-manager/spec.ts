@@ -24,4 +24,5 @@ export const certManagerFacts = addonFacts({
   provides: ['certificates'],
   needs: ['cni'],
   podSecurity: RESTRICTED,
+  clusterIssuer: 'acme',
 });

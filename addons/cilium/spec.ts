@@ -23,4 +23,17 @@ export const ciliumFacts = addonFacts({
   provides: ['cni', 'load-balancer'],
   needs: [],
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking, BPF mounts and NET_ADMIN/SYS_ADMIN on every node' },
+  // The agent programs the node's network, so it lives in the host's network namespace with BPF and cgroup mounts.
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/cilium', 'DaemonSet/{ns}/cilium-envoy'],
+      rules: ['host-namespaces', 'host-path', 'host-port', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'CNI agent: programs the node\'s network from the host network namespace, with BPF, cgroup and CNI-config host mounts and NET_ADMIN/SYS_ADMIN',
+    },
+    {
+      objects: ['Deployment/{ns}/cilium-operator'],
+      rules: ['host-namespaces', 'host-port'],
+      reason: 'CNI operator: runs on the host network because pod networking does not exist until the CNI it manages is up',
+    },
+  ],
 });

@@ -15,4 +15,11 @@ export const falcoFacts = addonFacts({
   provides: [],
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'runtime security watches every syscall through a privileged eBPF probe' },
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/falco'],
+      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'runtime security: watches every syscall on the node through a privileged eBPF probe',
+    },
+  ],
 });

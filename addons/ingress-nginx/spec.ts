@@ -17,4 +17,13 @@ export const ingressNginxFacts = addonFacts({
   provides: ['ingress'],
   needs: ['cni', 'load-balancer'],
   podSecurity: RESTRICTED,
+  ingressClass: 'nginx',
+  // The ingress controller is the site's published entry point: a LoadBalancer Service is what the add-on is.
+  policyExceptions: [
+    {
+      objects: ['Service/{ns}/*-controller'],
+      rules: ['service-loadbalancer'],
+      reason: 'platform.addons.ingressNginx publishes the ingress controller on an address of the site\'s load-balancer range',
+    },
+  ],
 });

@@ -29,4 +29,11 @@ export const longhornFacts = addonFacts({
   podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' },
   // Volumes attach over iSCSI (iscsid must run); ReadWriteMany volumes and backups mount over NFSv4.
   node: { packages: ['open-iscsi', 'nfs-common'], services: ['iscsid'] },
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/longhorn-manager', 'DaemonSet/{ns}/longhorn-csi-plugin'],
+      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'Longhorn manager and CSI plugin: manage block devices and mounts on the host for every volume',
+    },
+  ],
 });

@@ -22,4 +22,11 @@ export const metallbFacts = addonFacts({
   provides: ['load-balancer'],
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'the speaker answers ARP on the host network with NET_RAW' },
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/*speaker'],
+      rules: ['host-namespaces', 'host-port', 'capabilities-add'],
+      reason: 'load-balancer speaker: answers ARP for Service addresses on the node network, which needs the host network and NET_RAW',
+    },
+  ],
 });

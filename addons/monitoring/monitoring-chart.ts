@@ -1,12 +1,10 @@
-import { ComponentChart, DcgmExporter, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
+import { ComponentChart, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
 import * as monitoring from '../../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS, cniReplacesKubeProxy } from '../../model';
+import { cniReplacesKubeProxy } from '../../model';
 import type { SiteModel } from '../../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
-import { INGRESS_NGINX_METRICS } from '../ingress-nginx/ingress-nginx-chart';
 import { siteAlertGroups } from './monitoring-alerts';
 import { siteDashboards } from './monitoring-dashboards';
-import { VELERO_METRICS } from '../velero/velero-chart';
 import type { AddonBuildContext } from '../addon-definition';
 import type { MonitoringSpec } from './spec';
 
@@ -21,11 +19,10 @@ const LOKI_SCHEMA = { from: '2024-04-01', store: 'tsdb', object_store: 'filesyst
 /**
  * Monitoring: kube-prometheus-stack with Prometheus and Grafana on the site's storage, Loki with Grafana Alloy
  * shipping every pod's log, the plan's dashboards generated from the model, the site's alert rules, and the scrape
- * targets of the other add-ons (the GPU exporter, the ingress controller, Velero). Grafana's admin login and
+ * targets every other installed add-on offers (its definition's scrapeTargets). Grafana's admin login and
  * Alertmanager's configuration (its receivers hold webhook URLs and passwords) come from the secret store.
  */
-export function buildMonitoringChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<MonitoringSpec>): void {
-  const addons = model.site.platform.addons;
+export function buildMonitoringChart(chart: ComponentChart, { config: spec, model, component, installed }: AddonBuildContext<MonitoringSpec>): void {
   const ns = component.namespace;
   const storageClass = defaultStorageClassName(model);
   const store = clusterSecretStoreName(model, 'platform.addons.monitoring (Grafana admin login, Alertmanager receivers)');
@@ -159,9 +156,10 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
       },
     });
   };
-  if (addons.nvidiaGpu) scrape('scrape-dcgm-exporter', 'dcgm-exporter', ADDONS.nvidiaGpu.namespace, { 'app.kubernetes.io/name': 'dcgm-exporter' }, DcgmExporter.PORT_NAME);
-  if (addons.ingressNginx) scrape('scrape-ingress-nginx', 'ingress-nginx', ADDONS.ingressNginx.namespace, INGRESS_NGINX_METRICS.labels, INGRESS_NGINX_METRICS.port);
-  if (addons.velero) scrape('scrape-velero', 'velero', ADDONS.velero.namespace, VELERO_METRICS.labels, VELERO_METRICS.port);
+  // What every other installed add-on offers to be scraped (its definition's scrapeTargets).
+  for (const addon of installed) {
+    for (const t of addon.scrapeTargets ?? []) scrape(`scrape-${t.name}`, t.name, addon.facts.namespace, t.selector, t.port);
+  }
 
   const groups = siteAlertGroups(model);
   if (groups.length > 0) {

@@ -30,4 +30,17 @@ export const monitoringFacts = addonFacts({
   provides: ['metrics'],
   needs: ['cni', 'storage', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'node-exporter reads host metrics with hostNetwork, hostPID and hostPath' },
+  // Host metrics are the host's /proc, /sys and root filesystem, and its network and process tables.
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/*node-exporter'],
+      rules: ['host-namespaces', 'host-path', 'host-port'],
+      reason: 'node exporter: host metrics come from the host\'s /proc, /sys and root filesystem, its network and its process table',
+    },
+    {
+      objects: ['DaemonSet/{ns}/*alloy*'],
+      rules: ['host-path', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'log agent: reads every pod\'s log files from /var/log/pods on the node, which only root can read',
+    },
+  ],
 });

@@ -24,4 +24,17 @@ export const nvidiaGpuFacts = addonFacts({
   provides: ['gpu'],
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'the device plugin registers with kubelet through a hostPath socket; DCGM reads the GPU from the host' },
+  // kubelet's device-plugin and pod-resources APIs are Unix sockets in root-owned host folders.
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/nvidia-device-plugin'],
+      rules: ['host-path', 'run-as-non-root'],
+      reason: 'device plugin: registers nvidia.com/gpu with kubelet through a socket it creates in the root-owned /var/lib/kubelet/device-plugins',
+    },
+    {
+      objects: ['DaemonSet/{ns}/dcgm-exporter'],
+      rules: ['host-path', 'run-as-non-root'],
+      reason: 'GPU metrics: reads which pod holds each GPU from kubelet\'s pod-resources socket (root-owned host folder, mounted read-only) and talks to the driver as root',
+    },
+  ],
 });

@@ -24,4 +24,12 @@ export const rookCephFacts = addonFacts({
   provides: ['storage'],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' },
+  // CSI agents mount and format block devices for kubelet, so they share the host's mount propagation.
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/csi-*plugin', 'DaemonSet/{ns}/*.csi.ceph.com-nodeplugin'],
+      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'Ceph CSI node plugin: maps RBD images and mounts CephFS into kubelet\'s pod folders on the host',
+    },
+  ],
 });

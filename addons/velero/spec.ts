@@ -21,4 +21,11 @@ export const veleroFacts = addonFacts({
   provides: [],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' },
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/node-agent'],
+      rules: ['host-path', 'run-as-non-root'],
+      reason: 'backup node agent: reads pod volumes from kubelet\'s /var/lib/kubelet/pods on the host for file-system backups',
+    },
+  ],
 });
