@@ -245,9 +245,6 @@ export function addonsSchema<C extends readonly AddonFacts[]>(catalog: C) {
   const shape = Object.fromEntries(catalog.map((f) => [f.key, f.spec.optional().describe(f.description)]));
   return z.strictObject(shape as AddonsShape<C>);
 }
-const addons = addonsSchema(ADDON_CATALOG);
-export type AddonsSpec = z.output<typeof addons>;
-export type AddonName = keyof AddonsSpec;
 
 const s3Location = z.strictObject({
   bucket: z.string().min(3).describe('Bucket name.'),
@@ -257,11 +254,6 @@ const s3Location = z.strictObject({
 });
 export type S3LocationSpec = z.output<typeof s3Location>;
 
-const platform = z.strictObject({
-  delivery: delivery.default('argocd').describe('How third-party charts reach the cluster. Default: "argocd", Argo CD renders them and no chart cache is needed at synth.'),
-  backupStore: s3Location.optional().describe('Object storage for cluster and database backups. Default: none.'),
-  addons: addons.prefault({}).describe('The cluster\'s platform add-ons, each installed when its key is present. Default: none.'),
-});
 
 // ---------------------------------------------------------------------------------------------
 // Applications
@@ -444,7 +436,19 @@ const policyException = z.strictObject({
 
 // ---------------------------------------------------------------------------------------------
 
-export const siteSchema = z
+const platformOf = <C extends readonly AddonFacts[]>(catalog: C) =>
+  z.strictObject({
+  delivery: delivery.default('argocd').describe('How third-party charts reach the cluster. Default: "argocd", Argo CD renders them and no chart cache is needed at synth.'),
+  backupStore: s3Location.optional().describe('Object storage for cluster and database backups. Default: none.'),
+  // Every add-on key is optional, so {} is always a valid input; the generic type cannot show it.
+  addons: addonsSchema(catalog).prefault({} as never).describe('The cluster\'s platform add-ons, each installed when its key is present. Default: none.'),
+});
+
+/**
+ * The site schema for a catalog of add-ons: the compiler's own (siteSchema), or one with a test's fixture add-on.
+ */
+export function siteSchemaFor<C extends readonly AddonFacts[]>(catalog: C) {
+  return z
   .strictObject({
     name: dnsLabel.describe('Site name: labels, the Terraform and Argo CD names, and the default app namespace.'),
     description: z.string().optional().describe('Free text shown in REVIEW.md. Default: none.'),
@@ -454,7 +458,7 @@ export const siteSchema = z
     kubernetes: kubernetes.describe('The Kubernetes cluster built from Proxmox VMs with kubeadm.'),
     serviceVms: z.array(serviceVm).default([]).describe('VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. Default: none.'),
     managementHosts: z.array(managementHost).default([]).describe('Machines on the management network that are not Proxmox nodes (a management node, switches). Default: none.'),
-    platform: platform.prefault({}).describe('Cluster platform: chart delivery, backup store and add-ons. Default: Argo CD delivery, no add-ons.'),
+    platform: platformOf(catalog).prefault({} as never).describe('Cluster platform: chart delivery, backup store and add-ons. Default: Argo CD delivery, no add-ons.'),
     dataStores: dataStores.prefault({}).describe('Data stores of the apps. Default: none.'),
     appNamespace: dnsLabel.optional().describe('Namespace of the site\'s own applications and data stores. Default: the site name.'),
     apps: z.array(app).default([]).describe('The site\'s applications, one Argo CD Application each. Default: none.'),
@@ -467,8 +471,13 @@ export const siteSchema = z
       .describe('Output policy settings. Default: no exceptions.'),
   })
   .describe('A site for site-compiler: one Proxmox VE cluster, its Kubernetes cluster, platform add-ons and apps.');
+}
+
+export const siteSchema = siteSchemaFor(ADDON_CATALOG);
 
 /** What a site author writes (defaults optional). */
 export type SiteInput = z.input<typeof siteSchema>;
 /** A validated site with every default filled in. */
 export type Site = z.output<typeof siteSchema>;
+export type AddonsSpec = Site['platform']['addons'];
+export type AddonName = keyof AddonsSpec;

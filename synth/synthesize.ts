@@ -5,6 +5,7 @@ import { App as Cdk8sApp, ApiObject, Chart } from 'cdk8s';
 import { IConstruct, IValidation } from 'constructs';
 import { parseAllDocuments, stringify as toYaml } from 'yaml';
 import { z } from 'zod';
+import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
 import { DistFiles } from '../constructs/dist-files';
@@ -12,7 +13,7 @@ import { ChartSources, HelmRelease } from '../constructs/helm-release';
 import { buildInfrastructure } from '../infra';
 import { App as TerraformApp, TerraformStack } from '../infra/cdktf';
 import type { SiteModel } from '../model';
-import { siteSchema } from '../site';
+import { siteSchema, siteSchemaFor } from '../site';
 import { byCodePoint } from '../model/order';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
@@ -77,6 +78,11 @@ export interface SynthOptions {
    * @default - none: Argo CD releases are not checked against a lock and rendered releases are refused
    */
   readonly chartSources?: ChartSources;
+  /**
+   * The add-on definitions the charts are built with (a test adds a fixture add-on).
+   * @default - every add-on of addons/all-addons.ts
+   */
+  readonly addons?: readonly AddonDefinition[];
 }
 
 export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = [], options: SynthOptions = {}): SynthResult {
@@ -107,7 +113,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const manifests = new Map<string, KubeObject[]>();
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
-  buildCharts(k8sApp, model);
+  buildCharts(k8sApp, model, options.addons);
   throwOnConstructErrors(k8sApp.node.findAll());
   // Files outside the two trees (the bootstrap, the edge fleet's data and workload): written as given,
   // and any Kubernetes objects among them are schema-checked like the rest.
@@ -137,7 +143,8 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   }
 
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
-  files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(siteSchema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
+  const schema = options.addons ? siteSchemaFor(options.addons.map((a) => a.facts)) : siteSchema;
+  files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
 
   const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
   const findings = checks.flatMap((check) => check(partial, model));
