@@ -64,6 +64,17 @@ export function clusterSecretStoreName(model: SiteModel, neededBy: string): stri
   return `${model.name}-secrets`;
 }
 
+/**
+ * The address the ingress controller's LoadBalancer Service is pinned to (the first of the load-balancer provider's
+ * range, so DNS records can point at a fixed address) and the annotation that pins it, when the site has a provider.
+ */
+export function ingressLoadBalancerAddress(model: SiteModel): { readonly ip: string; readonly annotation: string } | undefined {
+  const provider = providerOf(model, 'load-balancer');
+  const range = provider?.facts.loadBalancerRange?.(provider.config);
+  const annotation = provider?.facts.loadBalancerIpAnnotation;
+  return range && annotation ? { ip: range.start, annotation } : undefined;
+}
+
 /** IngressClass of the site's ingress provider, if it has one. */
 export function ingressClassName(model: SiteModel): string | undefined {
   return providerOf(model, 'ingress')?.facts.ingressClass;

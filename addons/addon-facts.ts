@@ -65,6 +65,13 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
   readonly podSecurity: PodSecurityFacts;
   /** What the add-on needs installed and running on every Kubernetes node (cloud-init installs it). @default - nothing */
   readonly node?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
+  /**
+   * The address range a load-balancer provider hands out, read from its configuration.
+   * @default - none (required of add-ons that provide "load-balancer")
+   */
+  loadBalancerRange?(config: z.output<S>): { readonly start: string; readonly stop: string };
+  /** Service annotation that pins a LoadBalancer Service to an address of the provider's range. @default - none */
+  readonly loadBalancerIpAnnotation?: string;
   /** The IngressClass an ingress provider serves. @default - none (required of add-ons that provide "ingress") */
   readonly ingressClass?: string;
   /** The ClusterIssuer a certificates provider signs with. @default - none (required of add-ons that provide "certificates") */

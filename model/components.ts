@@ -3,7 +3,7 @@ import { ADDON_CATALOG, AddonCatalog } from '../addons/catalog';
 import type { Delivery, Site } from '../site';
 import type { SiteProblem } from '../site/errors';
 import type { AddonModel, ComponentKind, ComponentModel } from './types';
-import { byCodePoint } from './order';
+import { byCodePoint } from '../core/order';
 
 /**
  * The Kubernetes side as a dependency graph. Add-ons declare the capabilities they need, not each

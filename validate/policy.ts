@@ -12,8 +12,8 @@
  * components are listed as unchecked, never reported as clean.
  */
 import type { ComponentModel, SiteModel } from '../model';
-import type { KubeObject, OutputCheck } from '../synth/synthesize';
-import { byCodePoint } from '../model/order';
+import { KubeObject, objectId } from '../core/kube-object';
+import { byCodePoint } from '../core/order';
 
 export const POLICY_RULES = {
   'image-pinned': 'every image has an exact tag other than "latest", or a digest (kube-score container-image-tag; Polaris tagNotSpecified)',
@@ -88,8 +88,6 @@ export function formatFinding(f: PolicyFinding): string {
   return `${f.object} (${f.component}): ${f.rule}: ${f.message}; fix: ${f.fix}`;
 }
 
-/** The policy as a synth output check: each finding is one line, and any line refuses the write. */
-export const policyCheck: OutputCheck = (result, model) => checkPolicy(result.manifests, model).findings.map(formatFinding);
 
 // ---------------------------------------------------------------------------------------------
 // Exceptions
@@ -169,10 +167,6 @@ type Json = Record<string, unknown>;
 const asObj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asObj) : []);
 
-/** `Kind/namespace/name`, or `Kind/name` without a namespace. */
-export function objectId(obj: KubeObject): string {
-  return obj.metadata.namespace ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
-}
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';

@@ -2,7 +2,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import * as tigera from '../../imports/k8s-crds/operator.tigera.io';
 import { ip } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
-import { applyAtBootstrap } from '../../charts/gitops/bootstrap';
+import { applyAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { AddonBuildContext } from '../addon-definition';
 import type { CalicoSpec } from './spec';
 

@@ -1,6 +1,5 @@
 import { ComponentChart, HelmRelease } from '../../constructs';
 import * as cilium from '../../imports/k8s-crds/cilium.io';
-import type { SiteModel } from '../../model';
 import { ip } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
@@ -73,9 +72,4 @@ export function buildCiliumChart(chart: ComponentChart, { config: spec, model, c
         : {}),
     },
   });
-}
-
-/** The first address of the LoadBalancer range: where the site's ingress is pinned, so DNS can point at it. */
-export function ingressLoadBalancerIp(model: SiteModel): string | undefined {
-  return model.site.platform.addons.cilium?.loadBalancerRange.start ?? model.site.platform.addons.metallb?.addressRange.start;
 }

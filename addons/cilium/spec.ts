@@ -22,6 +22,8 @@ export const ciliumFacts = addonFacts({
   namespace: 'kube-system',
   provides: ['cni', 'load-balancer'],
   needs: [],
+  loadBalancerRange: (config) => config.loadBalancerRange,
+  loadBalancerIpAnnotation: 'lbipam.cilium.io/ips',
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking, BPF mounts and NET_ADMIN/SYS_ADMIN on every node' },
   // The agent programs the node's network, so it lives in the host's network namespace with BPF and cgroup mounts.
   policyExceptions: [

@@ -1,6 +1,6 @@
 import { ComponentChart, HelmRelease } from '../../constructs';
-import { ingressClassName, releaseDelivery } from '../addon-contracts';
-import { ingressLoadBalancerIp } from '../cilium/cilium-chart';
+import { ingressClassName, ingressLoadBalancerAddress, releaseDelivery } from '../addon-contracts';
+import { providerOf } from '../../model';
 import type { AddonBuildContext } from '../addon-definition';
 import type { IngressNginxSpec } from './spec';
 
@@ -14,11 +14,8 @@ export const INGRESS_NGINX_METRICS = { labels: { 'app.kubernetes.io/name': 'ingr
  */
 export function buildIngressNginxChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<IngressNginxSpec>): void {
   const className = ingressClassName(model) as string;
-  const lbIp = ingressLoadBalancerIp(model);
-  const addons = model.site.platform.addons;
-  const annotations: Record<string, string> = {};
-  if (lbIp && addons.cilium) annotations['lbipam.cilium.io/ips'] = lbIp;
-  else if (lbIp && addons.metallb) annotations['metallb.io/loadBalancerIPs'] = lbIp;
+  const address = ingressLoadBalancerAddress(model);
+  const annotations: Record<string, string> = address ? { [address.annotation]: address.ip } : {};
 
   new HelmRelease(chart, 'ingress-nginx', {
     repoUrl: 'https://kubernetes.github.io/ingress-nginx',
@@ -40,7 +37,7 @@ export function buildIngressNginxChart(chart: ComponentChart, { config: spec, mo
           externalTrafficPolicy: 'Local',
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         },
-        metrics: { enabled: addons.monitoring !== undefined },
+        metrics: { enabled: providerOf(model, 'metrics') !== undefined },
         ...(spec.replicas > 1
           ? {
               topologySpreadConstraints: [

@@ -21,6 +21,8 @@ export const metallbFacts = addonFacts({
   namespace: 'metallb-system',
   provides: ['load-balancer'],
   needs: ['cni'],
+  loadBalancerRange: (config) => config.addressRange,
+  loadBalancerIpAnnotation: 'metallb.io/loadBalancerIPs',
   podSecurity: { level: 'privileged', reason: 'the speaker answers ARP on the host network with NET_RAW' },
   policyExceptions: [
     {

@@ -1,5 +1,5 @@
 import type { SiteModel } from '../../model';
-import { VELERO_SCHEDULE } from '../velero/velero-chart';
+import { VELERO_SCHEDULE } from '../velero/spec';
 
 /**
  * The platform's alert rules, on top of the kube-prometheus-stack defaults (nodes, kubelet, API server, volumes): what

@@ -12,6 +12,9 @@ export const veleroSpec = z
   });
 export type VeleroSpec = z.output<typeof veleroSpec>;
 
+/** Name of the site's backup Schedule (its metrics and alerts select it by this name). */
+export const VELERO_SCHEDULE = 'daily-backup';
+
 export const veleroFacts = addonFacts({
   key: 'velero',
   spec: veleroSpec,

@@ -2,11 +2,10 @@ import { ComponentChart, HelmRelease, SyncedSecret } from '../../constructs';
 import * as velero from '../../imports/k8s-crds/velero.io';
 import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
-import type { VeleroSpec } from './spec';
+import { VELERO_SCHEDULE, VeleroSpec } from './spec';
 
 export const VELERO_RELEASE = 'velero';
 /** The Schedule's name, as in the plan (`velero schedule create daily-backup`). */
-export const VELERO_SCHEDULE = 'daily-backup';
 /** Velero's metrics Service (chart naming: the release name, port `http-monitoring`). */
 export const VELERO_METRICS = { labels: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': VELERO_RELEASE }, port: 'http-monitoring' } as const;
 

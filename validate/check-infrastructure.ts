@@ -1,5 +1,5 @@
-import { checkTerraformDocument } from '../validate/terraform-schema';
-import { byCodePoint } from '../model/order';
+import { checkTerraformDocument } from './terraform-schema';
+import { byCodePoint } from '../core/order';
 
 /**
  * Checks every synthesized Terraform working directory before anything is written: against the bpg/proxmox
