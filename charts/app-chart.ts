@@ -5,8 +5,8 @@ import { SyncedSecret } from '../constructs/synced-secret';
 import { WorkloadAlerts } from '../constructs/workload-alerts';
 import { NetworkRule, WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
 import { ServiceMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS, AppModel, baseComponentName, ComponentModel, SiteModel } from '../model';
-import { clusterIssuerName, clusterSecretStoreName, ingressClassName, NVIDIA_RUNTIME_CLASS, readWriteManyStorageClassName } from './addon-contracts';
+import { AppModel, baseComponentName, ComponentModel, providerOf, SiteModel } from '../model';
+import { clusterIssuerName, clusterSecretStoreName, ingressClassName, NVIDIA_RUNTIME_CLASS, readWriteManyStorageClassName } from '../addons/addon-contracts';
 import { callerIngressRules, CLUSTER_DNS, dependencyEgressRules } from './workload-network';
 
 /**
@@ -51,7 +51,7 @@ function buildBase(scope: Construct, model: SiteModel): void {
 function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {
   const spec = app.spec;
   const namespace = app.namespace;
-  const addons = model.site.platform.addons;
+  const metrics = providerOf(model, 'metrics');
   const labels = siteLabels(model);
 
   const env: SiteAppEnvVar[] = app.env.map((e) => ('value' in e ? { name: e.name, value: e.value } : { name: e.name, secret: { name: e.secret.name, key: e.secret.key } }));
@@ -86,10 +86,11 @@ function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {
     labels,
   });
 
-  const scraped = spec.metricsPath !== undefined && addons.monitoring !== undefined;
+  const scraped = spec.metricsPath !== undefined && metrics !== undefined;
+  const ingressProvider = spec.ingress ? providerOf(model, 'ingress') : undefined;
   const ingress: NetworkRule[] = [...callerIngressRules(model, app.name)];
-  if (spec.ingress) ingress.push({ peer: { namespace: ADDONS.ingressNginx.namespace }, ports: [{ port: spec.containerPort }] });
-  if (scraped) ingress.push({ peer: { namespace: ADDONS.monitoring.namespace }, ports: [{ port: spec.containerPort }] });
+  if (ingressProvider) ingress.push({ peer: { namespace: ingressProvider.namespace }, ports: [{ port: spec.containerPort }] });
+  if (scraped) ingress.push({ peer: { namespace: metrics.namespace }, ports: [{ port: spec.containerPort }] });
   new WorkloadNetworkPolicy(scope, 'network-policy', {
     name: app.name,
     namespace,
@@ -111,7 +112,7 @@ function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {
       },
     });
   }
-  if (addons.monitoring) new WorkloadAlerts(scope, 'alerts', { workload: app.name, kind: 'Deployment', namespace });
+  if (metrics) new WorkloadAlerts(scope, 'alerts', { workload: app.name, kind: 'Deployment', namespace });
 }
 
 interface OwnedSecret {

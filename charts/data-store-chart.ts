@@ -6,9 +6,9 @@ import { WorkloadAlerts } from '../constructs/workload-alerts';
 import { NetworkRule, WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
 import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '../imports/k8s-crds/cilium.io';
 import { PodMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS, ComponentModel, SiteModel } from '../model';
+import { ComponentModel, providerOf, SiteModel } from '../model';
 import { siteLabels } from './app-chart';
-import { clusterSecretStoreName } from './addon-contracts';
+import { clusterSecretStoreName } from '../addons/addon-contracts';
 import { POSTGRES_CLUSTER, REDIS_WORKLOAD, callerIngressRules } from './workload-network';
 
 /**
@@ -63,15 +63,16 @@ function buildPostgres(scope: Construct, model: SiteModel): void {
   });
 
   const self = { pods: cluster.selector };
-  const monitored = platform.addons.monitoring !== undefined;
+  const metrics = providerOf(model, 'metrics');
+  const operator = providerOf(model, 'postgres-operator');
   const ingress: NetworkRule[] = [
     ...callerIngressRules(model, 'postgres'),
     // Streaming replication between instances, and the instance managers' status checks of each other.
     { peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] },
-    // The operator polls each instance manager and connects for switchovers.
-    { peer: { namespace: ADDONS.cloudnativePg.namespace }, ports: [{ port: POSTGRES_STATUS_PORT }, { port: POSTGRES_PORT }] },
   ];
-  if (monitored) ingress.push({ peer: { namespace: ADDONS.monitoring.namespace }, ports: [{ port: POSTGRES_METRICS_PORT }] });
+  // The operator polls each instance manager and connects for switchovers.
+  if (operator) ingress.push({ peer: { namespace: operator.namespace }, ports: [{ port: POSTGRES_STATUS_PORT }, { port: POSTGRES_PORT }] });
+  if (metrics) ingress.push({ peer: { namespace: metrics.namespace }, ports: [{ port: POSTGRES_METRICS_PORT }] });
   const egress: NetworkRule[] = [{ peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] }];
   const cilium = platform.addons.cilium !== undefined;
   if (!cilium) {
@@ -97,7 +98,7 @@ function buildPostgres(scope: Construct, model: SiteModel): void {
       },
     });
   }
-  if (monitored) {
+  if (metrics) {
     new PodMonitor(scope, 'pod-monitor', {
       metadata: { name: POSTGRES_CLUSTER, namespace, labels: siteLabels(model) },
       spec: {
@@ -128,7 +129,7 @@ function buildRedis(scope: Construct, model: SiteModel): void {
     ingress: callerIngressRules(model, 'redis'),
     egress: [],
   });
-  if (model.site.platform.addons.monitoring) new WorkloadAlerts(scope, 'alerts', { workload: REDIS_WORKLOAD, kind: 'StatefulSet', namespace });
+  if (providerOf(model, 'metrics')) new WorkloadAlerts(scope, 'alerts', { workload: REDIS_WORKLOAD, kind: 'StatefulSet', namespace });
 }
 
 function urlPort(endpoint: string | undefined): number {

@@ -2,7 +2,7 @@ import { POSTGRES_PORT } from '../constructs/postgres-cluster';
 import { REDIS_PORT } from '../constructs/redis-store';
 import type { NetworkRule } from '../constructs/workload-network-policy';
 import type { AppModel, SiteModel } from '../model';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 /**
  * Who may talk to whom in the app namespace, derived from the site's `dependsOn` lists: the one

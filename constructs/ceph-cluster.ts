@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 import { RemoteCommand } from './remote-command';
 
 export interface CephNode {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { CephPool as CephPoolResource } from '../imports/proxmox/ceph-pool';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 import { RemoteCommand } from './remote-command';
 
 export interface CephPoolProps {

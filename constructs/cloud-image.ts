@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { DownloadFile } from '../imports/proxmox/download-file';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 
 export interface CloudImageProps {
   /** https URL of the image (.img or .qcow2). */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { VirtualEnvironmentFile } from '../imports/proxmox/virtual-environment-file';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 import { terraformTemplate } from './terraform-template';
 
 export interface CloudInitSnippetProps {

@@ -30,3 +30,4 @@ export * from './synced-secret';
 export * from './terraform-template';
 export * from './workload-alerts';
 export * from './workload-network-policy';
+export * from './apply-at-bootstrap';

@@ -1,6 +1,6 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { KubernetesModel, VmModel } from '../model';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 /**
  * kubeadm configuration files for the cluster's nodes, as YAML text. Pure functions of the model: the

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NetworkLinuxBridge } from '../imports/proxmox/network-linux-bridge';
 import { NetworkLinuxVlan } from '../imports/proxmox/network-linux-vlan';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 
 export interface NodeVlanInterface {
   readonly id: number;

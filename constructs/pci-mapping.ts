@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { HardwareMappingPci } from '../imports/proxmox/hardware-mapping-pci';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 export interface PciMappingDevice {
   /** Node the device is in. */

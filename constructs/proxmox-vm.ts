@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Haresource } from '../imports/proxmox/haresource';
 import { VirtualEnvironmentVm } from '../imports/proxmox/virtual-environment-vm';
-import { ITerraformDependable, Token } from '../infra/cdktf';
+import { ITerraformDependable, Token } from '../core/cdktf';
 
 export interface ProxmoxVmProps {
   /** VM name (also its hostname). */

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { NodeFirewall } from '../imports/proxmox/node-firewall';
 import { VirtualEnvironmentClusterFirewall } from '../imports/proxmox/virtual-environment-cluster-firewall';
 import { VirtualEnvironmentFirewallRules, VirtualEnvironmentFirewallRulesRule } from '../imports/proxmox/virtual-environment-firewall-rules';
-import type { ITerraformDependable } from '../infra/cdktf';
+import type { ITerraformDependable } from '../core/cdktf';
 
 export interface PveFirewallProps {
   /** Every Proxmox node (each gets its node-level firewall switched on). */

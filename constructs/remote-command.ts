@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { DataResource, ITerraformDependable } from '../infra/cdktf';
+import { DataResource, ITerraformDependable } from '../core/cdktf';
 import { terraformTemplate } from './terraform-template';
 
 export interface RemoteCommandProps {

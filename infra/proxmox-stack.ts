@@ -15,7 +15,7 @@ import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-prox
 import { ProxmoxProvider } from '../imports/proxmox/provider';
 import { cniReplacesKubeProxy, nodeRequirements } from '../model';
 import type { ServiceVmModel, SiteModel, VmModel } from '../model';
-import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from './cdktf';
+import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from '../core/cdktf';
 
 export interface ProxmoxStackProps {
   readonly model: SiteModel;

@@ -1,6 +1,8 @@
 import type { GpuSpec, NodePoolSpec, Site } from '../site';
 import { SiteError, SiteProblem } from '../site/errors';
-import { ADDONS, buildComponents } from './components';
+import type { AddonFacts } from '../addons/addon-facts';
+import { ADDON_CATALOG } from '../addons/catalog';
+import { ADDONS, buildComponents, presentAddons } from './components';
 import { buildEdgeFleet } from './edge-fleet';
 import * as ip from './ip';
 import type {
@@ -27,6 +29,11 @@ export interface BuildModelOptions {
    * @default - the working directory
    */
   readonly siteDir?: string;
+  /**
+   * The add-ons the compiler knows (their facts); a test adds a fixture add-on here.
+   * @default - every add-on of addons/catalog.ts
+   */
+  readonly addons?: readonly AddonFacts[];
 }
 
 /**
@@ -539,7 +546,10 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
 
   const edgeFleet = buildEdgeFleet(site, problems, { siteDir: options.siteDir, source });
 
-  const components = buildComponents(site, appNamespace, problems);
+  const catalog = options.addons ?? ADDON_CATALOG;
+  const components = buildComponents(site, appNamespace, problems, catalog);
+  const configured = site.platform.addons as Readonly<Record<string, unknown>>;
+  const addonModels = presentAddons(site, catalog).map((f) => ({ facts: f, key: f.key, component: f.component, namespace: f.namespace, provides: f.provides, config: configured[f.key] }));
   if (problems.length > 0) throw new SiteError(source, problems);
 
   const cp = vms.filter((v) => v.role === 'control-plane');
@@ -597,6 +607,7 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
     appNamespace,
     apps,
     components,
+    addons: addonModels,
     services,
     edgeFleet,
     warnings,

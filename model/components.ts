@@ -1,56 +1,19 @@
-import type { AddonName, Delivery, Site } from '../site';
+import { AddonFacts, Capability, RESTRICTED } from '../addons/addon-facts';
+import { ADDON_CATALOG, AddonCatalog } from '../addons/catalog';
+import type { Delivery, Site } from '../site';
 import type { SiteProblem } from '../site/errors';
-import type { ComponentKind, ComponentModel } from './types';
-import { byCodePoint } from './order';
+import type { AddonModel, ComponentKind, ComponentModel } from './types';
+import { byCodePoint } from '../core/order';
 
 /**
  * The Kubernetes side as a dependency graph. Add-ons declare the capabilities they need, not each
  * other's names, so a site that swaps Cilium for Calico or Rook for Longhorn keeps a correct order.
  */
 
-type Capability = 'cni' | 'storage' | 'monitoring' | 'secrets' | 'certificates' | 'ingress' | 'postgres-operator' | 'load-balancer';
+/** Facts of every add-on the compiler knows, by site key (the catalog, addons/catalog.ts, is their one list). */
+export const ADDONS = Object.fromEntries(ADDON_CATALOG.map((f) => [f.key, f])) as { readonly [F in AddonCatalog[number] as F['key']]: F };
 
-interface AddonInfo {
-  /** Component (and Argo CD Application, and dist/ folder) name: a contract, renaming it is breaking. */
-  readonly component: string;
-  readonly namespace: string;
-  readonly provides: readonly Capability[];
-  readonly needs: readonly Capability[];
-  /**
-   * Pod Security Standards level of the add-on's namespace, and why when it is not "restricted":
-   * every exception is visible here and in the rendered namespace's annotations.
-   */
-  readonly podSecurity: { readonly level: PodSecurityLevel; readonly reason?: string };
-  /** What the add-on needs installed and running on every Kubernetes node (cloud-init installs it). @default - nothing */
-  readonly node?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
-}
-
-export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
-
-const RESTRICTED = { level: 'restricted' } as const;
-
-export const ADDONS: Readonly<Record<AddonName, AddonInfo>> = {
-  cilium: { component: 'cilium', namespace: 'kube-system', provides: ['cni', 'load-balancer'], needs: [] , podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking, BPF mounts and NET_ADMIN/SYS_ADMIN on every node' } },
-  calico: { component: 'calico', namespace: 'tigera-operator', provides: ['cni'], needs: [] , podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' } },
-  metallb: { component: 'metallb', namespace: 'metallb-system', provides: ['load-balancer'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the speaker answers ARP on the host network with NET_RAW' } },
-  rookCeph: { component: 'rook-ceph', namespace: 'rook-ceph', provides: ['storage'], needs: ['cni', 'secrets'] , podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' } },
-  longhorn: { component: 'longhorn', namespace: 'longhorn-system', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' },
-    // Volumes attach over iSCSI (iscsid must run); ReadWriteMany volumes and backups mount over NFSv4.
-    node: { packages: ['open-iscsi', 'nfs-common'], services: ['iscsid'] } },
-  nfsProvisioner: { component: 'nfs-provisioner', namespace: 'nfs-provisioner', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' },
-    // kubelet mounts the volumes on the node: the NFS client must be there.
-    node: { packages: ['nfs-common'] } },
-  localPath: { component: 'local-path', namespace: 'local-path-storage', provides: ['storage'], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the provisioner creates volume directories through hostPath on each node' } },
-  nvidiaGpu: { component: 'nvidia-gpu', namespace: 'nvidia-gpu', provides: [], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'the device plugin registers with kubelet through a hostPath socket; DCGM reads the GPU from the host' } },
-  monitoring: { component: 'monitoring', namespace: 'monitoring', provides: ['monitoring'], needs: ['cni', 'storage', 'secrets'] , podSecurity: { level: 'privileged', reason: 'node-exporter reads host metrics with hostNetwork, hostPID and hostPath' } },
-  argocd: { component: 'argocd', namespace: 'argocd', provides: [], needs: ['cni'] , podSecurity: RESTRICTED },
-  velero: { component: 'velero', namespace: 'velero', provides: [], needs: ['cni', 'secrets'] , podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' } },
-  falco: { component: 'falco', namespace: 'falco', provides: [], needs: ['cni'] , podSecurity: { level: 'privileged', reason: 'runtime security watches every syscall through a privileged eBPF probe' } },
-  ingressNginx: { component: 'ingress-nginx', namespace: 'ingress-nginx', provides: ['ingress'], needs: ['cni', 'load-balancer'] , podSecurity: RESTRICTED },
-  certManager: { component: 'cert-manager', namespace: 'cert-manager', provides: ['certificates'], needs: ['cni'] , podSecurity: RESTRICTED },
-  externalSecrets: { component: 'external-secrets', namespace: 'external-secrets', provides: ['secrets'], needs: ['cni'] , podSecurity: RESTRICTED },
-  cloudnativePg: { component: 'cloudnative-pg', namespace: 'cnpg-system', provides: ['postgres-operator'], needs: ['cni'] , podSecurity: RESTRICTED },
-};
+export type { Capability, PodSecurityLevel } from '../addons/addon-facts';
 
 /**
  * Whether the site's CNI serves Services itself (Cilium, or Calico's eBPF data plane), so kubeadm must not install
@@ -61,16 +24,37 @@ export function cniReplacesKubeProxy(site: Site): boolean {
   return cilium !== undefined || calico?.dataplane === 'bpf';
 }
 
+/** The catalog's add-ons the site installs (its platform.addons keys), in catalog order. */
+export function presentAddons(site: Site, catalog: readonly AddonFacts[] = ADDON_CATALOG): AddonFacts[] {
+  const configured = site.platform.addons as Readonly<Record<string, unknown>>;
+  return catalog.filter((f) => configured[f.key] !== undefined);
+}
+
 /** Packages and services the site's add-ons need on every Kubernetes node, sorted and without repeats. */
-export function nodeRequirements(site: Site): { packages: string[]; services: string[] } {
-  const present = (Object.keys(ADDONS) as AddonName[]).filter((k) => site.platform.addons[k] !== undefined);
-  const packages = new Set(present.flatMap((k) => ADDONS[k].node?.packages ?? []));
-  const services = new Set(present.flatMap((k) => ADDONS[k].node?.services ?? []));
+export function nodeRequirements(site: Site, catalog: readonly AddonFacts[] = ADDON_CATALOG): { packages: string[]; services: string[] } {
+  const present = presentAddons(site, catalog);
+  const packages = new Set(present.flatMap((f) => f.node?.packages ?? []));
+  const services = new Set(present.flatMap((f) => f.node?.services ?? []));
   return { packages: [...packages].sort(), services: [...services].sort() };
 }
 
-/** Storage providers in order of preference for the default StorageClass. */
-const STORAGE_PREFERENCE: readonly AddonName[] = ['rookCeph', 'longhorn', 'nfsProvisioner', 'localPath'];
+/**
+ * The installed add-on that serves a capability (the first in catalog order that provides it), if any. Consumers
+ * ask this, never for a named add-on.
+ */
+export function providerOf(model: { readonly addons: readonly AddonModel[] }, capability: Capability): AddonModel | undefined {
+  return model.addons.find((a) => a.provides.includes(capability));
+}
+
+/**
+ * Which component serves each capability: the first present add-on in catalog order that provides it (the catalog
+ * lists storage add-ons in order of preference for the default StorageClass).
+ */
+export function capabilityProviders(present: readonly AddonFacts[]): Map<Capability, AddonFacts> {
+  const providers = new Map<Capability, AddonFacts>();
+  for (const f of present) for (const cap of f.provides) if (!providers.has(cap)) providers.set(cap, f);
+  return providers;
+}
 
 interface Node {
   readonly name: string;
@@ -81,7 +65,7 @@ interface Node {
   /** Where in the site the component comes from, for error paths. */
   readonly path: string;
   readonly ownsNamespace: boolean;
-  readonly podSecurity: AddonInfo['podSecurity'];
+  readonly podSecurity: AddonFacts['podSecurity'];
 }
 
 /** The component of the edge fleet (WireGuard peers, fleet scrape targets), present when the site has an edge section. */
@@ -95,28 +79,23 @@ export function baseComponentName(appNamespace: string): string {
  * Builds the component graph and returns it in dependency order, or reports the cycle it found
  * (every component on it, in order) as a problem.
  */
-export function buildComponents(site: Site, appNamespace: string, problems: SiteProblem[]): ComponentModel[] {
-  const addons = site.platform.addons;
-  const present = (Object.keys(ADDONS) as AddonName[]).filter((k) => addons[k] !== undefined);
-  const providers = new Map<Capability, string>();
-  for (const key of [...STORAGE_PREFERENCE, ...present]) {
-    if (!present.includes(key)) continue;
-    for (const cap of ADDONS[key].provides) if (!providers.has(cap)) providers.set(cap, ADDONS[key].component);
-  }
+export function buildComponents(site: Site, appNamespace: string, problems: SiteProblem[], catalog: readonly AddonFacts[] = ADDON_CATALOG): ComponentModel[] {
+  const configured = site.platform.addons as Readonly<Record<string, { delivery?: Delivery; chartVersion?: string } | undefined>>;
+  const present = presentAddons(site, catalog);
+  const providers = capabilityProviders(present);
   const need = (caps: readonly Capability[], self: string): string[] =>
-    caps.map((c) => providers.get(c)).filter((p): p is string => p !== undefined && p !== self);
+    caps.map((c) => providers.get(c)?.component).filter((p): p is string => p !== undefined && p !== self);
 
   const nodes = new Map<string, Node>();
-  for (const key of present) {
-    const info = ADDONS[key];
-    const cfg = addons[key] as { delivery?: Delivery; chartVersion?: string };
+  for (const info of present) {
+    const cfg = configured[info.key] ?? {};
     nodes.set(info.component, {
       name: info.component,
       kind: 'addon',
       namespace: info.namespace,
       dependsOn: new Set(need(info.needs, info.component)),
       delivery: cfg.chartVersion !== undefined ? (cfg.delivery ?? site.platform.delivery) : undefined,
-      path: `platform.addons.${key}`,
+      path: `platform.addons.${info.key}`,
       ownsNamespace: info.namespace !== 'kube-system',
       podSecurity: info.podSecurity,
     });
@@ -141,7 +120,7 @@ export function buildComponents(site: Site, appNamespace: string, problems: Site
       name: 'postgres',
       kind: 'data-store',
       namespace: appNamespace,
-      dependsOn: new Set([base, ...need(['postgres-operator', 'storage', 'secrets'], 'postgres')]),
+      dependsOn: new Set([base, ...need(['postgres-operator', 'storage', 'secret-store'], 'postgres')]),
       path: 'dataStores.postgres',
       ownsNamespace: false,
       podSecurity: RESTRICTED,
@@ -172,11 +151,11 @@ export function buildComponents(site: Site, appNamespace: string, problems: Site
   site.apps.forEach((app, i) => {
     const caps: Capability[] = [];
     if (app.volumes.length > 0) caps.push('storage');
-    if (app.env.some((e) => 'secret' in e)) caps.push('secrets');
+    if (app.env.some((e) => 'secret' in e)) caps.push('secret-store');
     if (app.ingress) caps.push('ingress', 'certificates');
-    if (app.metricsPath) caps.push('monitoring');
+    if (app.metricsPath) caps.push('metrics');
+    if (app.gpu) caps.push('gpu');
     const deps = new Set([base, ...need(caps, app.name), ...app.dependsOn]);
-    if (app.gpu && addons.nvidiaGpu) deps.add(ADDONS.nvidiaGpu.component);
     nodes.set(app.name, { name: app.name, kind: 'app', namespace: appNamespace, dependsOn: deps, path: `apps[${i}]`, ownsNamespace: false, podSecurity: RESTRICTED });
   });
 

@@ -3,4 +3,4 @@ export * from './build-model';
 export * from './components';
 export * from './edge-fleet';
 export * as ip from './ip';
-export * from './order';
+export * from '../core/order';

@@ -1,5 +1,16 @@
 import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, ManagementHostSpec, ServiceVmSpec, Site, VlanRole } from '../site';
+import type { AddonFacts, Capability } from '../addons/addon-facts';
 import type { EdgeFleetModel } from './edge-fleet';
+
+/** An add-on the site installs: its facts and its platform.addons.<key> value, defaults filled in. */
+export interface AddonModel {
+  readonly facts: AddonFacts;
+  readonly key: string;
+  readonly component: string;
+  readonly namespace: string;
+  readonly provides: readonly Capability[];
+  readonly config: unknown;
+}
 
 /**
  * The model: everything the constructs need, derived once from a validated site. Constructs read only
@@ -202,6 +213,8 @@ export interface SiteModel {
   readonly apps: readonly AppModel[];
   /** Kubernetes-side components in dependency order (dependencies first; ties by name). */
   readonly components: readonly ComponentModel[];
+  /** The add-ons the site installs, in catalog order, each with its validated configuration. */
+  readonly addons: readonly AddonModel[];
   /** Service address of an app or data store, by its name. */
   readonly services: Readonly<Record<string, ServiceAddress>>;
   /** Edge SBCs from the site's inventory, when the site has an edge section. */

@@ -25,7 +25,7 @@ import {
   readSelectedCrds,
   replaceDirAtomically,
 } from './k8s-kinds';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 const OUT_DIR = path.join(REPO_ROOT, 'imports', 'k8s-crds');
 const SELF = 'scripts/gen-k8s-imports.ts';

@@ -27,7 +27,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VALIDATORS_DIR, generateValidatorFiles, printSizes } from './gen-k8s-validators';
 import { CDK8S_CONFIG, Crd, JsonSchema, REPO_ROOT, gvkKey, isObject, loadKindSelection, mapSchema, readSelectedCrds, replaceDirAtomically } from './k8s-kinds';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 const K8S_VERSION = '1.31.0';
 const CORE_SOURCE = `../shared/schemas/kubernetes/k8s/v${K8S_VERSION}/_definitions.json`;

@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
 import { RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 import { PRECOMPILED_CORE_KINDS, REPO_ROOT, replaceDirAtomically } from './k8s-kinds';
 
 export const VALIDATORS_DIR = 'validators';

@@ -57,7 +57,7 @@ const repoRoot = path.resolve(__dirname, '..');
 const importsDir = path.join(repoRoot, 'imports');
 const bindingsDir = path.join(importsDir, 'proxmox');
 const schemaOutFile = path.join(importsDir, 'schemas', 'terraform', `bpg-proxmox-${PROVIDER_VERSION}.json`);
-const cdktfShim = path.join(repoRoot, 'infra', 'cdktf');
+const cdktfShim = path.join(repoRoot, 'core', 'cdktf');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
-import { byCodePoint } from '../model/order';
+import { byCodePoint } from '../core/order';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const CDK8S_CONFIG = 'cdk8s.yaml';

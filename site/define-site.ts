@@ -11,10 +11,14 @@ export function defineSite(input: SiteInput, source = 'site'): Site {
   return parseSite(input, source);
 }
 
-export function parseSite(input: unknown, source: string): Site {
-  const result = siteSchema.safeParse(input, { reportInput: true });
+/**
+ * Validates a site read from a file (or any value).
+ * @param schema the site schema to validate against (a test passes one with a fixture add-on)
+ */
+export function parseSite(input: unknown, source: string, schema: z.ZodType<Site> = siteSchema): Site {
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new SiteError(source, result.error.issues.flatMap((issue) => toProblems(issue, input)));
+  throw new SiteError(source, result.error.issues.flatMap((issue) => toProblems(issue, input, schema)));
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -26,10 +30,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function toProblems(issue: z.core.$ZodIssue, root: unknown): SiteProblem[] {
+function toProblems(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodType): SiteProblem[] {
   if (issue.code === 'unrecognized_keys') {
     const parent = valueAt(root, issue.path);
-    const known = knownKeysAt(issue.path, root);
+    const known = knownKeysAt(issue.path, root, schema);
     return issue.keys.map((key) => {
       const suggestion = closest(key, known);
       return {
@@ -167,8 +171,8 @@ function unionOptionFor(s: z.ZodType, here: unknown): z.ZodObject | undefined {
 }
 
 /** The keys the schema allows at a path, for "did you mean" hints. */
-function knownKeysAt(path: readonly PropertyKey[], root: unknown): string[] {
-  let schema: z.ZodType = siteSchema;
+function knownKeysAt(path: readonly PropertyKey[], root: unknown, siteSchemaUsed: z.ZodType): string[] {
+  let schema: z.ZodType = siteSchemaUsed;
   for (const key of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)];

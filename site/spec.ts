@@ -13,11 +13,18 @@ import {
   sha256,
   url,
 } from './primitives';
+import type { AddonFacts } from '../addons/addon-facts';
+import { ADDON_CATALOG } from '../addons/catalog';
+import { delivery } from './addon-fields';
 
 /**
  * The site schema: the one typed input of the compiler. Every object is strict (an unknown key is an
  * error, because a misspelt optional key would otherwise silently fall back to its default). Defaults
  * are applied here, once, so the model and the constructs only ever see complete values.
+ *
+ * Every field's documentation is its `.describe()`, not a comment: it lands in site.schema.json, so YAML and JSON
+ * authors get it as hover docs, and a field a site may leave out says its default as behaviour ("Default: ...").
+ * test/site-schema.test.ts fails on a field without either.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -28,143 +35,104 @@ export const VLAN_ROLES = ['management', 'kubernetes', 'ceph-public', 'ceph-clus
 export type VlanRole = (typeof VLAN_ROLES)[number];
 
 const vlan = z.strictObject({
-  /** 802.1Q VLAN id. */
-  id: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be a VLAN id from 1 to 4094' }).max(4094, { message: 'must be a VLAN id from 1 to 4094' }),
-  name: dnsLabel,
-  role: z.enum(VLAN_ROLES, { message: `must be one of ${VLAN_ROLES.join(', ')}` }),
-  cidr,
-  /** Default gateway of the network. @default - none: the network is not routed */
-  gateway: ipv4.optional(),
-  purpose: z.string().min(1).optional(),
+  id: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be a VLAN id from 1 to 4094' }).max(4094, { message: 'must be a VLAN id from 1 to 4094' }).describe('802.1Q VLAN id (1-4094).'),
+  name: dnsLabel.describe('Name of the VLAN; Proxmox node addresses and other sections refer to the VLAN by it.'),
+  role: z.enum(VLAN_ROLES, { message: `must be one of ${VLAN_ROLES.join(', ')}` }).describe('What the VLAN is for; the model looks networks up by role, so each role is unique per site.'),
+  cidr: cidr.describe('IPv4 network of the VLAN in CIDR form, no host bits set.'),
+  gateway: ipv4.optional().describe('Default gateway of the network. Default: none, the network is not routed.'),
+  purpose: z.string().min(1).optional().describe('Free text shown in REVIEW.md. Default: none.'),
 });
 export type VlanSpec = z.output<typeof vlan>;
 
 const network = z.strictObject({
-  /**
-   * Physical interface the VLAN-aware bridge is built on (the same name on every Proxmox node).
-   * @default - "eno1"
-   */
-  uplink: z.string().regex(/^[a-z][a-z0-9.]*$/, { message: 'must be a Linux interface name, e.g. eno1' }).default('eno1'),
-  /** The VLAN-aware Linux bridge the VMs attach to. @default - "vmbr0" */
-  bridge: z.string().regex(/^vmbr\d+$/, { message: 'must be a Proxmox bridge name like vmbr0' }).default('vmbr0'),
-  /** MTU of the bridge and VLAN interfaces. @default - 1500 */
-  mtu: z.number().int().min(1280).max(9216).default(1500),
-  vlans: z.array(vlan).min(1, { message: 'must list at least the VLAN that carries the Kubernetes nodes' }),
-  /** DNS servers given to the VMs through cloud-init. @default - the Kubernetes VLAN's gateway */
-  dnsServers: z.array(ipv4).optional(),
+  uplink: z.string().regex(/^[a-z][a-z0-9.]*$/, { message: 'must be a Linux interface name, e.g. eno1' }).default('eno1').describe('Physical interface the VLAN-aware bridge is built on (the same name on every Proxmox node). Default: "eno1".'),
+  bridge: z.string().regex(/^vmbr\d+$/, { message: 'must be a Proxmox bridge name like vmbr0' }).default('vmbr0').describe('The VLAN-aware Linux bridge the VMs attach to. Default: "vmbr0".'),
+  mtu: z.number().int().min(1280).max(9216).default(1500).describe('MTU of the bridge and VLAN interfaces (1280-9216). Default: 1500.'),
+  vlans: z.array(vlan).min(1, { message: 'must list at least the VLAN that carries the Kubernetes nodes' }).describe('The site\'s VLANs, at least the one that carries the Kubernetes nodes.'),
+  dnsServers: z.array(ipv4).optional().describe('DNS servers given to the VMs through cloud-init. Default: the Kubernetes VLAN\'s gateway.'),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Proxmox
 
 const gpu = z.strictObject({
-  /** Name of the Proxmox PCI hardware mapping (cluster-wide, so unique per site). */
-  name: dnsLabel,
-  /** Model, matched by GPU node pools. */
-  model: dnsLabel,
-  /** PCI address on the host, e.g. 0000:01:00.0. */
+  name: dnsLabel.describe('Name of the Proxmox PCI hardware mapping (cluster-wide, so unique per site).'),
+  model: dnsLabel.describe('GPU model, matched by GPU node pools (kubernetes.nodePools[].gpuModel).'),
   pciAddress: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, {
     message: 'must be a full PCI address like 0000:01:00.0 (see `lspci -D` on the host)',
-  }),
-  /** Vendor:device id, e.g. 10de:20b0 for an A100 40GB PCIe. */
-  deviceId: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, { message: 'must be vendor:device in hex like 10de:20b0 (see `lspci -nn`)' }),
-  /**
-   * IOMMU group of the device on the host (`find /sys/kernel/iommu_groups/ -type l`). Proxmox accepts a
-   * mapping without it but marks the mapping incomplete, so synth warns while it is unset.
-   * @default - unset
-   */
-  iommuGroup: nonNegativeInt.optional(),
-  /** Subsystem vendor:device id (`lspci -nnv`). @default - unset (synth warns, as for iommuGroup) */
-  subsystemId: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, { message: 'must be vendor:device in hex like 10de:145f' }).optional(),
-  /** Memory of one GPU; the model checks that the site's AI models fit in it. */
-  memoryGiB: positiveInt,
+  }).describe('PCI address on the host, e.g. 0000:01:00.0 (`lspci -D`).'),
+  deviceId: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, { message: 'must be vendor:device in hex like 10de:20b0 (see `lspci -nn`)' }).describe('Vendor:device id, e.g. 10de:20b0 for an A100 40GB PCIe (`lspci -nn`).'),
+  iommuGroup: nonNegativeInt.optional().describe(
+    'IOMMU group of the device on the host (`find /sys/kernel/iommu_groups/ -type l`). Default: unset; Proxmox accepts the mapping but marks it incomplete, so synth warns.',
+  ),
+  subsystemId: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, { message: 'must be vendor:device in hex like 10de:145f' }).optional().describe('Subsystem vendor:device id (`lspci -nnv`). Default: unset; synth warns, as for iommuGroup.'),
+  memoryGiB: positiveInt.describe('Memory of one GPU in GiB; the model checks that the site\'s AI models fit in it.'),
 });
 export type GpuSpec = z.output<typeof gpu>;
 
 const proxmoxNode = z.strictObject({
-  name: dnsLabel,
-  /** Physical cores available to VMs. */
-  cpuCores: positiveInt,
-  memoryGiB: positiveInt,
-  /** Addresses of this node, one per VLAN it sits on, keyed by the VLAN's name. */
-  addresses: z.record(dnsLabel, ipv4),
-  /** Disks given whole to Ceph OSDs. @default - none: the node runs no OSD */
-  osdDevices: z.array(z.string().regex(/^\/dev\/[a-z0-9/_-]+$/, { message: 'must be a block device path like /dev/nvme1n1' })).default([]),
-  /** GPUs that can be passed through. @default - none */
-  gpus: z.array(gpu).default([]),
+  name: dnsLabel.describe('Proxmox node name (as in `pvecm nodes`).'),
+  cpuCores: positiveInt.describe('Physical cores available to VMs.'),
+  memoryGiB: positiveInt.describe('Memory of the host in GiB; VMs get it minus proxmox.reservedMemoryGiB.'),
+  addresses: z.record(dnsLabel, ipv4).describe('Addresses of this node, one per VLAN it sits on, keyed by the VLAN\'s name.'),
+  osdDevices: z.array(z.string().regex(/^\/dev\/[a-z0-9/_-]+$/, { message: 'must be a block device path like /dev/nvme1n1' })).default([]).describe('Disks given whole to Ceph OSDs. Default: none, the node runs no OSD.'),
+  gpus: z.array(gpu).default([]).describe('GPUs that can be passed through to VMs. Default: none.'),
 });
 export type ProxmoxNodeSpec = z.output<typeof proxmoxNode>;
 
 const proxmox = z.strictObject({
-  /** Proxmox cluster name (pvecm). */
-  cluster: dnsLabel,
-  /** API endpoint Terraform talks to. */
-  endpoint: httpsUrl,
-  /**
-   * Skip TLS verification of the API endpoint. Only for a first install with the self-signed
-   * certificate; synth warns while it is on.
-   * @default false - the certificate is verified
-   */
-  insecureTls: z.boolean().default(false),
-  /** User for the provider's SSH connection (snippet upload); authentication is through the SSH agent. @default - "root" */
-  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('root'),
-  /** Headroom per node kept free of VMs for Proxmox itself and Ceph daemons. @default - 8 GiB */
-  reservedMemoryGiB: nonNegativeInt.default(8),
-  /** Cores per node kept free of VMs. @default - 0: VM cores may use every host core */
-  reservedCpuCores: nonNegativeInt.default(0),
-  /** PVE storage id for ISO/cloud images and snippets on every node. @default - "local" */
-  imageStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).default('local'),
-  nodes: z.array(proxmoxNode).min(1, { message: 'must list at least one Proxmox node' }),
+  cluster: dnsLabel.describe('Proxmox cluster name (pvecm).'),
+  endpoint: httpsUrl.describe('API endpoint Terraform talks to, e.g. https://192.168.1.10:8006/.'),
+  insecureTls: z.boolean().default(false).describe(
+    'Skip TLS verification of the API endpoint; only for a first install with the self-signed certificate, and synth warns while it is on. Default: false, the certificate is verified.',
+  ),
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('root').describe('User for the provider\'s SSH connection (snippet upload); authentication is through the SSH agent. Default: "root".'),
+  reservedMemoryGiB: nonNegativeInt.default(8).describe('Memory per node in GiB kept free of VMs for Proxmox itself and Ceph daemons. Default: 8.'),
+  reservedCpuCores: nonNegativeInt.default(0).describe('Cores per node kept free of VMs. Default: 0, VM cores may use every host core.'),
+  imageStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).default('local').describe('PVE storage id for ISO/cloud images and snippets on every node. Default: "local".'),
+  nodes: z.array(proxmoxNode).min(1, { message: 'must list at least one Proxmox node' }).describe('The Proxmox nodes, at least one.'),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Ceph (optional: a site may use other storage)
 
 const cephPool = z.strictObject({
-  name: dnsLabel,
-  /** Replicas. @default 3 */
-  size: positiveInt.default(3),
-  /** Replicas needed for I/O. @default 2 */
-  minSize: positiveInt.default(2),
-  /** Ceph application of the pool. @default - "rbd" */
-  application: z.enum(['rbd', 'cephfs', 'rgw']).default('rbd'),
-  /** PVE storage id that exposes the pool to Proxmox (VM disks). @default - none: Kubernetes-only pool */
-  pveStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  name: dnsLabel.describe('Ceph pool name.'),
+  size: positiveInt.default(3).describe('Replicas; at most the number of hosts with OSDs. Default: 3.'),
+  minSize: positiveInt.default(2).describe('Replicas needed for I/O. Default: 2.'),
+  application: z.enum(['rbd', 'cephfs', 'rgw']).default('rbd').describe('Ceph application of the pool. Default: "rbd".'),
+  pveStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).optional().describe('PVE storage id that exposes the pool to Proxmox (VM disks). Default: none, a Kubernetes-only pool.'),
 });
 export type CephPoolSpec = z.output<typeof cephPool>;
 
 const ceph = z.strictObject({
-  /** VLAN (by name) of the Ceph public network. */
-  publicVlan: dnsLabel,
-  /** VLAN (by name) of the Ceph cluster (replication) network. @default - the public network */
-  clusterVlan: dnsLabel.optional(),
-  pools: z.array(cephPool).min(1),
-  /**
-   * Address of the first Kubernetes VM on the Ceph public network; every Kubernetes VM gets a second
-   * NIC there, counting up in VM order, so Ceph clients in the cluster (Rook in external mode) reach
-   * the monitors and OSDs directly.
-   * @default - none: the Ceph public VLAN must then be routed from the node VLAN (give it a gateway)
-   */
-  clientFirstIp: ipv4.optional(),
-  /** CephFS filesystem, exposed to Kubernetes as a ReadWriteMany class. @default - none */
-  filesystem: z.strictObject({ name: dnsLabel, metadataPool: dnsLabel, dataPool: dnsLabel }).optional(),
+  publicVlan: dnsLabel.describe('VLAN (by name) of the Ceph public network.'),
+  clusterVlan: dnsLabel.optional().describe('VLAN (by name) of the Ceph cluster (replication) network. Default: the public network.'),
+  pools: z.array(cephPool).min(1).describe('Ceph pools, at least one.'),
+  clientFirstIp: ipv4.optional().describe(
+    'Address of the first Kubernetes VM on the Ceph public network; every Kubernetes VM gets a second NIC there, counting up in VM order, so Ceph clients in the cluster (Rook in external mode) reach the monitors and OSDs directly. Default: none, the Ceph public VLAN must then be routed from the node VLAN (give it a gateway).',
+  ),
+  filesystem: z
+    .strictObject({
+      name: dnsLabel.describe('CephFS filesystem name.'),
+      metadataPool: dnsLabel.describe('Pool (from ceph.pools, application cephfs) holding the metadata.'),
+      dataPool: dnsLabel.describe('Pool (from ceph.pools, application cephfs) holding the data.'),
+    })
+    .optional()
+    .describe('CephFS filesystem, exposed to Kubernetes as a ReadWriteMany class. Default: none.'),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Service VMs and management hosts (optional: what a site runs beside the Kubernetes nodes)
 
 const serviceVmBase = {
-  name: dnsLabel,
-  /** Proxmox VM id. */
-  vmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999),
-  /** Address on the Kubernetes node VLAN. */
-  ip: ipv4,
-  cores: positiveInt,
-  memoryGiB: positiveInt,
-  /** System disk. */
-  diskGiB: positiveInt,
-  /** PVE storage id for the VM's disks. */
-  storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }),
+  name: dnsLabel.describe('VM name (its hostname).'),
+  vmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999).describe('Proxmox VM id (100 or more), unique per site.'),
+  ip: ipv4.describe('Address on the Kubernetes node VLAN.'),
+  cores: positiveInt.describe('Virtual CPU cores.'),
+  memoryGiB: positiveInt.describe('Memory in GiB.'),
+  diskGiB: positiveInt.describe('System disk size in GiB.'),
+  storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).describe('PVE storage id for the VM\'s disks.'),
 };
 
 const serviceVm = z.discriminatedUnion(
@@ -172,43 +140,36 @@ const serviceVm = z.discriminatedUnion(
   [
     z.strictObject({
       ...serviceVmBase,
-      /**
-       * HAProxy in front of the control planes' API servers (TCP, health-checked on /readyz), holding
-       * kubernetes.apiVip with keepalived: the VMs of this role serve the VIP when kubernetes.vip.provider is "haproxy".
-       */
-      role: z.literal('api-load-balancer'),
+      role: z.literal('api-load-balancer').describe(
+        'HAProxy in front of the control planes\' API servers (TCP, health-checked on /readyz), holding kubernetes.apiVip with keepalived: the VMs of this role serve the VIP when kubernetes.vip.provider is "haproxy".',
+      ),
     }),
     z.strictObject({
       ...serviceVmBase,
-      /** An NFS server exporting its data disk to the Kubernetes node VLAN. */
-      role: z.literal('nfs-server'),
-      /** The exported disk, formatted (ext4) on first boot when blank, never when it holds a filesystem. */
-      dataDisk: z.strictObject({
-        sizeGiB: positiveInt,
-        /** @default - the VM's storage */
-        storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).optional(),
-      }),
-      /** Where the data disk is mounted and what is exported. @default - "/srv/nfs" */
-      exportPath: z.string().regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, { message: 'must be an absolute path of plain folder names, e.g. /srv/nfs' }).default('/srv/nfs'),
+      role: z.literal('nfs-server').describe('An NFS server exporting its data disk to the Kubernetes node VLAN.'),
+      dataDisk: z
+        .strictObject({
+          sizeGiB: positiveInt.describe('Size of the data disk in GiB.'),
+          storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).optional().describe('PVE storage id of the data disk. Default: the VM\'s storage.'),
+        })
+        .describe('The exported disk, formatted (ext4) on first boot when blank, never when it holds a filesystem.'),
+      exportPath: z.string().regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, { message: 'must be an absolute path of plain folder names, e.g. /srv/nfs' }).default('/srv/nfs').describe('Where the data disk is mounted and what is exported. Default: "/srv/nfs".'),
     }),
   ],
   { message: 'must have role "api-load-balancer" or "nfs-server"' },
-);
+).describe('A VM beside the Kubernetes nodes, by role.');
 export type ServiceVmSpec = z.output<typeof serviceVm>;
 
 /** What a machine outside Proxmox does on the management network. */
 export const MANAGEMENT_HOST_ROLES = ['management-node', 'network-device'] as const;
 
 const managementHost = z.strictObject({
-  name: dnsLabel,
-  /**
-   * "management-node": where operators and Terraform work from (SSH to the Proxmox nodes is allowed from these
-   * addresses only, once the site names one); "network-device": a switch or access point, listed in the IP plan.
-   */
-  role: z.enum(MANAGEMENT_HOST_ROLES, { message: `must be one of ${MANAGEMENT_HOST_ROLES.join(', ')}` }),
-  /** Address on the management VLAN. */
-  address: ipv4,
-  purpose: z.string().min(1).optional(),
+  name: dnsLabel.describe('Host name.'),
+  role: z.enum(MANAGEMENT_HOST_ROLES, { message: `must be one of ${MANAGEMENT_HOST_ROLES.join(', ')}` }).describe(
+    '"management-node": where operators and Terraform work from (SSH to the Proxmox nodes is allowed from these addresses only, once the site names one); "network-device": a switch or access point, listed in the IP plan.',
+  ),
+  address: ipv4.describe('Address on the management VLAN.'),
+  purpose: z.string().min(1).optional().describe('Free text shown in REVIEW.md. Default: none.'),
 });
 export type ManagementHostSpec = z.output<typeof managementHost>;
 
@@ -216,438 +177,307 @@ export type ManagementHostSpec = z.output<typeof managementHost>;
 // Kubernetes
 
 const taint = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().default(''),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+  key: z.string().min(1).describe('Taint key.'),
+  value: z.string().default('').describe('Taint value. Default: "" (empty).'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).describe('Taint effect.'),
 });
 
 const nodePool = z.strictObject({
-  name: dnsLabel,
-  role: z.enum(['control-plane', 'worker'], { message: 'must be "control-plane" or "worker"' }),
-  count: positiveInt,
-  /** VM names are `<namePrefix>-<n>`, n from 1. */
-  namePrefix: dnsLabel,
-  /** Proxmox VM id of the first VM; the next VMs count up from it. */
-  firstVmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999),
-  /** Address of the first VM on the Kubernetes VLAN; the next VMs count up from it. */
-  firstIp: ipv4,
-  cores: positiveInt,
-  memoryGiB: positiveInt,
-  diskGiB: positiveInt,
-  /** PVE storage id for the VM disks. */
-  storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like ceph-storage' }),
-  /**
-   * How strictly the pool's VMs are kept on different Proxmox nodes.
-   * @default - "required" for control-plane pools (etcd quorum must survive a host), "preferred" for workers
-   */
-  spread: z.enum(['required', 'preferred']).optional(),
-  /** GPU model (matching `proxmox.nodes[].gpus[].model`) passed through to each VM of the pool. @default - none */
-  gpuModel: dnsLabel.optional(),
-  /** Node labels set by kubelet at join. @default - none (GPU pools get nvidia.com/gpu=true) */
-  labels: z.record(z.string(), z.string()).default({}),
-  /** Node taints set at join. @default - none (GPU pools get nvidia.com/gpu=true:NoSchedule) */
-  taints: z.array(taint).default([]),
+  name: dnsLabel.describe('Pool name.'),
+  role: z.enum(['control-plane', 'worker'], { message: 'must be "control-plane" or "worker"' }).describe('Whether the pool\'s VMs run the control plane or workloads.'),
+  count: positiveInt.describe('Number of VMs in the pool.'),
+  namePrefix: dnsLabel.describe('VM names are `<namePrefix>-<n>`, n from 1.'),
+  firstVmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999).describe('Proxmox VM id of the first VM; the next VMs count up from it.'),
+  firstIp: ipv4.describe('Address of the first VM on the Kubernetes VLAN; the next VMs count up from it.'),
+  cores: positiveInt.describe('Virtual CPU cores per VM.'),
+  memoryGiB: positiveInt.describe('Memory per VM in GiB.'),
+  diskGiB: positiveInt.describe('System disk per VM in GiB.'),
+  storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like ceph-storage' }).describe('PVE storage id for the VM disks.'),
+  spread: z.enum(['required', 'preferred']).optional().describe(
+    'How strictly the pool\'s VMs are kept on different Proxmox nodes. Default: "required" for control-plane pools (etcd quorum must survive a host), "preferred" for workers.',
+  ),
+  gpuModel: dnsLabel.optional().describe('GPU model (matching proxmox.nodes[].gpus[].model) passed through to each VM of the pool. Default: none.'),
+  labels: z.record(z.string(), z.string()).default({}).describe('Node labels set by kubelet at join. Default: none (GPU pools get nvidia.com/gpu=true).'),
+  taints: z.array(taint).default([]).describe('Node taints set at join. Default: none (GPU pools get nvidia.com/gpu=true:NoSchedule).'),
 });
 export type NodePoolSpec = z.output<typeof nodePool>;
 
 const kubernetes = z.strictObject({
-  /** Exact Kubernetes release for kubeadm, kubelet and kubectl. */
-  version: semver,
-  clusterName: dnsLabel,
-  /** VLAN (by name) the Kubernetes VMs sit on. */
-  nodeVlan: dnsLabel,
-  /** Virtual IP of the API server (control-plane endpoint). */
-  apiVip: ipv4,
-  /** @default 6443 */
-  apiPort: port.default(6443),
-  /**
-   * What serves the API VIP: kube-vip as a static pod on the control planes, or "haproxy", the site's
-   * api-load-balancer VMs (serviceVms). @default - kube-vip
-   */
+  version: semver.describe('Exact Kubernetes release for kubeadm, kubelet and kubectl, e.g. 1.31.13.'),
+  clusterName: dnsLabel.describe('Cluster name (kubeadm clusterName, Argo CD and monitoring labels).'),
+  nodeVlan: dnsLabel.describe('VLAN (by name) the Kubernetes VMs sit on.'),
+  apiVip: ipv4.describe('Virtual IP of the API server (control-plane endpoint), on the node VLAN.'),
+  apiPort: port.default(6443).describe('Port of the API server behind the VIP. Default: 6443.'),
   vip: z
     .strictObject({
-      provider: z.enum(['kube-vip', 'haproxy']).default('kube-vip'),
-      /** Version of kube-vip (its image tag). @default - "v0.8.9" */
-      version: semver.default('v0.8.9'),
+      provider: z.enum(['kube-vip', 'haproxy']).default('kube-vip').describe(
+        'What serves the API VIP: kube-vip as a static pod on the control planes, or "haproxy", the site\'s api-load-balancer VMs (serviceVms). Default: "kube-vip".',
+      ),
+      version: semver.default('v0.8.9').describe('Version of kube-vip (its image tag). Default: "v0.8.9".'),
     })
-    .prefault({}),
-  podCidr: cidr,
-  serviceCidr: cidr,
-  /** @default - "cluster.local" */
-  dnsDomain: z.string().default('cluster.local'),
-  /** containerd release line installed on the nodes. @default - "1.7" */
-  containerdVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/).default('1.7'),
-  /** The cloud image every VM boots from. */
-  image: z.strictObject({
-    url: z.string().regex(/^https:\/\/\S+\.(img|qcow2)$/, { message: 'must be an https URL of a .img or .qcow2 cloud image' }),
-    sha256,
-  }),
-  /** Login user created by cloud-init (SSH keys only; there is never a password). @default - "ubuntu" */
-  adminUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('ubuntu'),
-  nodePools: z.array(nodePool).min(1, { message: 'must define at least a control-plane pool' }),
+    .prefault({})
+    .describe('How the API VIP is served. Default: kube-vip v0.8.9 on the control planes.'),
+  podCidr: cidr.describe('Pod network; each node gets a /24 of it, so it must be at least that large.'),
+  serviceCidr: cidr.describe('Service network; the API server takes its first address and kube-dns its tenth.'),
+  dnsDomain: z.string().default('cluster.local').describe('Cluster DNS domain. Default: "cluster.local".'),
+  containerdVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/).default('1.7').describe('containerd release line installed on the nodes. Default: "1.7".'),
+  image: z
+    .strictObject({
+      url: z.string().regex(/^https:\/\/\S+\.(img|qcow2)$/, { message: 'must be an https URL of a .img or .qcow2 cloud image' }).describe('https URL of a .img or .qcow2 cloud image.'),
+      sha256: sha256.describe('sha256 of the image, checked by Proxmox on download.'),
+    })
+    .describe('The cloud image every VM boots from.'),
+  adminUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('ubuntu').describe('Login user created by cloud-init (SSH keys only; there is never a password). Default: "ubuntu".'),
+  nodePools: z.array(nodePool).min(1, { message: 'must define at least a control-plane pool' }).describe('VM pools of the cluster, at least a control-plane pool.'),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Platform add-ons
 
-export const DELIVERIES = ['argocd', 'rendered'] as const;
-export type Delivery = (typeof DELIVERIES)[number];
-const delivery = z.enum(DELIVERIES, { message: 'must be "argocd" (Argo CD renders the chart) or "rendered" (helm template at synth)' });
+export { DELIVERIES, type Delivery } from './addon-fields';
 
-/** Fields every chart-based add-on shares. */
-const chartAddon = {
-  /** Chart version, pinned; the lock file beside the site pins its digest. */
-  chartVersion: semver,
-  /** Overrides the site's default delivery for this add-on. @default - platform.delivery */
-  delivery: delivery.optional(),
-};
-
-const addons = z.strictObject({
-  cilium: z
-    .strictObject({
-      ...chartAddon,
-      hubble: z.boolean().default(true),
-      /** LoadBalancer IP range announced with L2 (inside the node VLAN, outside every VM address). */
-      loadBalancerRange: z.strictObject({ start: ipv4, stop: ipv4 }),
-    })
-    .optional(),
-  calico: z
-    .strictObject({
-      ...chartAddon,
-      /**
-       * Data plane of calico-node. "bpf" serves Services itself in place of kube-proxy: the nodes are then built
-       * without kube-proxy (kubeadm skips it) and the operator reaches the API server through the site's VIP.
-       * @default - "iptables", Calico's own default
-       */
-      dataplane: z.enum(['iptables', 'bpf'], { message: 'must be "iptables" or "bpf"' }).default('iptables'),
-    })
-    .optional(),
-  metallb: z.strictObject({ ...chartAddon, addressRange: z.strictObject({ start: ipv4, stop: ipv4 }) }).optional(),
-  rookCeph: z
-    .strictObject({
-      ...chartAddon,
-      /** Ceph pool (from `ceph.pools`) behind the default RBD StorageClass. */
-      rbdPool: dnsLabel,
-      /** Name of the default StorageClass. @default - "ceph-rbd" */
-      storageClass: dnsLabel.default('ceph-rbd'),
-      /**
-       * Version of the ceph-csi-drivers chart (https://ceph.github.io/ceph-csi-operator), which Rook v1.20 and later
-       * need beside the operator chart: the ceph-csi-operator version the Rook chart bundles.
-       * @default - none (required from Rook v1.20)
-       */
-      csiDriversChartVersion: semver.optional(),
-    })
-    .optional(),
-  longhorn: z
-    .strictObject({
-      ...chartAddon,
-      replicas: positiveInt.default(3),
-      /** Scheduled snapshots of every Longhorn volume (a RecurringJob of the "default" group). @default - none */
-      snapshots: z.strictObject({ schedule: cron, retain: positiveInt.default(7) }).optional(),
-    })
-    .optional(),
-  nfsProvisioner: z
-    .strictObject({
-      ...chartAddon,
-      /** Address of the NFS server. @default - the address of the site's nfs-server VM (serviceVms) */
-      server: ipv4.optional(),
-      /** Exported folder the volumes are created in. @default - the exportPath of the site's nfs-server VM */
-      path: z.string().startsWith('/', { message: 'must be an absolute path' }).optional(),
-    })
-    .optional(),
-  localPath: z.strictObject({ version: semver }).optional(),
-  nvidiaGpu: z
-    .strictObject({
-      /** Image tag of nvcr.io/nvidia/k8s-device-plugin. */
-      devicePluginVersion: semver,
-      /** Image tag of nvcr.io/nvidia/k8s/dcgm-exporter. */
-      dcgmExporterVersion: z.string().regex(/^\d+\.\d+\.\d+-\d+\.\d+\.\d+-[a-z0-9.]+$/, {
-        message: 'must be a dcgm-exporter tag like 3.3.9-3.6.1-ubuntu22.04',
-      }),
-    })
-    .optional(),
-  monitoring: z
-    .strictObject({
-      ...chartAddon,
-      prometheusStorageGiB: positiveInt,
-      grafanaStorageGiB: positiveInt,
-      /** Days of metrics kept. @default 15 */
-      retentionDays: positiveInt.default(15),
-      loki: z
-        .strictObject({
-          ...chartAddon,
-          storageGiB: positiveInt,
-          /** Version of the Grafana Alloy chart, the agent that ships every pod's logs to Loki. */
-          agentChartVersion: semver,
-        })
-        .optional(),
-    })
-    .optional(),
-  argocd: z.strictObject({ ...chartAddon }).optional(),
-  velero: z
-    .strictObject({
-      ...chartAddon,
-      schedule: cron,
-      /** Days a backup is kept. @default 30 */
-      ttlDays: positiveInt.default(30),
-    })
-    .optional(),
-  falco: z.strictObject({ ...chartAddon }).optional(),
-  ingressNginx: z.strictObject({ ...chartAddon, replicas: positiveInt.default(2) }).optional(),
-  certManager: z
-    .strictObject({
-      ...chartAddon,
-      /** ACME account e-mail of the ClusterIssuer. */
-      /**
-       * ACME account e-mail of the ClusterIssuer.
-       * @default - none: the account has no contact address (ACME allows it; Let's Encrypt sends no expiry mail anyway)
-       */
-      acmeEmail: z.email({ message: 'must be an e-mail address' }).optional(),
-      /** ACME directory. @default - Let's Encrypt production */
-      acmeServer: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory'),
-    })
-    .optional(),
-  externalSecrets: z
-    .strictObject({
-      ...chartAddon,
-      /** Backend of the ClusterSecretStore every ExternalSecret reads from. */
-      backend: z.discriminatedUnion('type', [
-        z.strictObject({ type: z.literal('vault'), server: httpsUrl, path: z.string().min(1), role: z.string().min(1) }),
-        z.strictObject({ type: z.literal('kubernetes'), namespace: dnsLabel }),
-      ]),
-    })
-    .optional(),
-  cloudnativePg: z.strictObject({ ...chartAddon }).optional(),
-});
-export type AddonsSpec = z.output<typeof addons>;
-export type AddonName = keyof AddonsSpec;
+/**
+ * platform.addons, composed from the add-ons' own schema parts (addons/<name>/spec.ts, listed once in
+ * addons/catalog.ts): each key is optional, and present means installed.
+ */
+type AddonsShape<C extends readonly AddonFacts[]> = { [F in C[number] as F['key']]: z.ZodOptional<F['spec']> };
+export function addonsSchema<C extends readonly AddonFacts[]>(catalog: C) {
+  const shape = Object.fromEntries(catalog.map((f) => [f.key, f.spec.optional().describe(f.description)]));
+  return z.strictObject(shape as AddonsShape<C>);
+}
 
 const s3Location = z.strictObject({
-  bucket: z.string().min(3),
-  region: z.string().min(1),
-  /** S3-compatible endpoint (MinIO). @default - AWS S3 */
-  endpoint: httpsUrl.optional(),
-  /** Path-style addressing, which MinIO needs. @default false */
-  forcePathStyle: z.boolean().default(false),
+  bucket: z.string().min(3).describe('Bucket name.'),
+  region: z.string().min(1).describe('Bucket region (MinIO accepts any, e.g. us-east-1).'),
+  endpoint: httpsUrl.optional().describe('S3-compatible endpoint (MinIO). Default: AWS S3.'),
+  forcePathStyle: z.boolean().default(false).describe('Path-style addressing, which MinIO needs. Default: false.'),
 });
 export type S3LocationSpec = z.output<typeof s3Location>;
 
-const platform = z.strictObject({
-  /** How third-party charts reach the cluster. @default - "argocd": no chart cache needed at synth */
-  delivery: delivery.default('argocd'),
-  /** Object storage for cluster and database backups. @default - none */
-  backupStore: s3Location.optional(),
-  addons: addons.prefault({}),
-});
 
 // ---------------------------------------------------------------------------------------------
 // Applications
 
 const quantity = z.strictObject({
-  cpuMilli: positiveInt,
-  memoryMiB: positiveInt,
+  cpuMilli: positiveInt.describe('CPU in millicores (1000 = one core).'),
+  memoryMiB: positiveInt.describe('Memory in MiB.'),
 });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('Name of the environment variable.');
 const envVar = z.union([
-  z.strictObject({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.string() }),
+  z.strictObject({ name: envName, value: z.string().describe('Literal value (never a credential: plain-text secrets are refused).') }),
   z.strictObject({
-    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-    /** A key of a Secret that an ExternalSecret creates; the value never passes through the site. */
-    secret: z.strictObject({
-      name: dnsLabel,
-      key: z.string().min(1),
-      /** Entry in the secret store (Vault path, or Secret name for the kubernetes backend). */
-      remoteKey: z.string().min(1),
-      /** Field inside that entry (a key of the Secret for the kubernetes backend). @default - the whole entry */
-      remoteProperty: z.string().min(1).optional(),
-    }),
+    name: envName,
+    secret: z
+      .strictObject({
+        name: dnsLabel.describe('Name of the Secret the ExternalSecret creates.'),
+        key: z.string().min(1).describe('Key inside that Secret.'),
+        remoteKey: z.string().min(1).describe('Entry in the secret store (Vault path, or Secret name for the kubernetes backend).'),
+        remoteProperty: z.string().min(1).optional().describe('Field inside that entry (a key of the Secret for the kubernetes backend). Default: the whole entry.'),
+      })
+      .describe('A key of a Secret that an ExternalSecret creates; the value never passes through the site.'),
   }),
   z.strictObject({
-    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-    /**
-     * The address of another app's Service, derived by the compiler so it is never typed twice.
-     * `format` placeholders: {host}, {port}, {scheme}.
-     */
-    serviceOf: z.strictObject({ app: dnsLabel, format: z.string().default('{host}') }),
+    name: envName,
+    serviceOf: z
+      .strictObject({
+        app: dnsLabel.describe('The app (or data store) whose Service is meant.'),
+        format: z.string().default('{host}').describe('Template of the value; placeholders {host}, {port}, {scheme}. Default: "{host}".'),
+      })
+      .describe('The address of another app\'s Service, derived by the compiler so it is never typed twice.'),
   }),
 ]);
 export type EnvVarSpec = z.output<typeof envVar>;
 
 const volume = z.strictObject({
-  name: dnsLabel,
-  mountPath: z.string().startsWith('/', { message: 'must be an absolute path' }),
-  readOnly: z.boolean().default(false),
-  /** PersistentVolumeClaim backing the volume. */
-  claim: z.strictObject({
-    name: dnsLabel,
-    sizeGiB: positiveInt,
-    accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany']).default('ReadWriteOnce'),
-    /** @default - the site's default StorageClass */
-    storageClass: dnsLabel.optional(),
-  }),
+  name: dnsLabel.describe('Volume name.'),
+  mountPath: z.string().startsWith('/', { message: 'must be an absolute path' }).describe('Where the volume is mounted in the container.'),
+  readOnly: z.boolean().default(false).describe('Mount read-only. Default: false.'),
+  claim: z
+    .strictObject({
+      name: dnsLabel.describe('PersistentVolumeClaim name.'),
+      sizeGiB: positiveInt.describe('Requested size in GiB.'),
+      accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany']).default('ReadWriteOnce').describe('Access mode of the claim. Default: "ReadWriteOnce".'),
+      storageClass: dnsLabel.optional().describe('StorageClass of the claim. Default: the site\'s default StorageClass (ReadWriteMany claims: its ReadWriteMany class).'),
+    })
+    .describe('PersistentVolumeClaim backing the volume.'),
 });
 
 const app = z.strictObject({
-  name: dnsLabel,
-  /** Name of the main container. @default - the app name */
-  container: dnsLabel.optional(),
-  image,
-  replicas: positiveInt.default(1),
-  /** Port the container listens on. */
-  containerPort: port,
-  /** The ClusterIP Service in front of the app. */
-  service: z.strictObject({ name: dnsLabel, port }),
-  resources: z.strictObject({ requests: quantity, limits: quantity }),
-  env: z.array(envVar).default([]),
-  volumes: z.array(volume).default([]),
-  /** Apps and data stores this app calls; network policy and ordering are derived from it. @default - none */
-  dependsOn: z.array(dnsLabel).default([]),
-  /**
-   * Connections the app opens to addresses outside the cluster. The app namespace denies all traffic
-   * by default, so each one is declared with its reason.
-   * @default - none
-   */
+  name: dnsLabel.describe('App name: its component, Deployment and Argo CD Application.'),
+  container: dnsLabel.optional().describe('Name of the main container. Default: the app name.'),
+  image: image.describe('Container image with a tag or digest (never "latest").'),
+  replicas: positiveInt.default(1).describe('Pod replicas; more than one adds a PodDisruptionBudget and spreading. Default: 1.'),
+  containerPort: port.describe('Port the container listens on.'),
+  service: z
+    .strictObject({ name: dnsLabel.describe('Service name.'), port: port.describe('Service port.') })
+    .describe('The ClusterIP Service in front of the app.'),
+  resources: z
+    .strictObject({ requests: quantity.describe('Requests (what the scheduler reserves).'), limits: quantity.describe('Limits (what the container may use).') })
+    .describe('Requests and limits of the main container.'),
+  env: z.array(envVar).default([]).describe('Environment variables: a literal value, a secret, or another app\'s address. Default: none.'),
+  volumes: z.array(volume).default([]).describe('Persistent volumes. Default: none.'),
+  dependsOn: z.array(dnsLabel).default([]).describe('Apps and data stores this app calls; network policy and ordering are derived from it. Default: none.'),
   egress: z
     .array(
       z.strictObject({
-        cidr,
-        /** Ranges inside `cidr` that stay closed (e.g. the site's private networks). @default - none */
-        except: z.array(cidr).default([]),
-        ports: z.array(port).min(1),
-        reason: z.string().min(10, { message: 'must say why the app needs this connection (at least 10 characters)' }),
+        cidr: cidr.describe('Destination network.'),
+        except: z.array(cidr).default([]).describe('Ranges inside cidr that stay closed (e.g. the site\'s private networks). Default: none.'),
+        ports: z.array(port).min(1).describe('Destination TCP ports.'),
+        reason: z.string().min(10, { message: 'must say why the app needs this connection (at least 10 characters)' }).describe('Why the app needs this connection (shown with the NetworkPolicy rule).'),
       }),
     )
-    .default([]),
-  /** GPU use: the app is scheduled on the GPU pool and must fit the GPU's memory. @default - none */
+    .default([])
+    .describe('Connections the app opens to addresses outside the cluster, each with its reason; the app namespace denies all other traffic. Default: none.'),
   gpu: z
     .strictObject({
-      count: positiveInt.default(1),
-      /** Model served, for the memory-fit check. */
-      model: z.strictObject({
-        name: z.string().min(1),
-        parametersBillions: z.number().positive(),
-        /** 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit. */
-        bytesPerParameter: z.number().positive(),
-      }),
-      /** Share of GPU memory the server may take (vLLM's gpu_memory_utilization). @default 0.9 */
-      memoryUtilization: z.number().gt(0).max(1).default(0.9),
+      count: positiveInt.default(1).describe('GPUs per pod. Default: 1.'),
+      model: z
+        .strictObject({
+          name: z.string().min(1).describe('Model name, e.g. meta-llama/Llama-3.1-8B-Instruct.'),
+          parametersBillions: z.number().positive().describe('Parameters in billions.'),
+          bytesPerParameter: z.number().positive().describe('Bytes per weight: 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit.'),
+        })
+        .describe('Model served, for the memory-fit check.'),
+      memoryUtilization: z.number().gt(0).max(1).default(0.9).describe('Share of GPU memory the server may take (vLLM\'s gpu_memory_utilization). Default: 0.9.'),
     })
-    .optional(),
-  /** HTTP paths published through the ingress with TLS. @default - not published */
+    .optional()
+    .describe('GPU use: the app is scheduled on the GPU pool and must fit the GPU\'s memory. Default: none.'),
   ingress: z
     .strictObject({
-      host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name like api.hookprobe.example' }),
-      paths: z.array(z.string().startsWith('/')).min(1),
+      host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name like api.hookprobe.example' }).describe('Public host name.'),
+      paths: z.array(z.string().startsWith('/')).min(1).describe('HTTP path prefixes published.'),
     })
-    .optional(),
-  /** HTTP path of the liveness/readiness probes. @default - a TCP check of the container port */
-  healthPath: z.string().startsWith('/').optional(),
-  /** Path Prometheus scrapes on the container port. @default - not scraped */
-  metricsPath: z.string().startsWith('/').optional(),
+    .optional()
+    .describe('HTTP paths published through the site\'s ingress with TLS. Default: not published.'),
+  healthPath: z.string().startsWith('/').optional().describe('HTTP path of the liveness/readiness probes. Default: a TCP check of the container port.'),
+  metricsPath: z.string().startsWith('/').optional().describe('Path Prometheus scrapes on the container port. Default: not scraped.'),
 });
 export type AppSpec = z.output<typeof app>;
 
 const dataStores = z.strictObject({
   postgres: z
     .strictObject({
-      /** Service name the apps use (the seed's `postgres-service`). */
-      serviceName: dnsLabel,
-      /** PostgreSQL major version. */
-      version: z.number().int().min(13),
-      instances: positiveInt.default(3),
-      storageGiB: positiveInt,
-      database: dnsLabel,
-      owner: dnsLabel,
-      backup: z.strictObject({ schedule: cron, retentionDays: positiveInt.default(30) }).optional(),
+      serviceName: dnsLabel.describe('Service name the apps use.'),
+      version: z.number().int().min(13).describe('PostgreSQL major version (13 or later).'),
+      instances: positiveInt.default(3).describe('Instances of the cluster (one primary, the rest replicas). Default: 3.'),
+      storageGiB: positiveInt.describe('Volume size per instance in GiB.'),
+      database: dnsLabel.describe('Database created at bootstrap.'),
+      owner: dnsLabel.describe('Owner role of the database.'),
+      backup: z
+        .strictObject({
+          schedule: cron.describe('Five-field cron expression of the base backups.'),
+          retentionDays: positiveInt.default(30).describe('Days backups are kept. Default: 30.'),
+        })
+        .optional()
+        .describe('Backups to platform.backupStore. Default: none.'),
     })
-    .optional(),
+    .optional()
+    .describe('A PostgreSQL cluster run by CloudNativePG in the app namespace. Default: none.'),
   redis: z
     .strictObject({
-      serviceName: dnsLabel,
-      image,
-      storageGiB: positiveInt,
+      serviceName: dnsLabel.describe('Service name the apps use.'),
+      image: image.describe('Redis image with a tag or digest.'),
+      storageGiB: positiveInt.describe('Volume size in GiB.'),
     })
-    .optional(),
+    .optional()
+    .describe('A single Redis with a persistent volume in the app namespace. Default: none.'),
 });
 
 // ---------------------------------------------------------------------------------------------
 // GitOps, Terraform state, edge fleet
 
 const gitops = z.strictObject({
-  /** Repository Argo CD syncs dist/ from. */
-  repoUrl: url,
-  /** @default - "main" */
-  revision: z.string().min(1).default('main'),
-  /** Path of the kubernetes tree inside the repository. @default - "dist/kubernetes" */
-  path: z.string().default('dist/kubernetes'),
+  repoUrl: url.describe('Repository Argo CD syncs dist/ from.'),
+  revision: z.string().min(1).default('main').describe('Branch, tag or commit Argo CD follows. Default: "main".'),
+  path: z.string().default('dist/kubernetes').describe('Path of the kubernetes tree inside the repository. Default: "dist/kubernetes".'),
 });
 
 const terraformBackend = z.discriminatedUnion(
   'type',
   [
     z.strictObject({
-      type: z.literal('local'),
-      /** Relative to the working directory, so dist/ never holds an absolute path. */
-      path: z.string().regex(/^(?!\/)(?!.*\.\.)\S+$/, { message: 'must be a relative path without "..", e.g. terraform.tfstate' }),
+      type: z.literal('local').describe('State in a local file.'),
+      path: z.string().regex(/^(?!\/)(?!.*\.\.)\S+$/, { message: 'must be a relative path without "..", e.g. terraform.tfstate' }).describe(
+        'State file, relative to the working directory, so dist/ never holds an absolute path.',
+      ),
     }),
     z.strictObject({
-      type: z.literal('s3'),
-      bucket: z.string().min(3),
-      key: z.string().min(1),
-      region: z.string().min(1),
-      /** MinIO or another S3-compatible endpoint. @default - AWS */
-      endpoint: httpsUrl.optional(),
+      type: z.literal('s3').describe('State in an S3 bucket (or MinIO).'),
+      bucket: z.string().min(3).describe('Bucket name.'),
+      key: z.string().min(1).describe('Object key of the state.'),
+      region: z.string().min(1).describe('Bucket region.'),
+      endpoint: httpsUrl.optional().describe('MinIO or another S3-compatible endpoint. Default: AWS.'),
     }),
     z.strictObject({
-      type: z.literal('pg'),
-      /** Schema holding the state. @default - "terraform_remote_state" */
-      schemaName: z.string().default('terraform_remote_state'),
+      type: z.literal('pg').describe('State in PostgreSQL (connection string from PG_CONN_STR).'),
+      schemaName: z.string().default('terraform_remote_state').describe('Schema holding the state. Default: "terraform_remote_state".'),
     }),
   ],
   { message: 'must have type "local", "s3" or "pg"' },
 );
 
 const edge = z.strictObject({
-  /** VLAN (by name) of the edge tunnel network. */
-  vlan: dnsLabel,
-  /** Inventory file (YAML) of edge SBCs, relative to the site file. @default - no edges */
-  inventory: z.string().optional(),
-  /** WireGuard hub. */
-  wireguard: z.strictObject({ hubAddress: ipv4, listenPort: port.default(51820) }),
+  vlan: dnsLabel.describe('VLAN (by name) of the edge tunnel network.'),
+  inventory: z.string().optional().describe('Inventory file (YAML list of {name, site, publicKey, address}) of edge SBCs, relative to the site file. Default: no edges.'),
+  wireguard: z
+    .strictObject({
+      hubAddress: ipv4.describe('Address of the WireGuard hub on the edge VLAN.'),
+      listenPort: port.default(51820).describe('UDP port the hub listens on. Default: 51820.'),
+    })
+    .describe('WireGuard hub the edges connect to.'),
 });
 
 const policyException = z.strictObject({
-  rule: z.string().min(1),
-  /** `Kind/namespace/name` or `Kind/name` the exception applies to. */
-  object: z.string().min(1),
-  reason: z.string().min(10, { message: 'must give the reason (at least 10 characters) so reviewers can judge it' }),
+  rule: z.string().min(1).describe('Policy rule the exception lifts (as named in the finding).'),
+  object: z.string().min(1).describe('`Kind/namespace/name` or `Kind/name` the exception applies to.'),
+  reason: z.string().min(10, { message: 'must give the reason (at least 10 characters) so reviewers can judge it' }).describe('Why, for reviewers (shown in REVIEW.md).'),
 });
 
 // ---------------------------------------------------------------------------------------------
 
-export const siteSchema = z.strictObject({
-  name: dnsLabel,
-  description: z.string().optional(),
-  network,
-  proxmox,
-  ceph: ceph.optional(),
-  kubernetes,
-  /** VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. @default - none */
-  serviceVms: z.array(serviceVm).default([]),
-  /** Machines on the management network that are not Proxmox nodes (a management node, switches). @default - none */
-  managementHosts: z.array(managementHost).default([]),
-  platform: platform.prefault({}),
-  dataStores: dataStores.prefault({}),
-  /** Namespace of the site's own applications and data stores. @default - the site name */
-  appNamespace: dnsLabel.optional(),
-  apps: z.array(app).default([]),
-  gitops,
-  terraform: z.strictObject({ backend: terraformBackend }),
-  edge: edge.optional(),
-  policy: z.strictObject({ exceptions: z.array(policyException).default([]) }).prefault({}),
+const platformOf = <C extends readonly AddonFacts[]>(catalog: C) =>
+  z.strictObject({
+  delivery: delivery.default('argocd').describe('How third-party charts reach the cluster. Default: "argocd", Argo CD renders them and no chart cache is needed at synth.'),
+  backupStore: s3Location.optional().describe('Object storage for cluster and database backups. Default: none.'),
+  // Every add-on key is optional, so {} is always a valid input; the generic type cannot show it.
+  addons: addonsSchema(catalog).prefault({} as never).describe('The cluster\'s platform add-ons, each installed when its key is present. Default: none.'),
 });
+
+/**
+ * The site schema for a catalog of add-ons: the compiler's own (siteSchema), or one with a test's fixture add-on.
+ */
+export function siteSchemaFor<C extends readonly AddonFacts[]>(catalog: C) {
+  return z
+  .strictObject({
+    name: dnsLabel.describe('Site name: labels, the Terraform and Argo CD names, and the default app namespace.'),
+    description: z.string().optional().describe('Free text shown in REVIEW.md. Default: none.'),
+    network: network.describe('Physical network: uplink, bridge and VLANs.'),
+    proxmox: proxmox.describe('The Proxmox VE cluster.'),
+    ceph: ceph.optional().describe('Ceph on the Proxmox nodes. Default: none, the site uses other storage.'),
+    kubernetes: kubernetes.describe('The Kubernetes cluster built from Proxmox VMs with kubeadm.'),
+    serviceVms: z.array(serviceVm).default([]).describe('VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. Default: none.'),
+    managementHosts: z.array(managementHost).default([]).describe('Machines on the management network that are not Proxmox nodes (a management node, switches). Default: none.'),
+    platform: platformOf(catalog).prefault({} as never).describe('Cluster platform: chart delivery, backup store and add-ons. Default: Argo CD delivery, no add-ons.'),
+    dataStores: dataStores.prefault({}).describe('Data stores of the apps. Default: none.'),
+    appNamespace: dnsLabel.optional().describe('Namespace of the site\'s own applications and data stores. Default: the site name.'),
+    apps: z.array(app).default([]).describe('The site\'s applications, one Argo CD Application each. Default: none.'),
+    gitops: gitops.describe('The Git repository Argo CD syncs from.'),
+    terraform: z.strictObject({ backend: terraformBackend.describe('Where Terraform keeps its state.') }).describe('Terraform settings.'),
+    edge: edge.optional().describe('The edge fleet (WireGuard hub, k3s clusters). Default: none.'),
+    policy: z
+      .strictObject({ exceptions: z.array(policyException).default([]).describe('Exceptions to the output policy, each with its reason. Default: none.') })
+      .prefault({})
+      .describe('Output policy settings. Default: no exceptions.'),
+  })
+  .describe('A site for site-compiler: one Proxmox VE cluster, its Kubernetes cluster, platform add-ons and apps.');
+}
+
+export const siteSchema = siteSchemaFor(ADDON_CATALOG);
 
 /** What a site author writes (defaults optional). */
 export type SiteInput = z.input<typeof siteSchema>;
 /** A validated site with every default filled in. */
 export type Site = z.output<typeof siteSchema>;
+export type AddonsSpec = Site['platform']['addons'];
+export type AddonName = keyof AddonsSpec;

@@ -1,6 +1,6 @@
 import { validateManifests } from '../validate/kubernetes-schema';
-import { policyCheck } from '../validate/policy';
-import { checkInfrastructure } from '../infra/check-infrastructure';
+import { checkPolicy, formatFinding } from '../validate/policy';
+import { checkInfrastructure } from '../validate/check-infrastructure';
 import type { OutputCheck } from './synthesize';
 
 /**
@@ -22,6 +22,9 @@ export const kubernetesSchemaCheck: OutputCheck = (result) => {
   }
   return findings;
 };
+
+/** The policy as a synth output check: each finding is one line, and any line refuses the write. */
+export const policyCheck: OutputCheck = (result, model) => checkPolicy(result.manifests, model).findings.map(formatFinding);
 
 /** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
 export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck];

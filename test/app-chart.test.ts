@@ -1,5 +1,4 @@
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
@@ -339,10 +338,5 @@ describe('the rendered app manifests', () => {
 
   it('validate against the Kubernetes 1.31 and CRD schemas with no finding', () => {
     expect(validateManifests(objects)).toEqual([]);
-  });
-
-  it('match the snapshot', () => {
-    const text = [...components.entries()].map(([name, objs]) => objs.map((o) => `# ${name}\n${stringify(o, { lineWidth: 0 })}`).join('---\n')).join('---\n');
-    expect(text).toMatchSnapshot();
   });
 });

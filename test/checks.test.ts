@@ -27,7 +27,7 @@ describe('output checks', () => {
   it('fails when a Kubernetes object has an unknown field, naming the object and the path', () => {
     const bad: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labelz: {} } };
     const findings = kubernetesSchemaCheck({ ...result, manifests: new Map([['x', [bad]]]) }, model);
-    expect(findings.join('\n')).toMatch(/kubernetes\/x: Namespace\/-\/x: metadata\.labelz/);
+    expect(findings.join('\n')).toMatch(/kubernetes\/x: Namespace\/x: metadata\.labelz/);
   });
 
   it('refuse the whole tree: synthesize throws before returning any file', () => {

@@ -105,7 +105,7 @@ describe('reproducibility across checkouts', () => {
       const clone = path.join(tempDir('site-compiler-clone-'), sub);
       fs.mkdirSync(clone, { recursive: true });
       for (const entry of fs.readdirSync(PROJECT_ROOT)) {
-        if (['node_modules', 'dist', '.git', '.cache', 'test'].includes(entry) || entry.startsWith('.dist')) continue;
+        if (['node_modules', 'dist', 'dist-homelab', '.git', '.cache', 'test'].includes(entry) || entry.startsWith('.dist')) continue;
         fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(clone, entry), { recursive: true });
       }
       fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(clone, 'node_modules'));

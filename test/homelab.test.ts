@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ProxmoxVm, PveFirewall, haproxyConfig, keepalivedConfig, nfsExports, serviceVmCloudConfig } from '../constructs';
-import { App, TerraformStack } from '../infra/cdktf';
+import { App, TerraformStack } from '../core/cdktf';
 import { buildModel, ip } from '../model';
 import type { SiteModel } from '../model';
 import { SiteError, parseSite } from '../site';

@@ -4,7 +4,8 @@ import { siteSchema } from '../site';
 import reference from '../sites/hookprobe';
 import type { KubeObject } from '../synth/synthesize';
 import { synthesize } from '../synth/synthesize';
-import { checkPolicy, formatFinding, imagePinProblem, policyCheck, POLICY_RULES, PolicyReport } from '../validate/policy';
+import { checkPolicy, formatFinding, imagePinProblem, POLICY_RULES, PolicyReport } from '../validate/policy';
+import { policyCheck } from '../synth/checks';
 import { referenceSite } from './support/sites';
 
 /**

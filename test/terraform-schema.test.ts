@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { App, DataResource, TerraformIterator, TerraformResource, TerraformStack, TerraformVariable, Token } from '../infra/cdktf';
+import { App, DataResource, TerraformIterator, TerraformResource, TerraformStack, TerraformVariable, Token } from '../core/cdktf';
 import * as proxmox from '../imports/proxmox';
 import {
   assertTerraformDocument,

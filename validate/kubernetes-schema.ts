@@ -16,6 +16,7 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as precompiled from '../imports/schemas/kubernetes/validators';
 import { VALIDATOR_RUNTIME, createKubernetesAjv } from './kubernetes-ajv';
+import { objectId } from '../core/kube-object';
 
 export const KUBERNETES_SCHEMA_DIR = path.resolve(__dirname, '..', 'imports', 'schemas', 'kubernetes');
 
@@ -217,7 +218,7 @@ function validateOne(store: SchemaStore, obj: object): K8sFinding[] {
   const meta = (typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {}) as Record<string, unknown>;
   const kind = typeof o.kind === 'string' ? o.kind : undefined;
   const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : undefined;
-  const label = `${kind ?? '-'}/${str(meta.namespace) ?? '-'}/${str(meta.name) ?? '-'}`;
+  const label = objectId({ kind, metadata: meta });
   const finding = (p: string, rule: K8sRule, message: string, hint: string): K8sFinding => ({ object: label, path: p, rule, message, hint });
 
   if (!apiVersion || !kind) {

@@ -12,8 +12,8 @@
  * components are listed as unchecked, never reported as clean.
  */
 import type { ComponentModel, SiteModel } from '../model';
-import type { KubeObject, OutputCheck } from '../synth/synthesize';
-import { byCodePoint } from '../model/order';
+import { KubeObject, objectId } from '../core/kube-object';
+import { byCodePoint } from '../core/order';
 
 export const POLICY_RULES = {
   'image-pinned': 'every image has an exact tag other than "latest", or a digest (kube-score container-image-tag; Polaris tagNotSpecified)',
@@ -88,8 +88,6 @@ export function formatFinding(f: PolicyFinding): string {
   return `${f.object} (${f.component}): ${f.rule}: ${f.message}; fix: ${f.fix}`;
 }
 
-/** The policy as a synth output check: each finding is one line, and any line refuses the write. */
-export const policyCheck: OutputCheck = (result, model) => checkPolicy(result.manifests, model).findings.map(formatFinding);
 
 // ---------------------------------------------------------------------------------------------
 // Exceptions
@@ -105,8 +103,14 @@ interface BuiltInException {
 /** The namespace kubeadm creates for the control plane; a component may put objects there but never owns it. */
 const KUBE_SYSTEM = 'kube-system';
 
+/** A rule id an add-on names in its policy exceptions; an unknown one is a mistake in the add-on's definition. */
+function policyRule(rule: string): PolicyRule {
+  if (!(rule in POLICY_RULES)) throw new Error(`add-on policy exception names unknown rule "${rule}"; known: ${Object.keys(POLICY_RULES).join(', ')}`);
+  return rule as PolicyRule;
+}
+
 /**
- * Host access the compiler knows an add-on cannot work without, by component and object. Each entry allows only
+ * Host access the site's add-ons cannot work without (their definitions' policyExceptions), by component and object. Each entry allows only
  * the rules named, only on the objects matched, and only in that component; the reason is printed in REVIEW.md.
  * Objects of third-party charts appear here only with `rendered` delivery (with `argocd` they are not in dist/).
  */
@@ -119,41 +123,9 @@ function builtInExceptions(model: SiteModel): BuiltInException[] {
     for (const o of objects) out.push({ component, object: o.replace('{ns}', namespace), rules, reason });
   };
 
-  // CNI: the agent programs the node's network, so it lives in the host's network namespace with BPF and cgroup mounts.
-  add('cilium', ['DaemonSet/{ns}/cilium', 'DaemonSet/{ns}/cilium-envoy'], ['host-namespaces', 'host-path', 'host-port', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-    'CNI agent: programs the node\'s network from the host network namespace, with BPF, cgroup and CNI-config host mounts and NET_ADMIN/SYS_ADMIN');
-  add('cilium', ['Deployment/{ns}/cilium-operator'], ['host-namespaces', 'host-port'],
-    'CNI operator: runs on the host network because pod networking does not exist until the CNI it manages is up');
-  add('calico', ['Deployment/{ns}/tigera-operator'], ['host-namespaces', 'host-path'],
-    'CNI operator: runs on the host network because pod networking does not exist until the CNI it installs is up');
-  add('metallb', ['DaemonSet/{ns}/*speaker'], ['host-namespaces', 'host-port', 'capabilities-add'],
-    'load-balancer speaker: answers ARP for Service addresses on the node network, which needs the host network and NET_RAW');
-  // Device plugin and GPU metrics: kubelet's device-plugin and pod-resources APIs are Unix sockets in root-owned host folders.
-  add('nvidia-gpu', ['DaemonSet/{ns}/nvidia-device-plugin'], ['host-path', 'run-as-non-root'],
-    'device plugin: registers nvidia.com/gpu with kubelet through a socket it creates in the root-owned /var/lib/kubelet/device-plugins');
-  add('nvidia-gpu', ['DaemonSet/{ns}/dcgm-exporter'], ['host-path', 'run-as-non-root'],
-    'GPU metrics: reads which pod holds each GPU from kubelet\'s pod-resources socket (root-owned host folder, mounted read-only) and talks to the driver as root');
-  // Node exporter: host metrics are the host's /proc, /sys and root filesystem, and its network and process tables.
-  add('monitoring', ['DaemonSet/{ns}/*node-exporter'], ['host-namespaces', 'host-path', 'host-port'],
-    'node exporter: host metrics come from the host\'s /proc, /sys and root filesystem, its network and its process table');
-  add('monitoring', ['DaemonSet/{ns}/*alloy*'], ['host-path', 'run-as-non-root', 'read-only-root-fs'],
-    'log agent: reads every pod\'s log files from /var/log/pods on the node, which only root can read');
-  // CSI and volume agents: they mount and format block devices for kubelet, so they share the host's mount propagation.
-  add('rook-ceph', ['DaemonSet/{ns}/csi-*plugin', 'DaemonSet/{ns}/*.csi.ceph.com-nodeplugin'], ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-    'Ceph CSI node plugin: maps RBD images and mounts CephFS into kubelet\'s pod folders on the host');
-  add('longhorn', ['DaemonSet/{ns}/longhorn-manager', 'DaemonSet/{ns}/longhorn-csi-plugin'], ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-    'Longhorn manager and CSI plugin: manage block devices and mounts on the host for every volume');
-  // An upstream image the site cannot change: no health endpoint to probe.
-  add('local-path', ['Deployment/{ns}/local-path-provisioner'], ['probes'],
-    'the local-path provisioner serves no health endpoint and is its container\'s only process: when it dies the container restarts, and a hung provisioner shows as claims of the local-path class staying Pending');
-  add('velero', ['DaemonSet/{ns}/node-agent'], ['host-path', 'run-as-non-root'],
-    'backup node agent: reads pod volumes from kubelet\'s /var/lib/kubelet/pods on the host for file-system backups');
-  add('falco', ['DaemonSet/{ns}/falco'], ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-    'runtime security: watches every syscall on the node through a privileged eBPF probe');
-
-  // The ingress controller is the site's published entry point: a LoadBalancer Service is what the add-on is.
-  add('ingress-nginx', ['Service/{ns}/*-controller'], ['service-loadbalancer'],
-    'platform.addons.ingressNginx publishes the ingress controller on an address of the site\'s load-balancer range');
+  for (const addon of model.addons) {
+    for (const e of addon.facts.policyExceptions ?? []) add(addon.component, e.objects, e.rules.map(policyRule), e.reason);
+  }
   return out;
 }
 
@@ -195,10 +167,6 @@ type Json = Record<string, unknown>;
 const asObj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asObj) : []);
 
-/** `Kind/namespace/name`, or `Kind/name` without a namespace. */
-export function objectId(obj: KubeObject): string {
-  return obj.metadata.namespace ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
-}
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';

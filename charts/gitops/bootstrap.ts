@@ -1,6 +1,7 @@
-import type { IConstruct } from 'constructs';
 import { stringify } from 'yaml';
+import { YAML_OPTIONS } from '../../core/yaml-options';
 import type { HelmRelease } from '../../constructs/helm-release';
+export { applyAtBootstrap, isAppliedAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { SiteModel } from '../../model';
 
 /**
@@ -10,27 +11,6 @@ import type { SiteModel } from '../../model';
  * then applies the root Application. Argo CD's first sync of them then finds nothing to change.
  */
 
-/**
- * As the synth driver writes YAML: with the 1.1 schema, which Kubernetes and Helm read, so a string
- * like "on" or "no" is quoted and stays a string.
- */
-export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
-
-/** Construct metadata type of an object the bootstrap applies together with its component's charts. */
-const APPLY_AT_BOOTSTRAP = 'site-compiler:apply-at-bootstrap';
-
-/**
- * Marks an object the cluster needs before Argo CD can run, e.g. Calico's Installation, without which the operator the
- * CNI chart installs deploys nothing and the nodes never turn Ready. The bootstrap applies it right after the
- * component's charts (whose CRDs it uses); Argo CD later finds it unchanged in the component's folder.
- */
-export function applyAtBootstrap(object: IConstruct): void {
-  object.node.addMetadata(APPLY_AT_BOOTSTRAP, true);
-}
-
-export function isAppliedAtBootstrap(object: IConstruct): boolean {
-  return object.node.metadata.some((m) => m.type === APPLY_AT_BOOTSTRAP);
-}
 
 export interface BootstrapComponent {
   readonly component: string;

@@ -3,7 +3,7 @@
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from '../../../infra/cdktf';
+import * as cdktf from '../../../core/cdktf';
 
 // Configuration
 

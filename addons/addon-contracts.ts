@@ -1,0 +1,91 @@
+import type { HelmDelivery } from '../constructs/helm-release';
+import { providerOf } from '../model';
+import type { ComponentModel, SiteModel } from '../model';
+
+/**
+ * Names one component hands to others (a StorageClass, the secret store, the ingress class, the certificate issuer).
+ * Each is computed here from the model, once, so the producer and every consumer agree without retyping it.
+ */
+
+/** Node label and taint key of GPU nodes, as the model sets them on GPU pools. */
+export const GPU_NODE_LABEL = 'nvidia.com/gpu';
+
+/** RuntimeClass (and containerd runtime handler) of the NVIDIA container runtime. */
+export const NVIDIA_RUNTIME_CLASS = 'nvidia';
+
+/** Name of the CephFS (ReadWriteMany) StorageClass, as Rook's own import script names it. */
+export const CEPHFS_STORAGE_CLASS = 'cephfs';
+
+/** The replicated Longhorn StorageClass the longhorn component renders (the chart's own "longhorn" class stays non-default). */
+export const LONGHORN_STORAGE_CLASS = 'longhorn-replicated';
+
+/** The NFS provisioner's StorageClass (ReadWriteMany), as its chart names it by default. */
+export const NFS_STORAGE_CLASS = 'nfs-client';
+
+/** The local-path provisioner's StorageClass, as upstream names it. */
+export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+
+/** How a component's charts reach the cluster; chart-based add-ons always have one. */
+export function releaseDelivery(component: ComponentModel, override?: HelmDelivery): HelmDelivery {
+  const delivery = override ?? component.delivery;
+  if (!delivery) {
+    throw new Error(`component ${component.name}: no chart delivery in the model; chart-based add-ons need a chartVersion (platform.addons)`);
+  }
+  return delivery;
+}
+
+/**
+ * The StorageClass claims get when they name none: the class of the site's preferred storage add-on (Rook, then
+ * Longhorn, then NFS, then local-path), which is the one class marked default.
+ */
+export function defaultStorageClassName(model: SiteModel): string | undefined {
+  const addons = model.site.platform.addons;
+  if (addons.rookCeph) return addons.rookCeph.storageClass;
+  if (addons.longhorn) return LONGHORN_STORAGE_CLASS;
+  if (addons.nfsProvisioner) return NFS_STORAGE_CLASS;
+  if (addons.localPath) return LOCAL_PATH_STORAGE_CLASS;
+  return undefined;
+}
+
+/** A StorageClass for ReadWriteMany claims, when the site has one (Rook with a CephFS filesystem, or the NFS provisioner). */
+export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
+  if (model.site.platform.addons.rookCeph && model.ceph?.filesystem) return CEPHFS_STORAGE_CLASS;
+  return model.site.platform.addons.nfsProvisioner ? NFS_STORAGE_CLASS : undefined;
+}
+
+/**
+ * The ClusterSecretStore every ExternalSecret of the site reads from. Throws, naming the component that needs it,
+ * when the site has no external-secrets add-on.
+ */
+export function clusterSecretStoreName(model: SiteModel, neededBy: string): string {
+  if (!providerOf(model, 'secret-store')) {
+    throw new Error(`${neededBy} takes its credentials from the secret store, but platform.addons.externalSecrets is not set; add it (credentials never go into the manifests)`);
+  }
+  return `${model.name}-secrets`;
+}
+
+/**
+ * The address the ingress controller's LoadBalancer Service is pinned to (the first of the load-balancer provider's
+ * range, so DNS records can point at a fixed address) and the annotation that pins it, when the site has a provider.
+ */
+export function ingressLoadBalancerAddress(model: SiteModel): { readonly ip: string; readonly annotation: string } | undefined {
+  const provider = providerOf(model, 'load-balancer');
+  const range = provider?.facts.loadBalancerRange?.(provider.config);
+  const annotation = provider?.facts.loadBalancerIpAnnotation;
+  return range && annotation ? { ip: range.start, annotation } : undefined;
+}
+
+/** IngressClass of the site's ingress provider, if it has one. */
+export function ingressClassName(model: SiteModel): string | undefined {
+  return providerOf(model, 'ingress')?.facts.ingressClass;
+}
+
+/** The ClusterIssuer that signs the site's ingress certificates, if the site has a certificates provider. */
+export function clusterIssuerName(model: SiteModel): string | undefined {
+  return providerOf(model, 'certificates')?.facts.clusterIssuer;
+}
+
+/** In-cluster DNS name of a Service. */
+export function serviceHost(model: SiteModel, service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.${model.kubernetes.dnsDomain}`;
+}

@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+
+/**
+ * What the rest of the compiler may know about an add-on without building it: its part of the site schema and the
+ * facts the model orders, places and checks components by. Lives in the site layer (addons/<name>/spec.ts files hold
+ * one each) so the site schema and the model can be composed from add-ons without importing their builders.
+ */
+
+/**
+ * What an add-on offers the site and what it needs from others. Consumers (apps, other add-ons, the policy, the
+ * monitoring) ask for a capability, never for a named add-on, so swapping Cilium for Calico or Rook for Longhorn
+ * keeps every consumer correct.
+ */
+export type Capability =
+  | 'cni'
+  | 'load-balancer'
+  | 'ingress'
+  | 'storage'
+  | 'secret-store'
+  | 'metrics'
+  | 'certificates'
+  | 'postgres-operator'
+  | 'gpu'
+  | 'gitops';
+
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface PodSecurityFacts {
+  readonly level: PodSecurityLevel;
+  /** Why the namespace is not "restricted"; shown in REVIEW.md and the namespace's annotations. @default - none (restricted needs no reason) */
+  readonly reason?: string;
+}
+
+export const RESTRICTED: PodSecurityFacts = { level: 'restricted' };
+
+/**
+ * A host-level exception to the output policy the add-on needs by what it is (a CNI agent on the host network, a CSI
+ * node plugin mounting into kubelet), with the reason shown in REVIEW.md. Objects are `Kind/{ns}/name` patterns
+ * (`{ns}` is the add-on's namespace, `*` any run of characters); rules are policy rule ids.
+ */
+export interface AddonPolicyException {
+  readonly objects: readonly string[];
+  readonly rules: readonly string[];
+  readonly reason: string;
+}
+
+export interface AddonFacts<K extends string = string, S extends z.ZodType = z.ZodType> {
+  /** Key under platform.addons in the site. */
+  readonly key: K;
+  /** The add-on's part of the site schema (the object under platform.addons.<key>). */
+  readonly spec: S;
+  /** What the add-on is, for the schema's description of platform.addons.<key> (says "Default: not installed."). */
+  readonly description: string;
+  /** Component (and Argo CD Application, and dist/ folder) name: a contract, renaming it is breaking. */
+  readonly component: string;
+  readonly namespace: string;
+  /**
+   * Capabilities the add-on provides. When two present add-ons provide one, the first in the catalog serves it (the
+   * catalog lists storage add-ons in order of preference for the default StorageClass).
+   */
+  readonly provides: readonly Capability[];
+  /** Capabilities it needs; it is ordered after their providers. */
+  readonly needs: readonly Capability[];
+  /** Pod Security Standards level of its namespace, and why when not "restricted". */
+  readonly podSecurity: PodSecurityFacts;
+  /** What the add-on needs installed and running on every Kubernetes node (cloud-init installs it). @default - nothing */
+  readonly node?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
+  /**
+   * The address range a load-balancer provider hands out, read from its configuration.
+   * @default - none (required of add-ons that provide "load-balancer")
+   */
+  loadBalancerRange?(config: z.output<S>): { readonly start: string; readonly stop: string };
+  /** Service annotation that pins a LoadBalancer Service to an address of the provider's range. @default - none */
+  readonly loadBalancerIpAnnotation?: string;
+  /** The IngressClass an ingress provider serves. @default - none (required of add-ons that provide "ingress") */
+  readonly ingressClass?: string;
+  /** The ClusterIssuer a certificates provider signs with. @default - none (required of add-ons that provide "certificates") */
+  readonly clusterIssuer?: string;
+  /**
+   * Host access the add-on cannot work without, allowed only on the objects and rules named, with the reason.
+   * Objects of third-party charts are checked only with `rendered` delivery (with `argocd` they are not in dist/).
+   * @default - none: every object meets the policy
+   */
+  readonly policyExceptions?: readonly AddonPolicyException[];
+}
+
+/** Identity function that keeps the literal key and schema types of an add-on's facts. */
+export function addonFacts<K extends string, S extends z.ZodType>(facts: AddonFacts<K, S>): AddonFacts<K, S> {
+  return facts;
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.calico: the add-on's part of the site schema. */
+export const calicoSpec = z
+  .strictObject({
+    ...chartAddon,
+    dataplane: z.enum(['iptables', 'bpf'], { message: 'must be "iptables" or "bpf"' }).default('iptables').describe(
+      'Data plane of calico-node. "bpf" serves Services itself in place of kube-proxy: the nodes are then built without kube-proxy (kubeadm skips it) and the operator reaches the API server through the site\'s VIP. Default: "iptables", Calico\'s own default.',
+    ),
+  });
+export type CalicoSpec = z.output<typeof calicoSpec>;
+
+export const calicoFacts = addonFacts({
+  key: 'calico',
+  spec: calicoSpec,
+  description: 'Calico (tigera-operator) as the CNI. Default: not installed.',
+  component: 'calico',
+  namespace: 'tigera-operator',
+  provides: ['cni'],
+  needs: [],
+  podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' },
+  policyExceptions: [
+    {
+      objects: ['Deployment/{ns}/tigera-operator'],
+      rules: ['host-namespaces', 'host-path'],
+      reason: 'CNI operator: runs on the host network because pod networking does not exist until the CNI it installs is up',
+    },
+  ],
+});

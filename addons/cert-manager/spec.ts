@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { httpsUrl } from '../../site/primitives';
+import { addonFacts, RESTRICTED } from '../addon-facts';
+
+/** platform.addons.certManager: the add-on's part of the site schema. */
+export const certManagerSpec = z
+  .strictObject({
+    ...chartAddon,
+    acmeEmail: z
+      .email({ message: 'must be an e-mail address' })
+      .optional()
+      .describe('ACME account e-mail of the ClusterIssuer. Default: none, the account has no contact address (ACME allows it; Let\'s Encrypt sends no expiry mail anyway).'),
+    acmeServer: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory').describe('ACME directory. Default: Let\'s Encrypt production.'),
+  });
+export type CertManagerSpec = z.output<typeof certManagerSpec>;
+
+export const certManagerFacts = addonFacts({
+  key: 'certManager',
+  spec: certManagerSpec,
+  description: 'cert-manager with an ACME ClusterIssuer for the ingress certificates. Default: not installed.',
+  component: 'cert-manager',
+  namespace: 'cert-manager',
+  provides: ['certificates'],
+  needs: ['cni'],
+  podSecurity: RESTRICTED,
+  clusterIssuer: 'acme',
+});

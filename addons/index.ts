@@ -1,0 +1,5 @@
+export * from './addon-contracts';
+export * from './addon-definition';
+export * from './addon-facts';
+export * from './all-addons';
+export * from './catalog';

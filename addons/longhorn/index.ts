@@ -1,0 +1,8 @@
+import { defineAddon } from '../addon-definition';
+import { buildLonghornChart } from './longhorn-chart';
+import { longhornFacts } from './spec';
+
+export const longhornAddon = defineAddon({
+  facts: longhornFacts,
+  build: buildLonghornChart,
+});

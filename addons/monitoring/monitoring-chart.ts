@@ -1,0 +1,240 @@
+import { ComponentChart, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
+import * as monitoring from '../../imports/k8s-crds/monitoring.coreos.com';
+import { cniReplacesKubeProxy } from '../../model';
+import type { SiteModel } from '../../model';
+import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
+import { siteAlertGroups } from './monitoring-alerts';
+import { siteDashboards } from './monitoring-dashboards';
+import type { AddonBuildContext } from '../addon-definition';
+import type { MonitoringSpec } from './spec';
+
+const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-config';
+const DASHBOARD_LABEL = { name: 'grafana_dashboard', value: '1' } as const;
+const LOKI_RELEASE = 'loki';
+const LOKI_PORT = 3100;
+/** Loki's schema; the date only says from when on it applies, so it is fixed for the life of the store. */
+const LOKI_SCHEMA = { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } };
+
+/**
+ * Monitoring: kube-prometheus-stack with Prometheus and Grafana on the site's storage, Loki with Grafana Alloy
+ * shipping every pod's log, the plan's dashboards generated from the model, the site's alert rules, and the scrape
+ * targets every other installed add-on offers (its definition's scrapeTargets). Grafana's admin login and
+ * Alertmanager's configuration (its receivers hold webhook URLs and passwords) come from the secret store.
+ */
+export function buildMonitoringChart(chart: ComponentChart, { config: spec, model, component, installed }: AddonBuildContext<MonitoringSpec>): void {
+  const ns = component.namespace;
+  const storageClass = defaultStorageClassName(model);
+  const store = clusterSecretStoreName(model, 'platform.addons.monitoring (Grafana admin login, Alertmanager receivers)');
+  const lokiUrl = `http://${serviceHost(model, LOKI_RELEASE, ns)}:${LOKI_PORT}`;
+
+  new SyncedSecret(chart, 'grafana-admin', {
+    name: GRAFANA_ADMIN_SECRET,
+    namespace: ns,
+    store,
+    keys: [
+      { secretKey: 'admin-user', remoteKey: GRAFANA_ADMIN_SECRET, property: 'admin-user' },
+      { secretKey: 'admin-password', remoteKey: GRAFANA_ADMIN_SECRET, property: 'admin-password' },
+    ],
+  });
+  new SyncedSecret(chart, 'alertmanager-config', {
+    name: ALERTMANAGER_CONFIG_SECRET,
+    namespace: ns,
+    store,
+    keys: [{ secretKey: 'alertmanager.yaml', remoteKey: ALERTMANAGER_CONFIG_SECRET, property: 'alertmanager.yaml' }],
+  });
+
+  new HelmRelease(chart, 'kube-prometheus-stack', {
+    repoUrl: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: spec.chartVersion,
+    releaseName: 'kube-prometheus-stack',
+    namespace: ns,
+    delivery: releaseDelivery(component, spec.delivery),
+    values: {
+      // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
+      kubeProxy: { enabled: !cniReplacesKubeProxy(model.site) },
+      prometheus: {
+        prometheusSpec: {
+          retention: `${spec.retentionDays}d`,
+          storageSpec: {
+            volumeClaimTemplate: {
+              spec: {
+                ...(storageClass ? { storageClassName: storageClass } : {}),
+                accessModes: ['ReadWriteOnce'],
+                resources: { requests: { storage: `${spec.prometheusStorageGiB}Gi` } },
+              },
+            },
+          },
+          // Select every ServiceMonitor, PodMonitor, Probe and rule in the cluster, not only this release's.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          probeSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          scrapeConfigSelectorNilUsesHelmValues: false,
+        },
+      },
+      alertmanager: {
+        // The chart would otherwise render its own configuration into a Secret in the manifests.
+        alertmanagerSpec: { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET },
+      },
+      grafana: {
+        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+        persistence: {
+          enabled: true,
+          type: 'pvc',
+          ...(storageClass ? { storageClassName: storageClass } : {}),
+          accessModes: ['ReadWriteOnce'],
+          size: `${spec.grafanaStorageGiB}Gi`,
+        },
+        // The volume attaches to one node at a time: the old pod must stop before the new one starts.
+        deploymentStrategy: { type: 'Recreate' },
+        sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value } },
+        ...(spec.loki
+          ? { additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: lokiUrl }] }
+          : {}),
+      },
+    },
+  });
+
+  if (spec.loki) {
+    const lokiDelivery = releaseDelivery(component, spec.loki.delivery);
+    new HelmRelease(chart, 'loki', {
+      repoUrl: 'https://grafana.github.io/helm-charts',
+      chart: 'loki',
+      version: spec.loki.chartVersion,
+      releaseName: LOKI_RELEASE,
+      namespace: ns,
+      delivery: lokiDelivery,
+      values: {
+        // One process with its index and chunks on a volume of the site's storage: no object store needed.
+        deploymentMode: 'SingleBinary',
+        loki: {
+          auth_enabled: false,
+          commonConfig: { replication_factor: 1 },
+          storage: { type: 'filesystem' },
+          schemaConfig: { configs: [LOKI_SCHEMA] },
+          compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
+          limits_config: { retention_period: `${spec.retentionDays * 24}h` },
+        },
+        singleBinary: {
+          replicas: 1,
+          persistence: { enabled: true, size: `${spec.loki.storageGiB}Gi`, ...(storageClass ? { storageClass } : {}) },
+        },
+        backend: { replicas: 0 },
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        chunksCache: { enabled: false },
+        resultsCache: { enabled: false },
+        gateway: { enabled: false },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+      },
+    });
+    new HelmRelease(chart, 'alloy', {
+      repoUrl: 'https://grafana.github.io/helm-charts',
+      chart: 'alloy',
+      version: spec.loki.agentChartVersion,
+      releaseName: 'alloy',
+      namespace: ns,
+      delivery: lokiDelivery,
+      values: {
+        crds: { create: false },
+        controller: { type: 'daemonset' },
+        alloy: { configMap: { create: true, content: alloyConfig(model, `${lokiUrl}/loki/api/v1/push`) } },
+      },
+    });
+  }
+
+  const scrape = (id: string, name: string, namespace: string, labels: Readonly<Record<string, string>>, port: string): void => {
+    new monitoring.ServiceMonitor(chart, id, {
+      metadata: { name, namespace: ns },
+      spec: {
+        namespaceSelector: { matchNames: [namespace] },
+        selector: { matchLabels: { ...labels } },
+        endpoints: [{ port, interval: '30s' }],
+      },
+    });
+  };
+  // What every other installed add-on offers to be scraped (its definition's scrapeTargets).
+  for (const addon of installed) {
+    for (const t of addon.scrapeTargets ?? []) scrape(`scrape-${t.name}`, t.name, addon.facts.namespace, t.selector, t.port);
+  }
+
+  const groups = siteAlertGroups(model);
+  if (groups.length > 0) {
+    new monitoring.PrometheusRule(chart, 'alerts', {
+      metadata: { name: `${model.name}-alerts`, namespace: ns },
+      spec: {
+        groups: groups.map((g) => ({
+          name: g.name,
+          rules: g.rules.map((r) => ({
+            alert: r.alert,
+            expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+            for: r.for,
+            labels: { severity: r.severity, ...(r.labels ?? {}) },
+            annotations: { summary: r.summary },
+          })),
+        })),
+      },
+    });
+  }
+
+  for (const d of siteDashboards(model)) {
+    new GrafanaDashboard(chart, `dashboard-${d.name}`, { ...d, namespace: ns, sidecarLabel: DASHBOARD_LABEL });
+  }
+}
+
+/**
+ * Alloy's pipeline (its own configuration language): each agent tails, through the API server, the logs of the pods
+ * on its node and sends them to Loki labelled with namespace, pod, container and app. No host paths are mounted.
+ */
+function alloyConfig(model: SiteModel, pushUrl: string): string {
+  return [
+    'discovery.kubernetes "pods" {',
+    '  role = "pod"',
+    '  selectors {',
+    '    role  = "pod"',
+    '    field = "spec.nodeName=" + coalesce(sys.env("HOSTNAME"), constants.hostname)',
+    '  }',
+    '}',
+    '',
+    'discovery.relabel "pods" {',
+    '  targets = discovery.kubernetes.pods.targets',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_namespace"]',
+    '    target_label  = "namespace"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_name"]',
+    '    target_label  = "pod"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_container_name"]',
+    '    target_label  = "container"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_label_app"]',
+    '    target_label  = "app"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]',
+    '    regex         = "(.+)"',
+    '    target_label  = "app"',
+    '  }',
+    '}',
+    '',
+    'loki.source.kubernetes "pods" {',
+    '  targets    = discovery.relabel.pods.output',
+    '  forward_to = [loki.write.default.receiver]',
+    '}',
+    '',
+    'loki.write "default" {',
+    '  endpoint {',
+    `    url = "${pushUrl}"`,
+    '  }',
+    `  external_labels = { cluster = "${model.kubernetes.clusterName}" }`,
+    '}',
+    '',
+  ].join('\n');
+}

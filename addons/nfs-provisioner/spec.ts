@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { ipv4 } from '../../site/primitives';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.nfsProvisioner: the add-on's part of the site schema. */
+export const nfsProvisionerSpec = z
+  .strictObject({
+    ...chartAddon,
+    server: ipv4.optional().describe('Address of the NFS server. Default: the address of the site\'s nfs-server VM (serviceVms).'),
+    path: z.string().startsWith('/', { message: 'must be an absolute path' }).optional().describe('Exported folder the volumes are created in. Default: the exportPath of the site\'s nfs-server VM.'),
+  });
+export type NfsProvisionerSpec = z.output<typeof nfsProvisionerSpec>;
+
+export const nfsProvisionerFacts = addonFacts({
+  key: 'nfsProvisioner',
+  spec: nfsProvisionerSpec,
+  description: 'The NFS subdir external provisioner as a ReadWriteMany storage provider. Default: not installed.',
+  component: 'nfs-provisioner',
+  namespace: 'nfs-provisioner',
+  provides: ['storage'],
+  needs: ['cni'],
+  podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' },
+  // kubelet mounts the volumes on the node: the NFS client must be there.
+  node: { packages: ['nfs-common'] },
+});

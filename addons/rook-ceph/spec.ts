@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { dnsLabel, semver } from '../../site/primitives';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.rookCeph: the add-on's part of the site schema. */
+export const rookCephSpec = z
+  .strictObject({
+    ...chartAddon,
+    rbdPool: dnsLabel.describe('Ceph pool (from ceph.pools) behind the default RBD StorageClass.'),
+    storageClass: dnsLabel.default('ceph-rbd').describe('Name of the default StorageClass. Default: "ceph-rbd".'),
+    csiDriversChartVersion: semver.optional().describe(
+      'Version of the ceph-csi-drivers chart (https://ceph.github.io/ceph-csi-operator), which Rook v1.20 and later need beside the operator chart: the ceph-csi-operator version the Rook chart bundles. Default: none (required from Rook v1.20).',
+    ),
+  });
+export type RookCephSpec = z.output<typeof rookCephSpec>;
+
+export const rookCephFacts = addonFacts({
+  key: 'rookCeph',
+  spec: rookCephSpec,
+  description: 'Rook in external mode, consuming the Proxmox Ceph cluster as storage. Default: not installed.',
+  component: 'rook-ceph',
+  namespace: 'rook-ceph',
+  provides: ['storage'],
+  needs: ['cni', 'secret-store'],
+  podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' },
+  // CSI agents mount and format block devices for kubelet, so they share the host's mount propagation.
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/csi-*plugin', 'DaemonSet/{ns}/*.csi.ceph.com-nodeplugin'],
+      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
+      reason: 'Ceph CSI node plugin: maps RBD images and mounts CephFS into kubelet\'s pod folders on the host',
+    },
+  ],
+});

@@ -1,0 +1,9 @@
+import { defineAddon } from '../addon-definition';
+import { VELERO_METRICS, buildVeleroChart } from './velero-chart';
+import { veleroFacts } from './spec';
+
+export const veleroAddon = defineAddon({
+  facts: veleroFacts,
+  build: buildVeleroChart,
+  scrapeTargets: [{ name: 'velero', selector: VELERO_METRICS.labels, port: VELERO_METRICS.port }],
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { chartAddon } from '../../site/addon-fields';
+import { cron, positiveInt } from '../../site/primitives';
+import { addonFacts } from '../addon-facts';
+
+/** platform.addons.velero: the add-on's part of the site schema. */
+export const veleroSpec = z
+  .strictObject({
+    ...chartAddon,
+    schedule: cron.describe('Five-field cron expression of the cluster backups.'),
+    ttlDays: positiveInt.default(30).describe('Days a backup is kept. Default: 30.'),
+  });
+export type VeleroSpec = z.output<typeof veleroSpec>;
+
+/** Name of the site's backup Schedule (its metrics and alerts select it by this name). */
+export const VELERO_SCHEDULE = 'daily-backup';
+
+export const veleroFacts = addonFacts({
+  key: 'velero',
+  spec: veleroSpec,
+  description: 'Velero cluster backups to platform.backupStore. Default: not installed.',
+  component: 'velero',
+  namespace: 'velero',
+  provides: [],
+  needs: ['cni', 'secret-store'],
+  podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' },
+  policyExceptions: [
+    {
+      objects: ['DaemonSet/{ns}/node-agent'],
+      rules: ['host-path', 'run-as-non-root'],
+      reason: 'backup node agent: reads pod volumes from kubelet\'s /var/lib/kubelet/pods on the host for file-system backups',
+    },
+  ],
+});

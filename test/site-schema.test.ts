@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { siteSchema } from '../site';
+
+type JsonSchema = { [k: string]: unknown; properties?: Record<string, JsonSchema>; required?: string[] };
+
+/** Every object property in a JSON Schema, with its path, wherever it sits (arrays, unions, records). */
+function properties(node: unknown, at: string): { path: string; schema: JsonSchema; required: boolean }[] {
+  if (Array.isArray(node)) return node.flatMap((n) => properties(n, at));
+  if (!node || typeof node !== 'object') return [];
+  const schema = node as JsonSchema;
+  const own = Object.entries(schema.properties ?? {}).map(([key, p]) => ({ path: `${at}.${key}`, schema: p, required: (schema.required ?? []).includes(key) }));
+  const nested = Object.entries(schema).flatMap(([key, value]) =>
+    key === 'properties' ? Object.entries(value as Record<string, JsonSchema>).flatMap(([k, p]) => properties(p, `${at}.${k}`)) : properties(value, key === 'items' ? `${at}[]` : at),
+  );
+  return [...own, ...nested];
+}
+
+const jsonSchema = z.toJSONSchema(siteSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+const all = properties(jsonSchema, 'site');
+
+describe('site.schema.json documents every field', () => {
+  it('walks the whole schema', () => {
+    expect(all.length).toBeGreaterThan(150);
+    expect(all.map((p) => p.path)).toContain('site.platform.addons.certManager.acmeServer');
+    expect(all.map((p) => p.path)).toContain('site.apps[].env[].secret.remoteProperty');
+  });
+
+  it('gives every field a description, so editors show hover docs', () => {
+    expect(typeof jsonSchema.description).toBe('string');
+    expect(all.filter((p) => typeof p.schema.description !== 'string' || p.schema.description.length < 3).map((p) => p.path)).toEqual([]);
+  });
+
+  it('says the default of every field a site may leave out, as behaviour ("Default: …")', () => {
+    expect(all.filter((p) => !p.required && !/Default: \S/.test(String(p.schema.description))).map((p) => p.path)).toEqual([]);
+  });
+
+  it('carries the default value itself where the schema fills one in', () => {
+    const bridge = all.find((p) => p.path === 'site.network.bridge');
+    expect(bridge?.schema.default).toBe('vmbr0');
+  });
+});
