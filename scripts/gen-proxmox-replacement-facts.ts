@@ -71,7 +71,8 @@ const CONDITIONS: Record<string, Record<string, { readonly when: string; readonl
 
 /** How a resource's id is built, so a changed reference to a differently named resource can be compared by value. */
 const ID_FORMULAS: Record<string, { readonly file: string; readonly pattern: RegExp; readonly parts: readonly string[] }> = {
-  proxmox_virtual_environment_file: { file: 'proxmoxtf/resource/file.go', pattern: /fmt\.Sprintf\("%s:%s\/%s", v\.datastoreID, v\.contentType, v\.fileName\)/, parts: ['datastore_id', ':', 'content_type', '/', 'file_name'] },
+  // fileName comes from fileGetSourceFileName: source_file.file_name, else source_raw.file_name ("a|b": first set).
+  proxmox_virtual_environment_file: { file: 'proxmoxtf/resource/file.go', pattern: /fmt\.Sprintf\("%s:%s\/%s", v\.datastoreID, v\.contentType, v\.fileName\)/, parts: ['datastore_id', ':', 'content_type', '/', 'source_file.file_name|source_raw.file_name'] },
   proxmox_download_file: { file: 'fwprovider/nodes/resource_download_file.go', pattern: /plan\.ID = types\.StringValue\(plan\.Storage\.ValueString\(\) \+ ":" \+/, parts: ['datastore_id', ':', 'content_type', '/', 'file_name'] },
 };
 

@@ -607,6 +607,13 @@ const terraformBackend = z.discriminatedUnion(
   { message: 'must have type "local", "s3" or "pg"' },
 );
 
+/** A replacement of a control-plane VM, a VM with disks on Ceph or a Ceph pool that the site author has accepted. */
+const replacementAcknowledgement = z.strictObject({
+  /** Terraform address, e.g. `proxmox_virtual_environment_vm.k8s-control-1`. */
+  address: z.string().regex(/^[a-z0-9_]+\.[A-Za-z0-9_-]+$/, { message: 'must be a Terraform resource address type.name, e.g. proxmox_virtual_environment_vm.k8s-control-1' }).describe('Terraform resource address (type.name) whose replacement is accepted'),
+  reason: z.string().min(10, { message: 'must give the reason (at least 10 characters) so reviewers can judge it' }).describe('why destroying and recreating it is acceptable (etcd member removed first, data backed up, ...)'),
+});
+
 const edge = z.strictObject({
   /** VLAN (by name) of the edge tunnel network. */
   vlan: dnsLabel,
@@ -642,7 +649,15 @@ export const siteSchema = z.strictObject({
   appNamespace: dnsLabel.optional(),
   apps: z.array(app).default([]),
   gitops,
-  terraform: z.strictObject({ backend: terraformBackend }),
+  terraform: z.strictObject({
+    backend: terraformBackend,
+    /**
+     * Replacements synth may write although they destroy a control-plane VM (and its etcd member), a VM's disks on
+     * Ceph storage, or a Ceph pool. Remove an entry once the change is applied; a stale entry is a warning.
+     * @default - none: synth refuses such a replacement and names the entry that would accept it
+     */
+    acknowledgeReplacements: z.array(replacementAcknowledgement).default([]).describe('Terraform replacements of control-plane VMs, VMs with Ceph-backed disks or Ceph pools that synth may write; default none (synth refuses them)'),
+  }),
   edge: edge.optional(),
   policy: z.strictObject({ exceptions: z.array(policyException).default([]) }).prefault({}),
 });

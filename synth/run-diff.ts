@@ -5,6 +5,7 @@ import { loadSite } from '../site/load';
 import { formatFinding } from '../validate/policy';
 import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
+import { reviewImpact } from './review-impact';
 import { DEFAULT_SITE, Io, PROJECT_ROOT } from './run-synth';
 import { SynthError } from './synthesize';
 
@@ -43,7 +44,11 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
     else {
       io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by npm run synth):`);
+      // What applying it destroys comes first: a replaced VM matters more than the fields that changed.
+      const impact = reviewImpact(tree, out, loaded.site);
+      for (const line of impact.lines) io.out(line);
       for (const line of formatDiff(diffs)) io.out(line);
+      for (const r of impact.refusals) io.err(`synth would refuse: ${r}`);
     }
     // The diff is shown either way; the findings say why synth would still refuse to write it.
     if (policy.findings.length > 0) {

@@ -4,6 +4,7 @@ import { SiteError } from '../site';
 import { loadSite } from '../site/load';
 import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
+import { reviewImpact } from './review-impact';
 import { SynthError } from './synthesize';
 import { diffTree, isEmptyDiff, writeTree } from './write-tree';
 
@@ -57,6 +58,12 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
     for (const w of result.warnings) io.err(`warning: ${w}`);
 
     const diff = diffTree(tree, out);
+    // --- review-impact (issue 17): what applying the change destroys, judged against the committed tree ---
+    const impact = isEmptyDiff(diff) ? undefined : reviewImpact(tree, out, loaded.site);
+    for (const w of impact?.warnings ?? []) io.err(`warning: ${w}`);
+    if (opts.check && impact && impact.lines.length > 0) for (const line of ['what applying it does:', ...impact.lines.map((l) => `  ${l}`)]) io.err(line);
+    if (!opts.check && impact && impact.refusals.length > 0) throw new SynthError(impact.refusals);
+    // --- end review-impact ---
     if (opts.check) {
       if (isEmptyDiff(diff)) {
         say(`${shown}/ is up to date with ${loaded.source} (${tree.size} files, ${elapsed(started)})`);
