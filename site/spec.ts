@@ -522,15 +522,41 @@ const app = z.strictObject({
   gpu: z
     .strictObject({
       count: positiveInt.default(1),
-      /** Model served, for the memory-fit check. */
+      /**
+       * Model served, for the memory-fit check (weights + KV cache + overhead, as vLLM checks at start-up). The shape
+       * facts come from model/llm-catalog.ts for the models listed there; for another model give them from its
+       * config.json. Facts given here override the catalog.
+       */
       model: z.strictObject({
         name: z.string().min(1),
-        parametersBillions: z.number().positive(),
+        /** @default - from the catalog */
+        parametersBillions: z.number().positive().optional().describe('parameters in billions (model card); default: from the catalog'),
         /** 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit. */
         bytesPerParameter: z.number().positive(),
+        /** num_hidden_layers. @default - from the catalog */
+        layers: positiveInt.optional().describe('transformer layers (config.json num_hidden_layers); default: from the catalog'),
+        /** num_key_value_heads. @default - from the catalog */
+        kvHeads: positiveInt.optional().describe('key/value heads (config.json num_key_value_heads); default: from the catalog'),
+        /** head_dim (hidden_size / num_attention_heads). @default - from the catalog */
+        headDim: positiveInt.optional().describe('size of one attention head (config.json head_dim); default: from the catalog'),
+        /** max_position_embeddings. @default - from the catalog */
+        contextLength: positiveInt.optional().describe('longest context the model supports (config.json max_position_embeddings); default: from the catalog'),
       }),
       /** Share of GPU memory the server may take (vLLM's gpu_memory_utilization). @default 0.9 */
       memoryUtilization: z.number().gt(0).max(1).default(0.9),
+      /**
+       * Longest sequence (prompt + output) served: vLLM's --max-model-len, which the app's container arguments carry.
+       * vLLM refuses to start unless the KV cache holds one sequence this long.
+       * @default - the model's context length, as vLLM does
+       */
+      maxContextTokens: positiveInt.optional().describe("--max-model-len: longest sequence served, passed to the engine; default: the model's context length"),
+      /** KV cache precision: "auto" is the model's 16-bit dtype (also for quantized weights), "fp8" halves it. @default "auto" */
+      kvCacheDtype: z.enum(['auto', 'fp8']).default('auto').describe('KV cache precision: auto (16-bit) or fp8 (half the memory, --kv-cache-dtype fp8); default auto'),
+      /**
+       * Memory per GPU vLLM needs beside weights and KV cache: CUDA context and libraries, activation peak.
+       * @default 3 - vLLM's own profile of an 8B model: 1.79 GiB non-torch + 1.26 GiB activations (vllm-project/vllm#10511)
+       */
+      overheadGiB: z.number().nonnegative().default(3).describe('GiB per GPU beside weights and KV cache (CUDA context, activation peak); default 3'),
     })
     .optional(),
   /** HTTP paths published through the ingress with TLS. @default - not published */
