@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Site } from '../site';
+import { ImmutableChange, formatImmutable, reviewImmutableFields } from './immutable-fields';
 import { terraformItems } from './output-diff';
 import { TerraformImpact, formatImpact, terraformImpact } from './replacement-impact';
 import type { FileTree } from './synthesize';
@@ -13,6 +14,8 @@ import { listTree } from './write-tree';
  */
 export interface ImpactReview {
   readonly terraform: readonly TerraformImpact[];
+  /** Kubernetes fields the API server refuses to change; the recreatable ones now carry Argo CD's sync option in the tree. */
+  readonly kubernetes: readonly ImmutableChange[];
   /** For a terminal, most destructive first. */
   readonly lines: readonly string[];
   /** Why synth must not write the tree; empty when it may. */
@@ -48,6 +51,8 @@ function guarded(impact: TerraformImpact, before: ReadonlyMap<string, unknown>, 
 /**
  * Reviews `tree` against the committed tree in `dir` (a missing folder is a first synth: nothing to review).
  * The site's `terraform.acknowledgeReplacements` accepts guarded replacements one address at a time.
+ * Kubernetes objects whose immutable fields change and that can be recreated get Argo CD's Force/Replace sync option
+ * in `tree` itself (rewritten in place); the others are refused.
  */
 export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactReview {
   const cephStorages = new Set((site.ceph?.pools ?? []).map((p) => p.pveStorage).filter((s): s is string => !!s));
@@ -76,8 +81,15 @@ export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactRev
       );
     });
   }
+  const committed = new Map(listTree(dir).filter((f) => f.startsWith('kubernetes/')).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  const kubernetes = reviewImmutableFields(tree, committed);
+  formatImmutable(kubernetes).forEach((line, i) => {
+    lines.push(line);
+    const c = kubernetes[i];
+    if (c.remedy === 'refuse') refusals.push(`${line}. fix: ${c.fix}`);
+  });
   const warnings = [...acks.keys()]
     .filter((a) => !used.has(a))
     .map((a) => `terraform.acknowledgeReplacements: ${a} is not replaced by this change (nothing to acknowledge); remove the entry once its change is applied`);
-  return { terraform: impacts, lines, refusals, warnings };
+  return { terraform: impacts, kubernetes, lines, refusals, warnings };
 }

@@ -40,12 +40,13 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
   try {
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
     const { policy, tree } = compileSite(loaded, { enforceChecks: false });
+    // Before the explanation: the review may set Argo CD sync options on objects whose immutable fields change.
+    const impact = reviewImpact(tree, out, loaded.site);
     const diffs = explainDiff(tree, out);
     if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
     else {
       io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by npm run synth):`);
       // What applying it destroys comes first: a replaced VM matters more than the fields that changed.
-      const impact = reviewImpact(tree, out, loaded.site);
       for (const line of impact.lines) io.out(line);
       for (const line of formatDiff(diffs)) io.out(line);
       for (const r of impact.refusals) io.err(`synth would refuse: ${r}`);

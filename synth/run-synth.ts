@@ -57,9 +57,10 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
     if (!lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(lock.file)}): chart versions are pinned by the site, digests are not; run npm run vendor -- --lock-only --site ${loaded.source}`);
     for (const w of result.warnings) io.err(`warning: ${w}`);
 
-    const diff = diffTree(tree, out);
+    let diff = diffTree(tree, out);
     // --- review-impact (issue 17): what applying the change destroys, judged against the committed tree ---
     const impact = isEmptyDiff(diff) ? undefined : reviewImpact(tree, out, loaded.site);
+    if (impact) diff = diffTree(tree, out); // the review may have set Argo CD sync options in the tree
     for (const w of impact?.warnings ?? []) io.err(`warning: ${w}`);
     if (opts.check && impact && impact.lines.length > 0) for (const line of ['what applying it does:', ...impact.lines.map((l) => `  ${l}`)]) io.err(line);
     if (!opts.check && impact && impact.refusals.length > 0) throw new SynthError(impact.refusals);
