@@ -633,7 +633,7 @@ const terraformBackend = z.discriminatedUnion(
   { message: 'must have type "local", "s3" or "pg"' },
 );
 
-/** A replacement of a control-plane VM, a VM with disks on Ceph or a Ceph pool that the site author has accepted. */
+/** A replacement or removal of a control-plane VM, a VM with disks on Ceph or a Ceph pool that the site author has accepted. */
 const replacementAcknowledgement = z.strictObject({
   /** Terraform address, e.g. `proxmox_virtual_environment_vm.k8s-control-1`. */
   address: z.string().regex(/^[a-z0-9_]+\.[A-Za-z0-9_-]+$/, { message: 'must be a Terraform resource address type.name, e.g. proxmox_virtual_environment_vm.k8s-control-1' }).describe('Terraform resource address (type.name) whose replacement is accepted'),
@@ -678,11 +678,11 @@ export const siteSchema = z.strictObject({
   terraform: z.strictObject({
     backend: terraformBackend,
     /**
-     * Replacements synth may write although they destroy a control-plane VM (and its etcd member), a VM's disks on
-     * Ceph storage, or a Ceph pool. Remove an entry once the change is applied; a stale entry is a warning.
+     * Replacements (and removals) synth may write although they destroy a control-plane VM (and its etcd member), a
+     * VM's disks on Ceph storage, or a Ceph pool. Remove an entry once the change is applied; a stale entry is a warning.
      * @default - none: synth refuses such a replacement and names the entry that would accept it
      */
-    acknowledgeReplacements: z.array(replacementAcknowledgement).default([]).describe('Terraform replacements of control-plane VMs, VMs with Ceph-backed disks or Ceph pools that synth may write; default none (synth refuses them)'),
+    acknowledgeReplacements: z.array(replacementAcknowledgement).default([]).describe('Terraform replacements or removals of control-plane VMs, VMs with Ceph-backed disks or Ceph pools that synth may write; default none (synth refuses them)'),
   }),
   edge: edge.optional(),
   policy: z.strictObject({ exceptions: z.array(policyException).default([]) }).prefault({}),

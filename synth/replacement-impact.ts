@@ -7,7 +7,7 @@ import facts from '../imports/schemas/terraform/bpg-proxmox-0.111.1-replacement.
  * scripts/gen-proxmox-replacement-facts.ts, not from guesses about attribute names.
  */
 
-export type TerraformAction = 'replace' | 'may-replace' | 'migrate' | 'update';
+export type TerraformAction = 'replace' | 'destroy' | 'may-replace' | 'migrate' | 'update';
 
 export interface TerraformImpact {
   /** `type.name` */
@@ -138,11 +138,15 @@ function impactOf(address: string, ctx: Context): TerraformImpact | undefined {
   return { address, action: 'update', reasons: [`${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''} changed in place`], consequence: '' };
 }
 
-function consequenceOf(type: string): string {
-  if (type === 'proxmox_virtual_environment_vm') return 'the VM and its disks are destroyed and created anew';
+/** What is lost: `recreated` for a replacement, false when the resource is only destroyed. */
+function consequenceOf(type: string, recreated = true): string {
+  const again = recreated ? ' and created anew' : '';
+  if (type === 'proxmox_virtual_environment_vm') return `the VM and its disks are destroyed${again}`;
   if (type === 'proxmox_ceph_pool') return 'the pool and every image in it are destroyed';
-  if (type === 'proxmox_download_file' || type === 'proxmox_virtual_environment_file') return 'the file is deleted and written again; resources that take its id as a replace-forcing attribute are replaced too';
-  return 'it is destroyed and created anew';
+  if (type === 'proxmox_download_file' || type === 'proxmox_virtual_environment_file') {
+    return recreated ? 'the file is deleted and written again; resources that take its id as a replace-forcing attribute are replaced too' : 'the file is deleted';
+  }
+  return `it is destroyed${again}`;
 }
 
 /**
@@ -162,12 +166,16 @@ export function terraformImpact(before: TerraformResources, after: TerraformReso
     if (replaced.length === 0) break;
     for (const r of replaced) unknown.add(r.address);
   }
-  const order: Record<TerraformAction, number> = { replace: 0, 'may-replace': 1, migrate: 2, update: 3 };
+  // A resource the new tree no longer has is destroyed outright: as final as a replacement, so reviewed with it.
+  for (const a of [...before.keys()].filter((x) => isResource(x) && !after.has(x))) {
+    impacts.push({ address: a, action: 'destroy', reasons: ['no longer in the site'], consequence: consequenceOf(a.split('.')[0], false) });
+  }
+  const order: Record<TerraformAction, number> = { replace: 0, destroy: 1, 'may-replace': 2, migrate: 3, update: 4 };
   return impacts.sort((a, b) => order[a.action] - order[b.action] || a.address.localeCompare(b.address));
 }
 
 /** One line per resource, replacements first: `replaces k8s-worker-2 (node_name changed): the VM and its disks are destroyed`. */
 export function formatImpact(impacts: readonly TerraformImpact[]): string[] {
-  const verb: Record<TerraformAction, string> = { replace: 'replaces', 'may-replace': 'may replace', migrate: 'migrates', update: 'updates in place' };
+  const verb: Record<TerraformAction, string> = { destroy: 'destroys', replace: 'replaces', 'may-replace': 'may replace', migrate: 'migrates', update: 'updates in place' };
   return impacts.map((i) => `${verb[i.action]} ${i.address} (${i.reasons.join('; ')})${i.consequence ? `: ${i.consequence}` : ''}`);
 }

@@ -67,7 +67,7 @@ export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactRev
     const shown = formatImpact(found);
     found.forEach((impact, i) => {
       lines.push(`terraform/${workdir}: ${shown[i]}`);
-      if (impact.action !== 'replace' && impact.action !== 'may-replace') return;
+      if (impact.action !== 'replace' && impact.action !== 'may-replace' && impact.action !== 'destroy') return;
       const why = guarded(impact, before, cephStorages);
       if (!why) return;
       if (acks.has(impact.address)) {

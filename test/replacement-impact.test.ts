@@ -7,6 +7,7 @@ import { Site, siteSchema } from '../site';
 import { terraformImpact } from '../synth/replacement-impact';
 import { reviewImpact } from '../synth/review-impact';
 import { withReview } from '../synth/review-report';
+import { runDiff } from '../synth/run-diff';
 import { runSynth } from '../synth/run-synth';
 import { synthesize } from '../synth/synthesize';
 import { writeTree } from '../synth/write-tree';
@@ -146,6 +147,38 @@ describe('reviewImpact with real before/after sites', () => {
       s.kubernetes.nodePools[1].firstVmId = 210;
     });
     expect(r.terraform.filter((i) => i.action === 'replace').map((i) => i.address)).toEqual(['proxmox_virtual_environment_vm.k8s-worker-1', 'proxmox_virtual_environment_vm.k8s-worker-2', 'proxmox_virtual_environment_vm.k8s-worker-3']);
+  });
+});
+
+describe('reviewImpact of a removed VM', () => {
+  it('fails when control planes are removed (their etcd members go), and names the survivor replaced through its cloud-init', () => {
+    const r = review((s) => {
+      s.kubernetes.nodePools[0].count = 1;
+    });
+    expect(r.lines.filter((l) => l.includes('vm.k8s-control')).map((l) => l.split(' (')[0])).toEqual([
+      // k8s-control-1's kubeadm certSANs list the control-plane addresses: its user-data changes, so it is replaced.
+      'terraform/proxmox: replaces proxmox_virtual_environment_vm.k8s-control-1',
+      'terraform/proxmox: destroys proxmox_virtual_environment_vm.k8s-control-2',
+      'terraform/proxmox: destroys proxmox_virtual_environment_vm.k8s-control-3',
+    ]);
+    expect(r.lines).toContain('terraform/proxmox: destroys proxmox_virtual_environment_vm.k8s-control-2 (no longer in the site): the VM and its disks are destroyed');
+    expect(r.refusals.map((x) => x.split(' (')[0])).toEqual([
+      'terraform/proxmox: replaces proxmox_virtual_environment_vm.k8s-control-1',
+      'terraform/proxmox: destroys proxmox_virtual_environment_vm.k8s-control-2',
+      'terraform/proxmox: destroys proxmox_virtual_environment_vm.k8s-control-3',
+    ]);
+  });
+});
+
+describe('npm run diff with a moved worker', () => {
+  it('lists what applying it does before the fields that changed', () => {
+    const raw = referenceSite();
+    moveWorker(raw);
+    const file = writeSiteYaml(raw);
+    const out: string[] = [];
+    expect(runDiff(['--site', file, '--out', committed], { out: (l) => out.push(l), err: () => undefined, cwd: path.dirname(file) })).toBe(1);
+    expect(out[1]).toBe('terraform/proxmox: migrates proxmox_virtual_environment_vm.k8s-worker-2 (node_name changed ("pve-node-2" -> "pve-node-3") and migrate = true: the provider migrates it instead of replacing it)');
+    expect(out.indexOf('terraform/proxmox (2 changed)')).toBeGreaterThan(2);
   });
 });
 
