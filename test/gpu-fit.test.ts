@@ -132,3 +132,12 @@ describe('GPU fit in the model and the app', () => {
     expect(problems.map((p) => [p.path, p.fix])).toEqual([['apps[1].gpu.maxContextTokens', 'set gpu.maxContextTokens to 29696 or less (the largest context that fits), or kvCacheDtype: fp8 to halve the cache, or raise memoryUtilization, or add GPUs']]);
   });
 });
+
+describe('GPU memory in REVIEW.md', () => {
+  it('shows the reference LLM: 14.96 GiB weights + 4 GiB KV (32768 tokens) + 3 GiB of 36 GiB, and that 131072 would fit', async () => {
+    const { withReview, REVIEW_FILE } = await import('../synth/review-report');
+    const model = buildModel(editedSite(() => undefined));
+    const review = withReview(model, synthesize(model)).get(REVIEW_FILE) as string;
+    expect(review).toContain('| ai-content-generator | 32768 | 14.96 GiB | 4.00 GiB | 3.00 GiB | 36.00 GiB | 61% | 131072 |');
+  });
+});
