@@ -98,6 +98,10 @@ function factFires(fact: Fact, oldBody: unknown, newBody: unknown, ctx: Context)
   const unknown = news.find((n) => n.unknownBecause);
   const differs = JSON.stringify(olds.map((o) => o.value)) !== JSON.stringify(news.map((n) => n.value));
   if (!unknown && !differs) return undefined;
+  // CustomizeDiff rules that compare an old and a new block (efi_disk.type, tpm_state.version) leave adding or
+  // removing the block alone: only a value present on both sides can force a new resource.
+  const present = (vs: { value: unknown }[]): boolean => vs.some((v) => v.value !== undefined);
+  if (fact.when?.startsWith('both old and new') && !(present(olds) && present(news))) return undefined;
   if (fact.unless) {
     const escape = valuesAt(newBody, fact.unless)[0];
     if (escape === true) return undefined;

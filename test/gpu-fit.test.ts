@@ -3,6 +3,7 @@ import { buildModel } from '../model';
 import { GpuFitInput, checkGpuFit } from '../model/gpu-fit';
 import { LLM_CATALOG } from '../model/llm-catalog';
 import { SiteError, SiteProblem } from '../site';
+import { REVIEW_FILE, withReview } from '../synth/review-report';
 import { synthesize } from '../synth/synthesize';
 import { editedSite, Obj } from './support/workloads';
 
@@ -134,8 +135,7 @@ describe('GPU fit in the model and the app', () => {
 });
 
 describe('GPU memory in REVIEW.md', () => {
-  it('shows the reference LLM: 14.96 GiB weights + 4 GiB KV (32768 tokens) + 3 GiB of 36 GiB, and that 131072 would fit', async () => {
-    const { withReview, REVIEW_FILE } = await import('../synth/review-report');
+  it('shows the reference LLM: 14.96 GiB weights + 4 GiB KV (32768 tokens) + 3 GiB of 36 GiB, and that 131072 would fit', () => {
     const model = buildModel(editedSite(() => undefined));
     const review = withReview(model, synthesize(model)).get(REVIEW_FILE) as string;
     expect(review).toContain('| ai-content-generator | 32768 | 14.96 GiB | 4.00 GiB | 3.00 GiB | 36.00 GiB | 61% | 131072 |');

@@ -85,6 +85,11 @@ describe('terraformImpact', () => {
     expect(one(vm({ depends_on: ['a'] }), vm({ depends_on: ['b'] }))).toEqual([]);
   });
 
+  it('replaces a VM whose EFI disk type changes, but not when the EFI disk is added (CustomizeDiff)', () => {
+    expect(one(vm({ efi_disk: { type: '2m' } }), vm({ efi_disk: { type: '4m' } }))[0].action).toBe('replace');
+    expect(one(vm({}), vm({ efi_disk: { type: '4m' } }))[0].action).toBe('update');
+  });
+
   it('replaces a Ceph pool whose name changes', () => {
     const [i] = one({ name: 'a', node_name: 'n' }, { name: 'b', node_name: 'n' }, 'proxmox_ceph_pool.p');
     expect(i).toMatchObject({ action: 'replace', consequence: 'the pool and every image in it are destroyed' });
