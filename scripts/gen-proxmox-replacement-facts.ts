@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/gen-proxmox-replacement-facts.ts --git-dir <bpg/terraform-provider-proxmox .git> [--ref v0.111.1]
  *   npx tsx scripts/gen-proxmox-replacement-facts.ts --checkout <path of a checkout at the pinned version>
+ *   add --check to compare with the committed data instead of writing it (exit 1 when it differs)
  *
  * What it reads, per resource type (RESOURCES below names the files):
  * - SDKv2 resources: `ForceNew: true` on a schema entry; nested `Elem: &schema.Resource{Schema: ...}` give dotted
@@ -91,7 +92,7 @@ function gitReader(gitDir: string, ref: string): Reader {
 function checkoutReader(dir: string, ref: string): Reader {
   let commit = 'unknown (not a git checkout)';
   try {
-    commit = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    commit = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     // A plain source tree (an unpacked release archive) has no git metadata; the ref given is all we know.
   }
@@ -279,7 +280,9 @@ function extract(reader: Reader): object {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { 'git-dir': { type: 'string' }, checkout: { type: 'string' }, ref: { type: 'string', default: 'v0.111.1' }, out: { type: 'string', default: OUT } } });
+  const { values } = parseArgs({
+    options: { 'git-dir': { type: 'string' }, checkout: { type: 'string' }, ref: { type: 'string', default: 'v0.111.1' }, out: { type: 'string', default: OUT }, check: { type: 'boolean' } },
+  });
   if (!values['git-dir'] === !values.checkout) {
     process.stderr.write('give exactly one of --git-dir <bpg/terraform-provider-proxmox git dir> or --checkout <source tree>\n');
     process.exit(2);
@@ -296,8 +299,17 @@ function main(): void {
     resources: extract(reader),
     idFormulas: idFormulas(reader),
   };
-  fs.writeFileSync(values.out as string, `${JSON.stringify(doc, null, 2)}\n`);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), values.out as string)}\n`);
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const shown = path.relative(process.cwd(), values.out as string);
+  // --check: the committed data must be what the source gives (the header's commit aside, for a plain source tree).
+  if (values.check) {
+    const strip = (t: string): string => t.replace(/^ {2}"\/\/": .*\n/m, '').replace(/^ {2}"commit": .*\n/m, '');
+    const same = fs.existsSync(values.out as string) && strip(fs.readFileSync(values.out as string, 'utf8')) === strip(text);
+    process.stdout.write(same ? `${shown} is what ${reader.ref} gives\n` : `${shown} differs from what ${reader.ref} gives; run without --check and commit it\n`);
+    process.exit(same ? 0 : 1);
+  }
+  fs.writeFileSync(values.out as string, text);
+  process.stdout.write(`wrote ${shown}\n`);
 }
 
 main();
