@@ -184,5 +184,5 @@ function gpuPlacement(model: SiteModel, app: AppModel): SiteAppGpu | undefined {
   for (const t of workers.flatMap((w) => w.taints)) {
     tolerations.set(`${t.key}=${t.value}:${t.effect}`, { key: t.key, value: t.value, effect: t.effect as 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' });
   }
-  return { count: app.gpu.count, nodeSelector: { [label]: value }, tolerations: [...tolerations.values()], runtimeClassName: NVIDIA_RUNTIME_CLASS };
+  return { count: app.gpu.count, nodeSelector: { [label]: value }, tolerations: [...tolerations.values()], runtimeClassName: NVIDIA_RUNTIME_CLASS, engineArgs: app.gpu.engineArgs };
 }

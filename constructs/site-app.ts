@@ -38,6 +38,8 @@ export interface SiteAppGpu {
   readonly tolerations: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** RuntimeClass that gives the container the GPU. */
   readonly runtimeClassName: string;
+  /** Serving-engine arguments (vLLM's --max-model-len, --gpu-memory-utilization) the fit check used. @default - none */
+  readonly engineArgs?: readonly string[];
 }
 
 export interface SiteAppIngress {
@@ -173,6 +175,8 @@ export class SiteApp extends Construct {
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       ports: [{ number: port, name: 'http', protocol: kplus.Protocol.TCP }],
       envVariables: env,
+      // The same context and memory share the GPU fit check assumed, appended to the image's entrypoint.
+      args: props.gpu?.engineArgs ? [...props.gpu.engineArgs] : undefined,
       volumeMounts: mounts,
       securityContext: restrictedSecurityContext(uid),
       // Replaced below with the site's exact quantities (cdk8s-plus would print 2Gi as 2048Mi).

@@ -4,6 +4,7 @@ import type { AddonFacts } from '../addons/addon-facts';
 import { ADDON_CATALOG } from '../addons/catalog';
 import { ADDONS, buildComponents, presentAddons } from './components';
 import { buildEdgeFleet } from './edge-fleet';
+import { checkGpuFit } from './gpu-fit';
 import * as ip from './ip';
 import type {
   AppModel,
@@ -521,16 +522,10 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
         fail(`${path}.gpu`, a.gpu, `needs a GPU but the site has no GPU worker for ${a.name}`, 'add a node pool with gpuModel (and the GPU under proxmox.nodes[].gpus), or remove the app\'s gpu');
       } else {
         const memoryGiB = Math.min(...gpuWorkers.map((v) => v.gpu?.memoryGiB ?? 0));
-        const weightsGiB = (a.gpu.model.parametersBillions * 1e9 * a.gpu.model.bytesPerParameter) / 2 ** 30;
-        const budgetGiB = memoryGiB * a.gpu.memoryUtilization * a.gpu.count;
-        if (weightsGiB > budgetGiB) {
-          const fitsAt = (budgetGiB * 2 ** 30) / (a.gpu.model.parametersBillions * 1e9);
-          fail(`${path}.gpu.model`, a.gpu.model,
-            `needs ${weightsGiB.toFixed(1)} GiB for the weights of ${a.gpu.model.name}, but ${a.gpu.count} × ${memoryGiB} GiB GPU at utilization ${a.gpu.memoryUtilization} gives ${budgetGiB.toFixed(1)} GiB`,
-            `serve a smaller model, or a quantized one at ${fitsAt >= 0.5 ? `≤ ${(fitsAt * 8).toFixed(1)} bits per parameter` : 'fewer bits'} (leaving room for the KV cache), or add GPUs`);
-        }
+        const { fit, problem } = checkGpuFit({ ...a.gpu, gpuMemoryGiB: memoryGiB, gpuCount: a.gpu.count });
+        if (problem) fail(`${path}.gpu.${problem.field}`, problem.value, problem.message, problem.fix);
         if (a.gpu.count > 1) warnings.push(`${path}.gpu.count is ${a.gpu.count}: each GPU worker VM has one GPU; the pod needs a node with ${a.gpu.count}`);
-        gpu = { count: a.gpu.count, nodeLabel: 'nvidia.com/gpu', weightsGiB, budgetGiB };
+        if (fit) gpu = { count: a.gpu.count, nodeLabel: 'nvidia.com/gpu', ...fit };
       }
     }
     return { spec: a, name: a.name, namespace: appNamespace, container: a.container ?? a.name, env, dependsOn: [...a.dependsOn].sort(), gpu };

@@ -1,6 +1,7 @@
 import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, ManagementHostSpec, ServiceVmSpec, Site, VlanRole } from '../site';
 import type { AddonFacts, Capability } from '../addons/addon-facts';
 import type { EdgeFleetModel } from './edge-fleet';
+import type { GpuFit } from './gpu-fit';
 
 /** An add-on the site installs: its facts and its platform.addons.<key> value, defaults filled in. */
 export interface AddonModel {
@@ -185,7 +186,8 @@ export interface AppModel {
     | { readonly name: string; readonly secret: { readonly name: string; readonly key: string; readonly remoteKey: string; readonly remoteProperty?: string } }
   )[];
   readonly dependsOn: readonly string[];
-  readonly gpu?: { readonly count: number; readonly nodeLabel: string; readonly weightsGiB: number; readonly budgetGiB: number };
+  /** GPU placement and the fit vLLM checks at start-up (model/gpu-fit.ts), whose engine arguments the container carries. */
+  readonly gpu?: { readonly count: number; readonly nodeLabel: string } & GpuFit;
 }
 
 export interface SiteModel {

@@ -332,14 +332,29 @@ const app = z.strictObject({
   gpu: z
     .strictObject({
       count: positiveInt.default(1).describe('GPUs per pod. Default: 1.'),
+      // The shape facts come from model/llm-catalog.ts for the models listed there; for another model give them
+      // from its config.json. Facts given here override the catalog.
       model: z
         .strictObject({
           name: z.string().min(1).describe('Model name, e.g. meta-llama/Llama-3.1-8B-Instruct.'),
-          parametersBillions: z.number().positive().describe('Parameters in billions.'),
+          parametersBillions: z.number().positive().optional().describe('Parameters in billions (model card). Default: from the model catalog.'),
           bytesPerParameter: z.number().positive().describe('Bytes per weight: 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit.'),
+          layers: positiveInt.optional().describe('Transformer layers (config.json num_hidden_layers). Default: from the model catalog.'),
+          kvHeads: positiveInt.optional().describe('Key/value heads (config.json num_key_value_heads). Default: from the model catalog.'),
+          headDim: positiveInt.optional().describe('Size of one attention head (config.json head_dim). Default: from the model catalog.'),
+          contextLength: positiveInt.optional().describe('Longest context the model supports (config.json max_position_embeddings). Default: from the model catalog.'),
         })
-        .describe('Model served, for the memory-fit check.'),
+        .describe('Model served, for the memory-fit check (weights + KV cache + overhead, as vLLM checks at start-up).'),
       memoryUtilization: z.number().gt(0).max(1).default(0.9).describe('Share of GPU memory the server may take (vLLM\'s gpu_memory_utilization). Default: 0.9.'),
+      maxContextTokens: positiveInt
+        .optional()
+        .describe('Longest sequence (prompt + output) served: vLLM\'s --max-model-len, which the container arguments carry; vLLM refuses to start unless the KV cache holds one sequence this long. Default: the model\'s context length, as vLLM does.'),
+      kvCacheDtype: z.enum(['auto', 'fp8']).default('auto').describe('KV cache precision: "auto" is the model\'s 16-bit dtype (also for quantized weights), "fp8" halves it (--kv-cache-dtype fp8). Default: "auto".'),
+      overheadGiB: z
+        .number()
+        .nonnegative()
+        .default(3)
+        .describe('GiB per GPU vLLM needs beside weights and KV cache (CUDA context and libraries, activation peak). Default: 3, vLLM\'s own profile of an 8B model: 1.79 GiB non-torch + 1.26 GiB activations (vllm-project/vllm#10511).'),
     })
     .optional()
     .describe('GPU use: the app is scheduled on the GPU pool and must fit the GPU\'s memory. Default: none.'),
@@ -417,6 +432,13 @@ const terraformBackend = z.discriminatedUnion(
   { message: 'must have type "local", "s3" or "pg"' },
 );
 
+/** A replacement or removal of a control-plane VM, a VM with disks on Ceph or a Ceph pool that the site author has accepted. */
+const replacementAcknowledgement = z.strictObject({
+  /** Terraform address, e.g. `proxmox_virtual_environment_vm.k8s-control-1`. */
+  address: z.string().regex(/^[a-z0-9_]+\.[A-Za-z0-9_-]+$/, { message: 'must be a Terraform resource address type.name, e.g. proxmox_virtual_environment_vm.k8s-control-1' }).describe('Terraform resource address (type.name) whose replacement is accepted'),
+  reason: z.string().min(10, { message: 'must give the reason (at least 10 characters) so reviewers can judge it' }).describe('why destroying and recreating it is acceptable (etcd member removed first, data backed up, ...)'),
+});
+
 const edge = z.strictObject({
   vlan: dnsLabel.describe('VLAN (by name) of the edge tunnel network.'),
   inventory: z.string().optional().describe('Inventory file (YAML list of {name, site, publicKey, address}) of edge SBCs, relative to the site file. Default: no edges.'),
@@ -463,7 +485,15 @@ export function siteSchemaFor<C extends readonly AddonFacts[]>(catalog: C) {
     appNamespace: dnsLabel.optional().describe('Namespace of the site\'s own applications and data stores. Default: the site name.'),
     apps: z.array(app).default([]).describe('The site\'s applications, one Argo CD Application each. Default: none.'),
     gitops: gitops.describe('The Git repository Argo CD syncs from.'),
-    terraform: z.strictObject({ backend: terraformBackend.describe('Where Terraform keeps its state.') }).describe('Terraform settings.'),
+    terraform: z
+      .strictObject({
+        backend: terraformBackend.describe('Where Terraform keeps its state.'),
+        acknowledgeReplacements: z
+          .array(replacementAcknowledgement)
+          .default([])
+          .describe('Replacements (and removals) synth may write although they destroy a control-plane VM (and its etcd member), a VM\'s disks on Ceph storage, or a Ceph pool. Remove an entry once the change is applied; a stale entry is a warning. Default: none, synth refuses such a replacement and names the entry that would accept it.'),
+      })
+      .describe('Terraform settings.'),
     edge: edge.optional().describe('The edge fleet (WireGuard hub, k3s clusters). Default: none.'),
     policy: z
       .strictObject({ exceptions: z.array(policyException).default([]).describe('Exceptions to the output policy, each with its reason. Default: none.') })

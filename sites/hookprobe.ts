@@ -171,7 +171,8 @@ export default defineSite(
           // The plan serves meta-llama/Llama-3.3-70B-Instruct: 70.6B parameters at 16 bits is ~131 GiB of
           // weights, more than three times the A100's 40 GiB, so the compiler refuses it. An 8B model fits.
           { name: 'MODEL_NAME', value: 'meta-llama/Llama-3.1-8B-Instruct' },
-          { name: 'VLLM_GPU_MEMORY_UTILIZATION', value: '0.9' },
+          // The memory share and the context reach vLLM as container arguments derived from gpu below
+          // (--gpu-memory-utilization, --max-model-len), so the fit check and the server cannot disagree.
         ],
         volumes: [{ name: 'model-cache', mountPath: '/root/.cache', claim: { name: 'llm-cache-pvc', sizeGiB: 100 } }],
         egress: [
@@ -184,8 +185,14 @@ export default defineSite(
         ],
         gpu: {
           count: 1,
+          // Shape (32 layers, 8 KV heads of 128, 131072-token context) from the catalog (model/llm-catalog.ts).
           model: { name: 'meta-llama/Llama-3.1-8B-Instruct', parametersBillions: 8.03, bytesPerParameter: 2 },
           memoryUtilization: 0.9,
+          // On the A100 40GB at 0.9: 36 GiB = 14.96 GiB weights + 3 GiB overhead + KV cache. The full 131072-token
+          // context (16 GiB of KV cache) would fit, but only one such sequence at a time; 32768 tokens (4 GiB per
+          // sequence) leaves the cache room for about four full-length requests at once, which content generation needs
+          // more than book-length prompts.
+          maxContextTokens: 32768,
         },
       },
       {

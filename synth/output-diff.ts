@@ -108,7 +108,7 @@ function fileLevel(before: ReadonlyMap<string, string>, after: ReadonlyMap<strin
   };
 }
 
-function kubernetesObjects(files: ReadonlyMap<string, string>): Items {
+export function kubernetesObjects(files: ReadonlyMap<string, string>): Items {
   const items: Items = new Map();
   for (const [file, text] of files) {
     for (const doc of parseAllDocuments(text)) {
@@ -123,7 +123,7 @@ function kubernetesObjects(files: ReadonlyMap<string, string>): Items {
 }
 
 /** Terraform JSON by address: resources and data sources as Terraform names them, other blocks by their key. */
-function terraformItems(files: ReadonlyMap<string, string>): Items {
+export function terraformItems(files: ReadonlyMap<string, string>): Items {
   const items: Items = new Map();
   for (const [file, text] of files) {
     const doc = JSON.parse(text) as Record<string, unknown>;

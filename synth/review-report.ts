@@ -331,7 +331,26 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
   const charts = policy.unchecked.filter((u) => !u.object).map((u) => u.component);
   const notCounted = [...(charts.length > 0 ? [`charts delivered by Argo CD, whose pods are not in dist/: ${charts.join(', ')}`] : []), ...skipped];
   if (notCounted.length > 0) out.push('', 'Not counted:', '', ...notCounted.map((n) => `- ${n}`));
-  return out;
+  return [...out, ...gpuMemorySection(model)];
+}
+
+/** Each GPU app's memory as vLLM divides it at start-up (model/gpu-fit.ts), so a reviewer sees the margin. */
+function gpuMemorySection(model: SiteModel): string[] {
+  const apps = model.apps.filter((a) => a.gpu);
+  if (apps.length === 0) return [];
+  const rows = apps.map((a) => {
+    const g = a.gpu as NonNullable<typeof a.gpu>;
+    const used = g.weightsGiB + g.kvCacheGiB + g.overheadGiB;
+    return [a.name, g.maxContextTokens, `${g.weightsGiB.toFixed(2)} GiB`, `${g.kvCacheGiB.toFixed(2)} GiB`, `${g.overheadGiB.toFixed(2)} GiB`, `${g.budgetGiB.toFixed(2)} GiB`, percent(used, g.budgetGiB), g.largestContextTokens];
+  });
+  return [
+    '',
+    '### GPU memory',
+    '',
+    'What vLLM needs to start: the weights, the KV cache of one sequence of the served context (`--max-model-len`) and runtime overhead, within GPU memory × `--gpu-memory-utilization`.',
+    '',
+    ...table(['App', 'Context (tokens)', 'Weights', 'KV cache, one sequence', 'Overhead', 'Budget', 'Used', 'Largest context that fits'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { compileSite } from './compile-site';
 import { explainDiff, formatDiff } from './output-diff';
 import { OutputRefusal, foreignRefusal, pathRefusal } from './output-errors';
 import { inspectOutput, refusedOutputPath } from './output-folder';
+import { reviewImpact } from './review-impact';
 import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError, synthCommand } from './run-synth';
 import { SynthError } from './synthesize';
 
@@ -47,11 +48,16 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     if (owner.state === 'foreign') throw foreignRefusal(opts.out.replace(/\/+$/, ''), owner);
     const loaded = opts.site === DEFAULT_SITE ? loadSite(path.join(PROJECT_ROOT, DEFAULT_SITE), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
     const { policy, tree } = compileSite(loaded, { enforceChecks: false });
+    // Before the explanation: the review may set Argo CD sync options on objects whose immutable fields change.
+    const impact = reviewImpact(tree, out, loaded.site);
     const diffs = explainDiff(tree, out);
     if (diffs.length === 0) io.out(`${shown}/ is what ${loaded.source} produces`);
     else {
       io.out(`${shown}/ differs from what ${loaded.source} produces in ${diffs.length} component${diffs.length === 1 ? '' : 's'} (+ added, - removed, ~ changed by ${synthCommand(opts)}):`);
+      // What applying it destroys comes first: a replaced VM matters more than the fields that changed.
+      for (const line of impact.lines) io.out(line);
       for (const line of formatDiff(diffs)) io.out(line);
+      for (const r of impact.refusals) io.err(`synth would refuse: ${r}`);
     }
     // The diff is shown either way; the findings say why synth would still refuse to write it.
     if (policy.findings.length > 0) {

@@ -1,13 +1,15 @@
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SiteError } from '../site';
-import { loadSite } from '../site/load';
+import { LoadedSite, loadSite } from '../site/load';
 import { CompiledSite, compileSite } from './compile-site';
 import { OutputRefusal, conflictLines, conflictRefusal, foreignRefusal, lockRefusal, pathRefusal, shellQuote, writeFailure } from './output-errors';
 import { OutputContext, findConflicts, inspectOutput, refusedOutputPath } from './output-folder';
 import { LockTimeoutError, acquireOutputLock, describeHolder } from './output-lock';
 import { explainDiff, formatDiff } from './output-diff';
-import { SynthError } from './synthesize';
+import { ImpactReview, reviewImpact } from './review-impact';
+import { FileTree, SynthError } from './synthesize';
+import { withManifest } from './tree-manifest';
 import { FsOps, REAL_FS, TreeWriteError, diffTree, isEmptyDiff, recoverInterrupted, writeTree } from './write-tree';
 
 export const DEFAULT_SITE = 'sites/hookprobe.ts';
@@ -114,12 +116,31 @@ function siteFile(opts: SynthOptions): string {
   return opts.site === DEFAULT_SITE ? path.join(PROJECT_ROOT, DEFAULT_SITE) : opts.site;
 }
 
-function load(opts: SynthOptions, io: Io): CompiledSite {
+/** The compiled site, reviewed against the folder's tree: what applying it destroys or cannot change in place. */
+interface Reviewed {
+  readonly compiled: CompiledSite;
+  readonly tree: FileTree;
+  readonly impact?: ImpactReview;
+}
+
+function load(opts: SynthOptions, io: Io, out: string): Reviewed {
   const loaded = opts.site === DEFAULT_SITE ? loadSite(siteFile(opts), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
   const compiled = compileSite(loaded);
   if (!compiled.lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(compiled.lock.file)}): chart versions are pinned by the site, digests are not; run npx site-compiler vendor --lock-only --site ${shellQuote(loaded.source)}`);
   for (const w of compiled.result.warnings) io.err(`warning: ${w}`);
-  return compiled;
+  return review(loaded, compiled, out, io);
+}
+
+/**
+ * Replacement and immutable-field review (issue 17) against the tree in the folder. It may set Argo CD sync
+ * options on objects whose immutable fields change, so the manifest is written again after it.
+ */
+function review(loaded: LoadedSite, compiled: CompiledSite, out: string, io: Io): Reviewed {
+  if (isEmptyDiff(diffTree(compiled.tree, out))) return { compiled, tree: compiled.tree };
+  const tree = new Map(compiled.tree);
+  const impact = reviewImpact(tree, out, loaded.site);
+  for (const w of impact.warnings) io.err(`warning: ${w}`);
+  return { compiled, tree: withManifest(tree, compiled.model.name), impact };
 }
 
 /**
@@ -160,7 +181,8 @@ function write(argv: readonly string[], opts: SynthOptions, io: Io, out: string,
   const say = (line: string): void => {
     if (!opts.quiet) io.out(line);
   };
-  const { result, tree } = load(opts, io);
+  const { compiled: { result }, tree, impact } = load(opts, io, out);
+  if (impact && impact.refusals.length > 0) throw new SynthError(impact.refusals);
   // Judged again under the lock: the folder may have changed while this process waited.
   const owner = inspectOutput(out);
   if (owner.state === 'foreign') throw foreignRefusal(shown, owner);
@@ -192,7 +214,7 @@ function write(argv: readonly string[], opts: SynthOptions, io: Io, out: string,
 }
 
 function check(opts: SynthOptions, io: Io, out: string, shown: string, started: number): number {
-  const { tree } = load(opts, io);
+  const { tree, impact } = load(opts, io, out);
   const source = path.relative(io.cwd, siteFile(opts)) || siteFile(opts);
   const diff = diffTree(tree, out);
   if (isEmptyDiff(diff)) {
@@ -201,6 +223,9 @@ function check(opts: SynthOptions, io: Io, out: string, shown: string, started: 
   }
   const rerun = synthCommand(opts);
   io.err(`${shown}/ is not what ${source} produces; run ${rerun} and commit the result:`);
+  // What applying it destroys comes first: a replaced VM matters more than which files changed.
+  if (impact && impact.lines.length > 0) for (const line of ['what applying it does:', ...impact.lines.map((l) => `  ${l}`)]) io.err(line);
+  for (const r of impact?.refusals ?? []) io.err(`synth would refuse: ${r}`);
   for (const f of diff.changed) io.err(`  changed  ${shown}/${f}`);
   for (const f of diff.added) io.err(`  missing  ${shown}/${f}`);
   for (const f of diff.removed) io.err(`  stale    ${shown}/${f}`);

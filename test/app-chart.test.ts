@@ -55,7 +55,9 @@ describe('the seed workloads (plan steps 5.2-5.4) as the site gives them', () =>
     expect(pod.runtimeClassName).toBe('nvidia');
     expect(container(d).resources.limits).toEqual({ 'nvidia.com/gpu': 1, cpu: '4000m', memory: '16Gi' });
     // The site serves an 8B model where the plan's 70B would not fit the A100 (see sites/hookprobe.ts).
-    expect(envOf(d)).toEqual({ MODEL_NAME: 'meta-llama/Llama-3.1-8B-Instruct', VLLM_GPU_MEMORY_UTILIZATION: '0.9' });
+    expect(envOf(d)).toEqual({ MODEL_NAME: 'meta-llama/Llama-3.1-8B-Instruct' });
+    // The context and memory share the GPU fit check used reach vLLM as its arguments.
+    expect(container(d).args).toEqual(['--max-model-len', '32768', '--gpu-memory-utilization', '0.9']);
     expect(container(d).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/root/.cache', readOnly: false });
     expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'llm-cache-pvc', readOnly: false } });
     // A second pod could never get the single GPU: the rollout replaces the pod instead of surging.

@@ -28,9 +28,10 @@ describe('model checks on apps', () => {
     });
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe('apps[1].gpu.model');
-    expect(problems[0].message).toContain('needs 131.5 GiB for the weights of meta-llama/Llama-3.3-70B-Instruct');
-    expect(problems[0].message).toContain('gives 36.0 GiB');
-    expect(problems[0].fix).toContain('quantized one at ≤ 4.4 bits per parameter');
+    expect(problems[0].message).toContain('needs 131.50 GiB for the weights of meta-llama/Llama-3.3-70B-Instruct');
+    expect(problems[0].message).toContain('gives 36.00 GiB');
+    // Weights, 3 GiB of overhead and a 1024-token KV cache must fit: 4 bits (32.88 GiB) is just too many.
+    expect(problems[0].fix).toContain('quantized one at ≤ 3.9 bits per parameter');
   });
 
   it('fails when an app needs a GPU on a site without a GPU worker, naming the app', () => {

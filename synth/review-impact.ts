@@ -1,0 +1,95 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Site } from '../site';
+import { ImmutableChange, formatImmutable, reviewImmutableFields } from './immutable-fields';
+import { terraformItems } from './output-diff';
+import { TerraformImpact, formatImpact, terraformImpact } from './replacement-impact';
+import type { FileTree } from './synthesize';
+import { listTree } from './write-tree';
+
+/**
+ * Review beyond the diff: what applying the new tree does to what runs, judged against the committed tree in the
+ * output folder. Terraform replacements come first (they destroy VMs and disks); synth refuses the ones that destroy
+ * a control-plane VM, a VM with disks on Ceph or a Ceph pool unless the site acknowledges them.
+ */
+export interface ImpactReview {
+  readonly terraform: readonly TerraformImpact[];
+  /** Kubernetes fields the API server refuses to change; the recreatable ones now carry Argo CD's sync option in the tree. */
+  readonly kubernetes: readonly ImmutableChange[];
+  /** For a terminal, most destructive first. */
+  readonly lines: readonly string[];
+  /** Why synth must not write the tree; empty when it may. */
+  readonly refusals: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Terraform working directories (`terraform/<dir>/`) with their resources on each side. */
+function terraformSides(tree: FileTree, dir: string): { workdir: string; before: Map<string, unknown>; after: Map<string, unknown> }[] {
+  const onDisk = listTree(dir).filter((f) => f.startsWith('terraform/') && f.endsWith('.tf.json'));
+  const workdirs = [...new Set([...onDisk, ...[...tree.keys()].filter((f) => f.startsWith('terraform/') && f.endsWith('.tf.json'))].map((f) => f.split('/')[1]))].sort();
+  return workdirs.map((workdir) => {
+    const mine = (f: string): boolean => f.startsWith(`terraform/${workdir}/`) && f.endsWith('.tf.json');
+    const before = new Map(onDisk.filter(mine).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const after = new Map([...tree.entries()].filter(([f]) => mine(f)));
+    return { workdir, before: terraformItems(before), after: terraformItems(after) };
+  });
+}
+
+/** What makes a replacement need the site's acknowledgement, or undefined when it may go ahead. */
+function guarded(impact: TerraformImpact, before: ReadonlyMap<string, unknown>, cephStorages: ReadonlySet<string>): string | undefined {
+  const [type] = impact.address.split('.');
+  if (type === 'proxmox_ceph_pool') return 'it is a Ceph pool: every image in it is destroyed';
+  if (type !== 'proxmox_virtual_environment_vm') return undefined;
+  const body = before.get(impact.address) as { tags?: string[]; disk?: { datastore_id?: string }[] } | undefined;
+  const why: string[] = [];
+  if (body?.tags?.includes('control-plane')) why.push('it is a control-plane VM: its etcd member goes with it');
+  const onCeph = [...new Set((body?.disk ?? []).map((d) => d.datastore_id).filter((s): s is string => !!s && cephStorages.has(s)))];
+  if (onCeph.length > 0) why.push(`its disks on Ceph storage ${onCeph.join(', ')} are destroyed`);
+  return why.length > 0 ? why.join('; ') : undefined;
+}
+
+/**
+ * Reviews `tree` against the committed tree in `dir` (a missing folder is a first synth: nothing to review).
+ * The site's `terraform.acknowledgeReplacements` accepts guarded replacements one address at a time.
+ * Kubernetes objects whose immutable fields change and that can be recreated get Argo CD's Force/Replace sync option
+ * in `tree` itself (rewritten in place); the others are refused.
+ */
+export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactReview {
+  const cephStorages = new Set((site.ceph?.pools ?? []).map((p) => p.pveStorage).filter((s): s is string => !!s));
+  const acks = new Map(site.terraform.acknowledgeReplacements.map((a) => [a.address, a.reason]));
+  const used = new Set<string>();
+  const impacts: TerraformImpact[] = [];
+  const refusals: string[] = [];
+  const lines: string[] = [];
+  for (const { workdir, before, after } of terraformSides(tree, dir)) {
+    const found = terraformImpact(before, after);
+    impacts.push(...found);
+    const shown = formatImpact(found);
+    found.forEach((impact, i) => {
+      lines.push(`terraform/${workdir}: ${shown[i]}`);
+      if (impact.action !== 'replace' && impact.action !== 'may-replace' && impact.action !== 'destroy') return;
+      const why = guarded(impact, before, cephStorages);
+      if (!why) return;
+      if (acks.has(impact.address)) {
+        used.add(impact.address);
+        lines.push(`  acknowledged in the site: ${acks.get(impact.address)}`);
+        return;
+      }
+      refusals.push(
+        `terraform/${workdir}: ${shown[i]}; ${why}. ` +
+          `fix: undo the change that causes it, or accept it in the site: terraform.acknowledgeReplacements: [{ address: '${impact.address}', reason: '<why this is safe, e.g. the etcd member was removed and the data is backed up>' }]`,
+      );
+    });
+  }
+  const committed = new Map(listTree(dir).filter((f) => f.startsWith('kubernetes/')).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  const kubernetes = reviewImmutableFields(tree, committed);
+  formatImmutable(kubernetes).forEach((line, i) => {
+    lines.push(line);
+    const c = kubernetes[i];
+    if (c.remedy === 'refuse') refusals.push(`${line}. fix: ${c.fix}`);
+  });
+  const warnings = [...acks.keys()]
+    .filter((a) => !used.has(a))
+    .map((a) => `terraform.acknowledgeReplacements: ${a} is not replaced by this change (nothing to acknowledge); remove the entry once its change is applied`);
+  return { terraform: impacts, kubernetes, lines, refusals, warnings };
+}
