@@ -247,6 +247,11 @@ const HELM_YAML = {
 } as const;
 type Tags = Parameters<Extract<NonNullable<SchemaOptions['customTags']>, (...args: never[]) => unknown>>[0];
 
+/** helm's output as the API server reads it (see HELM_YAML). */
+export function parseHelmOutput(text: string): unknown[] {
+  return parseDocs(text);
+}
+
 function parseDocs(text: string): unknown[] {
   return parseAllDocuments(text, HELM_YAML).flatMap((d) => {
     if (!('toJS' in d)) return [];
