@@ -22,6 +22,7 @@ export interface CrdFact {
   readonly kind: string;
   /** Served versions, in the CRD's order. */
   readonly versions: readonly string[];
+  readonly scope: 'Namespaced' | 'Cluster';
 }
 
 export interface ContainerPortFact {
@@ -73,6 +74,8 @@ export interface MeasureInput {
   readonly values: Readonly<Record<string, unknown>>;
   readonly kubeVersion: string;
   readonly apiVersions?: readonly string[];
+  /** Cluster-scoped custom kinds (`group/Kind`) whose CRDs other charts of the site install. */
+  readonly clusterKinds?: readonly string[];
 }
 
 interface KubeDoc {
@@ -86,7 +89,7 @@ interface KubeDoc {
 export function measureChart(input: MeasureInput): MeasuredChart {
   return withRenderableChart(input.chartPath, input.values, (chartPath, unmeasured, values) => {
     const text = helmTemplate({ ...input, values, archive: chartPath });
-    const measured = measureObjects(parseHelmOutput(text) as KubeDoc[], input.namespace);
+    const measured = measureObjects(parseHelmOutput(text) as KubeDoc[], input.namespace, input.clusterKinds);
     return unmeasured.length > 0 ? { ...measured, unmeasuredDependencies: unmeasured } : measured;
   });
 }
@@ -115,12 +118,10 @@ export function parseObjectRef(ref: string): { kind: string; group: string; name
  * Facts of rendered objects. Namespaced objects without a namespace get the release's, as helm and
  * Argo CD apply them; cluster-scoped kinds are recognised by what Kubernetes and the chart's own CRDs say.
  */
-export function measureObjects(docs: readonly KubeDoc[], releaseNamespace: string): MeasuredChart {
+export function measureObjects(docs: readonly KubeDoc[], releaseNamespace: string, otherClusterKinds: readonly string[] = []): MeasuredChart {
   const objects = docs.filter((d) => d && typeof d === 'object' && typeof d.kind === 'string' && d.metadata && typeof d.metadata.name === 'string');
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition').map(crdFact);
-  const clusterCrdKinds = new Set(
-    objects.filter((o) => o.kind === 'CustomResourceDefinition' && (o.spec as { scope?: string }).scope === 'Cluster').map((o) => `${crdFact(o).group}/${crdFact(o).kind}`),
-  );
+  const clusterCrdKinds = new Set([...otherClusterKinds, ...crds.filter((c) => c.scope === 'Cluster').map((c) => `${c.group}/${c.kind}`)]);
   const isClusterScoped = (o: KubeDoc): boolean => CLUSTER_SCOPED.has(o.kind) || clusterCrdKinds.has(`${o.apiVersion.split('/')[0]}/${o.kind}`);
   const refs = objects.map((o) => objectRef(o.apiVersion, o.kind, o.metadata.name, isClusterScoped(o) ? undefined : (o.metadata.namespace ?? releaseNamespace)));
   const sizes = objects.map((o, i) => ({ object: refs[i], bytes: Buffer.byteLength(JSON.stringify(o)) }));
@@ -144,12 +145,13 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 function crdFact(o: KubeDoc): CrdFact {
-  const spec = (o.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean }[] };
+  const spec = (o.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean }[] };
   return {
     name: o.metadata.name,
     group: spec.group ?? '',
     kind: spec.names?.kind ?? '',
     versions: (spec.versions ?? []).filter((v) => v.served !== false).map((v) => v.name),
+    scope: spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced',
   };
 }
 

