@@ -87,10 +87,16 @@ interface KubeDoc {
 
 /** Renders the chart and measures the output. */
 export function measureChart(input: MeasureInput): MeasuredChart {
+  return renderAndMeasure(input).facts;
+}
+
+/** Renders the chart and measures the output, keeping the rendered objects (for checks beyond the facts). */
+export function renderAndMeasure(input: MeasureInput): { facts: MeasuredChart; objects: readonly object[] } {
   return withRenderableChart(input.chartPath, input.values, (chartPath, unmeasured, values) => {
     const text = helmTemplate({ ...input, values, archive: chartPath });
-    const measured = measureObjects(parseHelmOutput(text) as KubeDoc[], input.namespace, input.clusterKinds);
-    return unmeasured.length > 0 ? { ...measured, unmeasuredDependencies: unmeasured } : measured;
+    const objects = (parseHelmOutput(text) as KubeDoc[]).filter((d) => d !== null && typeof d === 'object');
+    const measured = measureObjects(objects, input.namespace, input.clusterKinds);
+    return { facts: unmeasured.length > 0 ? { ...measured, unmeasuredDependencies: unmeasured } : measured, objects };
   });
 }
 

@@ -9,7 +9,7 @@ import { App } from 'cdk8s';
 import { buildCharts } from '../charts';
 import { chartArchivePath } from '../constructs/chart-cache';
 import { ReleaseFacts, ReleaseInputs, inputsDigest } from '../constructs/chart-facts-file';
-import { measureChart } from '../constructs/chart-measure';
+import { renderAndMeasure } from '../constructs/chart-measure';
 import { HelmRelease } from '../constructs/helm-release';
 import { buildModel } from '../model';
 import { byCodePoint } from '../model/order';
@@ -58,6 +58,8 @@ export interface SiteFacts {
   readonly releases: readonly ReleaseFacts[];
   /** One message per release that could not be measured. */
   readonly failures: readonly string[];
+  /** What each measured release rendered, for checks beyond the facts. */
+  readonly rendered: ReadonlyMap<HelmRelease, readonly object[]>;
 }
 
 /**
@@ -71,12 +73,19 @@ export function measureSite(releases: readonly HelmRelease[], options: MeasureOp
   const apiVersions = [...new Set(first.releases.flatMap((r) => r.crds.flatMap((c) => c.versions.map((v) => `${c.group}/${v}`))))].sort(byCodePoint);
   const clusterKinds = first.releases.flatMap((r) => r.crds.filter((c) => c.scope === 'Cluster').map((c) => `${c.group}/${c.kind}`));
   const second = measureAll(releases, options, apiVersions, clusterKinds, true);
-  return { apiVersions, releases: second.releases, failures: [...first.failures] };
+  return { apiVersions, releases: second.releases, failures: [...first.failures], rendered: second.rendered };
 }
 
-function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, apiVersions: readonly string[], clusterKinds: readonly string[], report = false): { releases: ReleaseFacts[]; failures: string[] } {
+function measureAll(
+  releases: readonly HelmRelease[],
+  options: MeasureOptions,
+  apiVersions: readonly string[],
+  clusterKinds: readonly string[],
+  report = false,
+): { releases: ReleaseFacts[]; failures: string[]; rendered: Map<HelmRelease, readonly object[]> } {
   const out: ReleaseFacts[] = [];
   const failures: string[] = [];
+  const rendered = new Map<HelmRelease, readonly object[]>();
   for (const r of releases) {
     const subject = `component ${r.component}: chart ${r.chart} ${r.version}`;
     const chartPath = options.locate(r.chart, r.version);
@@ -85,10 +94,11 @@ function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, a
       continue;
     }
     try {
-      const measured = measureChart({ helm: options.helm, chartPath, releaseName: r.releaseName, namespace: r.namespace, values: r.values, kubeVersion: options.kubeVersion, apiVersions, clusterKinds });
+      const { facts: measured, objects } = renderAndMeasure({ helm: options.helm, chartPath, releaseName: r.releaseName, namespace: r.namespace, values: r.values, kubeVersion: options.kubeVersion, apiVersions, clusterKinds });
       // Facts keep the digest of the values, not the values: those are in the Application already.
       const { values: _values, ...identity } = releaseInputs(r);
       out.push({ ...identity, valuesDigest: inputsDigest(releaseInputs(r), options.kubeVersion), ...measured });
+      rendered.set(r, objects);
       if (report) {
         options.log?.(`${subject}: ${measured.objects.length} objects, ${measured.crds.length} CRDs, largest ${measured.largestObject.object} ${measured.largestObject.bytes} bytes`);
       }
@@ -96,5 +106,5 @@ function measureAll(releases: readonly HelmRelease[], options: MeasureOptions, a
       failures.push(`${subject}: ${(err as Error).message}`);
     }
   }
-  return { releases: out, failures };
+  return { releases: out, failures, rendered };
 }
