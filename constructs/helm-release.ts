@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments, type SchemaOptions } from 'yaml';
-import { DEFAULT_CHART_CACHE, chartArchivePath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
+import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
+import { contentDigest, withRenderableChart } from './chart-measure';
 import type { ChartFactsFile } from './chart-facts-file';
-import { ChartLock, ChartUse, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
+import { ChartLock, ChartUse, LockedChart, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
 export type HelmDelivery = 'argocd' | 'rendered';
 
@@ -157,19 +158,8 @@ export class HelmRelease extends Construct {
       );
       return [];
     }
-    const archive = chartArchivePath(sources.cacheDir ?? DEFAULT_CHART_CACHE, this.chart, this.version);
-    if (!fs.existsSync(archive)) {
-      this.problems.push(`${subject} is not in the chart cache (${displayPath(archive)} does not exist); run \`${VENDOR_COMMAND}\` to download it`);
-      return [];
-    }
-    const actual = sha256File(archive);
-    if (actual !== entry.sha256) {
-      this.problems.push(
-        `${subject}: the cached archive ${displayPath(archive)} has sha256 ${actual}, but ${displayPath(sources.lock.file)} pins ${entry.sha256}; ` +
-          `it is damaged or not the locked chart: delete it and run \`${VENDOR_COMMAND}\``,
-      );
-      return [];
-    }
+    const archive = this.cachedChart(sources, entry, subject);
+    if (archive === undefined) return [];
 
     let helm: string;
     try {
@@ -182,8 +172,11 @@ export class HelmRelease extends Construct {
     let first: string;
     let second: string;
     try {
-      first = helmTemplate(input);
-      second = helmTemplate(input);
+      // A mirrored folder may lack dependencies the values disable; one the values enable cannot be rendered.
+      [first, second] = withRenderableChart(archive, this.values, (chartPath, missing) => {
+        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; add them to the mirror and run \`${VENDOR_COMMAND} -- --from <mirror folder>\``);
+        return [helmTemplate({ ...input, archive: chartPath }), helmTemplate({ ...input, archive: chartPath })];
+      });
     } catch (err) {
       this.problems.push(`${subject}: ${(err as Error).message}\n  fix the values component ${this.component} passes to the chart`);
       return [];
@@ -198,6 +191,31 @@ export class HelmRelease extends Construct {
       this.problems.push(`${subject}: ${(err as Error).message}`);
       return [];
     }
+  }
+
+  /**
+   * The verified chart in the cache: the archive whose sha256 the lock pins, or for a chart vendored
+   * from a local mirror the folder whose content digest it pins. Undefined (with the problem recorded)
+   * when it is missing or does not match.
+   */
+  private cachedChart(sources: ChartSources, entry: LockedChart, subject: string): string | undefined {
+    const content = entry.sha256Of === 'chart-content';
+    const cache = sources.cacheDir ?? DEFAULT_CHART_CACHE;
+    const cached = content ? chartFolderPath(cache, this.chart, this.version) : chartArchivePath(cache, this.chart, this.version);
+    const fetch = content ? `${VENDOR_COMMAND} -- --from <mirror folder>` : VENDOR_COMMAND;
+    if (!fs.existsSync(cached)) {
+      this.problems.push(`${subject} is not in the chart cache (${displayPath(cached)} does not exist); run \`${fetch}\` to ${content ? 'copy' : 'download'} it`);
+      return undefined;
+    }
+    const actual = content ? contentDigest(cached) : sha256File(cached);
+    if (actual !== entry.sha256) {
+      this.problems.push(
+        `${subject}: the cached ${content ? 'chart folder' : 'archive'} ${displayPath(cached)} has ${content ? 'content ' : ''}sha256 ${actual}, but ${displayPath(sources.lock.file)} pins ${entry.sha256}; ` +
+          `it is damaged or not the locked chart: delete it and run \`${fetch}\``,
+      );
+      return undefined;
+    }
+    return cached;
   }
 
   /** Names what differed between two renders, and the chart values that could supply it instead. */
