@@ -16,6 +16,7 @@ import { helmBinary } from '../constructs/chart-cache';
 import { canonicalJson, chartFactsFileFor, factsCommand, readChartFacts } from '../constructs/chart-facts-file';
 import { displayPath } from '../constructs/chart-lock';
 import { validateManifests } from '../validate/kubernetes-schema';
+import { crdValidator } from './chart-crd-validation';
 import { chartIn, measureSite, siteReleases } from './measure-facts';
 import { unknownValuesKeys } from './values-keys';
 
@@ -36,6 +37,7 @@ export function verifySite(site: string, chartsDir: string, log: (line: string) 
   const measured = measureSite(releases, { helm: helmBinary(), kubeVersion, locate: (chart, version) => chartIn(chartsDir, chart, version), log });
   failures.push(...measured.failures.map((f) => `${site}: ${f}`));
   const committed = readChartFacts(chartFactsFileFor(siteFile));
+  const crds = crdValidator([...measured.rendered.values()].flat());
   const refresh = `${factsCommand(site)} (after \`npm run vendor -- --from ${displayPath(chartsDir)}${site === UPSTREAM_SITES[0] ? '' : ` --site ${site}`}\`)`;
   for (const r of releases) {
     const subject = `${site}: component ${r.component}: chart ${r.chart} ${r.version}`;
@@ -46,15 +48,24 @@ export function verifySite(site: string, chartsDir: string, log: (line: string) 
     for (const key of unknown) failures.push(`${subject}: values key ${key} is neither in the chart's values nor named by its templates; helm ignores it, so it configures nothing: fix the key in charts/${r.component}-chart.ts`);
     const all = validateManifests(measured.rendered.get(r) ?? []);
     // Custom resources of kinds the compiler has no schema for (it imports only the CRDs its own objects use).
-    const unschemed = all.filter((f) => f.rule === 'unknown-kind');
-    const findings = all.filter((f) => f.rule !== 'unknown-kind');
-    for (const f of findings.slice(0, 10)) failures.push(`${subject}: ${f.object}: ${f.path}: ${f.rule}: ${f.message}`);
+    // Those are checked against the CRD one of the site's charts installs.
+    const objects = (measured.rendered.get(r) ?? []) as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[];
+    const byCrd = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`, o]));
+    const unschemed: string[] = [];
+    const findings = all.filter((f) => f.rule !== 'unknown-kind').map((f) => `${f.object}: ${f.path}: ${f.rule}: ${f.message}`);
+    for (const f of all.filter((x) => x.rule === 'unknown-kind')) {
+      const o = byCrd.get(f.object);
+      const result = o ? crds.validate(o) : undefined;
+      if (result === undefined) unschemed.push(f.object);
+      else findings.push(...result.map((m) => `${f.object}: ${m} (schema of the CRD the site's charts install)`));
+    }
+    for (const f of findings.slice(0, 10)) failures.push(`${subject}: ${f}`);
     const mine = committed.releases.find((f) => f.component === r.component && f.releaseName === r.releaseName);
     const same = mine !== undefined && canonicalJson(mine) === canonicalJson(facts);
     if (!same) failures.push(`${subject}: the committed facts in ${displayPath(committed.file)} ${mine ? 'differ from' : 'lack'} what the chart installs; run ${refresh} and commit the facts`);
     const incomplete =
       (facts.unmeasuredDependencies ? `; NOT MEASURED: dependencies ${facts.unmeasuredDependencies.join(', ')} (missing from the mirror; their values keys unchecked)` : '') +
-      (unschemed.length > 0 ? `; NOT VALIDATED (no schema in imports/): ${unschemed.map((f) => f.object).join(', ')}` : '');
+      (unschemed.length > 0 ? `; NOT VALIDATED (no CRD in imports/ or in the site's charts): ${unschemed.join(', ')}` : '');
     lines.push(`${subject}: ${facts.objects.length} objects, largest ${facts.largestObject.bytes} bytes, ${unknown.length} unknown values keys, ${findings.length} schema findings, facts ${same ? 'equal' : 'DIFFER'}${incomplete}`);
   }
   if (canonicalJson([...committed.apiVersions]) !== canonicalJson(measured.apiVersions)) {
