@@ -7,7 +7,7 @@ import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
-import { GroupKind, RUNTIME_CRD_GROUPS, ReleaseInstalls, builtInApiGroups, factsOfApp, groupOf, lookupFacts, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
+import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 
@@ -99,6 +99,14 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     return { component, objects, releases: chart ? HelmRelease.releasesIn(chart) : [] };
   });
   const installs = argoReleaseInstalls(app, model, states, warn);
+  const enforced = enforcedLevels(states);
+  for (const s of states) {
+    for (const i of installs.get(s.component.name) ?? []) {
+      for (const conflict of i.facts ? podSecurityConflicts(i.facts, enforced) : []) {
+        problem(`kubernetes/${s.component.name}`, conflict.split(' of chart ')[0], `${conflict}; admission would refuse its pods`, "label the namespace with the level the chart needs, or set the chart's values so its pods meet the namespace's level, then measure the facts again (npm run vendor -- --facts-only)");
+      }
+    }
+  }
 
   // --- who installs which CRDs -------------------------------------------------------------------
   const providers = new Map<string, string>(Object.entries(RUNTIME_CRD_GROUPS));
@@ -349,6 +357,18 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     header: header(model),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
+}
+
+/** The Pod Security level each namespace the site labels enforces. */
+function enforcedLevels(states: readonly ComponentState[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of states) {
+    for (const o of s.objects) {
+      const level = o.json.kind === 'Namespace' ? (o.json.metadata as { labels?: Record<string, string> }).labels?.[POD_SECURITY_ENFORCE] : undefined;
+      if (level !== undefined) out.set(o.json.metadata.name, level);
+    }
+  }
+  return out;
 }
 
 /**

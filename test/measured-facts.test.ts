@@ -4,6 +4,7 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildArgoCdApps } from '../charts/argocd-apps-chart';
+import { podSecurityConflicts } from '../charts/gitops/measured-facts';
 import { ComponentChart, HelmRelease } from '../constructs';
 import { helmBinary } from '../constructs/chart-cache';
 import { ChartFactsFile, ReleaseFacts, formatChartFacts, inputsDigest, readChartFacts, writeChartFacts } from '../constructs/chart-facts-file';
@@ -104,6 +105,19 @@ describe('measured chart facts', () => {
     expect(diff).toMatch(/spec\.clusterResourceWhitelist\[0\]\.kind: "CustomResourceDefinition" -> "Namespace"/);
     expect(diff).toMatch(/spec\.destinations\[0\]\.namespace: "falco" -> "demo-extra"/);
     expect(diff).toMatch(/spec\.syncPolicy\.syncOptions\[\d\]: \(absent\) -> "ServerSideApply=true"/);
+  });
+
+  it('fails when a workload needs a Pod Security level its namespace does not allow, naming both', () => {
+    const host = factsFor(
+      fixtureChart({
+        'agent.yaml': 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n      labels: {app: agent}\n    spec:\n      hostNetwork: true\n      containers:\n        - name: agent\n          image: registry.example/agent:1.0.0\n',
+      }),
+    ).releases[0];
+    expect(host.podSecurity).toBe('privileged');
+    expect(podSecurityConflicts(host, new Map([['falco', 'privileged']]))).toEqual([]);
+    expect(podSecurityConflicts(host, new Map([['falco', 'baseline']]))).toEqual([
+      'DaemonSet.apps falco/agent of chart fixture-plain 0.1.0 needs Pod Security level privileged (hostNetwork), but namespace falco enforces baseline',
+    ]);
   });
 
   it('warns, naming the command that measures them again, when the values no longer match the facts', () => {

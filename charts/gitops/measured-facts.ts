@@ -110,6 +110,24 @@ export function releaseInstalls(lookup: FactsLookup): ReleaseInstalls {
   };
 }
 
+const LEVELS = ['restricted', 'baseline', 'privileged'] as const;
+export const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/**
+ * Workloads a release's facts say run under a Pod Security level that their namespace's enforce label
+ * refuses: admission would reject their pods, so the sync would succeed and nothing would run.
+ * `enforced` maps a namespace to its enforce level, for the namespaces the site labels.
+ */
+export function podSecurityConflicts(facts: ReleaseFacts, enforced: ReadonlyMap<string, string>): string[] {
+  return facts.workloads.flatMap((w) => {
+    const namespace = parseObjectRef(w.workload).namespace;
+    const level = namespace === undefined ? undefined : enforced.get(namespace);
+    if (level === undefined || LEVELS.indexOf(w.podSecurity) <= LEVELS.indexOf(level as (typeof LEVELS)[number])) return [];
+    const why = w.hostAccess.length > 0 ? ` (${w.hostAccess.join(', ')})` : '';
+    return [`${w.workload} of chart ${facts.chart} ${facts.version} needs Pod Security level ${w.podSecurity}${why}, but namespace ${namespace} enforces ${level}`];
+  });
+}
+
 /** The warning synth prints for a release whose facts are stale or missing, with the command that measures them again. */
 export function staleFactsWarning(release: HelmRelease, stale: string, siteSource: string | undefined): string {
   const command = factsCommand(siteSource ?? 'sites/hookprobe.ts');
