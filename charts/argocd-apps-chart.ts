@@ -7,7 +7,7 @@ import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
-import { CRD_GROUP_PROVIDERS, GroupKind, builtInApiGroups, chartFacts, groupOf } from './gitops/chart-facts';
+import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 import { generatedMarker } from '../core/generated';
@@ -99,9 +99,19 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       : [];
     return { component, objects, releases: chart ? HelmRelease.releasesIn(chart) : [] };
   });
+  const installs = argoReleaseInstalls(app, model, states, warn);
+  const enforced = enforcedLevels(states);
+  for (const s of states) {
+    for (const i of installs.get(s.component.name) ?? []) {
+      for (const conflict of i.facts ? podSecurityConflicts(i.facts, enforced) : []) {
+        problem(`kubernetes/${s.component.name}`, conflict.split(' of chart ')[0], `${conflict}; admission would refuse its pods`, "label the namespace with the level the chart needs, or set the chart's values so its pods meet the namespace's level, then measure the facts again (npm run vendor -- --facts-only)");
+      }
+    }
+  }
 
   // --- who installs which CRDs -------------------------------------------------------------------
-  const providers = new Map<string, string>(Object.entries(CRD_GROUP_PROVIDERS));
+  const providers = new Map<string, string>(Object.entries(RUNTIME_CRD_GROUPS));
+  for (const s of states) for (const i of installs.get(s.component.name) ?? []) for (const group of i.crdGroups) providers.set(group, s.component.name);
   const rendered = new Map<string, string>();
   for (const s of states) {
     for (const o of s.objects) {
@@ -121,7 +131,9 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
   const present = new Set(model.components.map((c) => c.name));
   const stateOf = new Map(states.map((s) => [s.component.name, s]));
   const installsCrds = (provider: string, group: string): boolean =>
-    rendered.get(group) === provider || (stateOf.get(provider)?.releases.length ?? 0) > 0;
+    rendered.get(group) === provider ||
+    (installs.get(provider) ?? []).some((i) => i.crdGroups.includes(group)) ||
+    (RUNTIME_CRD_GROUPS[group] === provider && (stateOf.get(provider)?.releases.length ?? 0) > 0);
   const builtIn = builtInApiGroups();
   const nodes: OrderNode[] = states.map((s) => {
     const after = new Map<string, string>(s.component.dependsOn.map((d) => [d, 'depends on it']));
@@ -131,7 +143,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       const what = `${o.json.kind} ${o.json.metadata.name}`;
       const provider = providers.get(group);
       if (provider === undefined) {
-        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on that installs it, or name the component that does in CRD_GROUP_PROVIDERS (charts/gitops/chart-facts.ts)');
+        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on whose chart installs it and measure its facts (npm run vendor), or, for CRDs an operator registers at run time, name the component in RUNTIME_CRD_GROUPS (charts/gitops/measured-facts.ts)');
         continue;
       }
       // Nothing in the site installs the CRD: the object cannot be ordered and its Application will not sync
@@ -142,7 +154,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
         continue;
       }
       if (!installsCrds(provider, group)) {
-        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} has no Helm release and renders no CRD of that group, so nothing installs it; give ${provider} its chart (charts/${provider}-chart.ts)`);
+        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} renders no CRD of that group and the measured facts of its charts list none, so nothing installs it; give ${provider} the chart that does (charts/${provider}-chart.ts) and measure its facts (npm run vendor)`);
         addSyncOption(o, 'SkipDryRunOnMissingResource=true');
         continue;
       }
@@ -190,7 +202,8 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       };
     });
     if (hasFolder) sources.push(gitSource(c.name));
-    const oversized = helm.map((r) => chartFacts(r.chart).oversizedObjects).filter((x): x is string => x !== undefined);
+    const measured = installs.get(c.name) ?? [];
+    const oversized = measured.map((i) => i.serverSideApply).filter((x): x is string => x !== undefined);
 
     new argo.AppProject(chart, `project-${c.name}`, {
       metadata: { name: c.name, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
@@ -201,11 +214,11 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
           c.namespace,
           ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
           ...s.releases.map((r) => r.namespace),
-          ...helm.flatMap((r) => chartFacts(r.chart).extraNamespaces ?? []),
+          ...measured.flatMap((i) => i.namespaces),
         ]).map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: sortedKinds([
           ...s.objects.filter((o) => o.json.metadata.namespace === undefined).map((o) => ({ group: groupOf(o.json.apiVersion), kind: o.json.kind })),
-          ...helm.flatMap((r) => chartFacts(r.chart).clusterKinds),
+          ...measured.flatMap((i) => i.clusterKinds),
         ]),
       },
     });
@@ -345,6 +358,37 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     header: header(model),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
+}
+
+/** The Pod Security level each namespace the site labels enforces. */
+function enforcedLevels(states: readonly ComponentState[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of states) {
+    for (const o of s.objects) {
+      const level = o.json.kind === 'Namespace' ? (o.json.metadata as { labels?: Record<string, string> }).labels?.[POD_SECURITY_ENFORCE] : undefined;
+      if (level !== undefined) out.set(o.json.metadata.name, level);
+    }
+  }
+  return out;
+}
+
+/**
+ * What each component's Argo CD-delivered releases install, from their measured facts. Facts that are
+ * missing or were measured with other inputs are used as they are (or replaced by the unmeasured
+ * defaults) and reported, never silently.
+ */
+function argoReleaseInstalls(app: Construct, model: SiteModel, states: readonly ComponentState[], warn: (message: string) => void): Map<string, ReleaseInstalls[]> {
+  const site = factsOfApp(app);
+  const out = new Map<string, ReleaseInstalls[]>();
+  for (const s of states) {
+    const list = s.releases.filter((r) => r.delivery === 'argocd').map((r) => {
+      const lookup = lookupFacts(r, model.kubernetes.version, site);
+      if (lookup.stale) warn(staleFactsWarning(r, lookup.stale, sourceOfApp(app)));
+      return releaseInstalls(lookup);
+    });
+    out.set(s.component.name, list);
+  }
+  return out;
 }
 
 /** dist/ inside the repository: gitops.path names its kubernetes/ folder. */

@@ -34,6 +34,11 @@ export function chartArchivePath(cacheDir: string, chart: string, version: strin
   return path.join(cacheDir, chartArchiveName(chart, version));
 }
 
+/** `<chart>-<version>/`: a chart vendored as a folder from a local mirror (its lock digest is of its content). */
+export function chartFolderPath(cacheDir: string, chart: string, version: string): string {
+  return path.join(cacheDir, `${chart}-${version}`);
+}
+
 export function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

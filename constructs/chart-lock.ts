@@ -25,6 +25,12 @@ export interface LockedChart {
    * delivery fetches by version and does not need it, rendered delivery refuses the chart.
    */
   readonly sha256: string | null;
+  /**
+   * What sha256 is the digest of: the archive a Helm repository serves (the default), or the content
+   * of a chart folder from a local mirror (constructs/chart-measure.ts contentDigest), which no
+   * repository publishes and so can only be compared with another copy of the same folder.
+   */
+  readonly sha256Of?: DigestKind;
   /** Components whose releases use this chart, sorted; for review, not for lookup. */
   readonly components: readonly string[];
 }
@@ -47,6 +53,8 @@ export interface ChartUse {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+export type DigestKind = 'repository-archive' | 'chart-content';
+
 const lockSchema = z.strictObject({
   lockVersion: z.literal(CHART_LOCK_VERSION, { message: `must be ${CHART_LOCK_VERSION} (the only lock format this compiler reads)` }),
   charts: z
@@ -56,6 +64,7 @@ const lockSchema = z.strictObject({
         repoUrl: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: 'must be an http(s):// or oci:// repository URL' }),
         version: z.string().min(1),
         sha256: z.string().regex(SHA256, { message: 'must be 64 lowercase hex digits, or null when never vendored' }).nullable(),
+        sha256Of: z.enum(['repository-archive', 'chart-content']).optional(),
         components: z.array(z.string().min(1)).default([]),
       }),
     )
@@ -185,7 +194,14 @@ export function planChartLock(lock: ChartLock, uses: readonly ChartUse[]): Locke
     .map(({ use, components }) => {
       const old = findLockedChart(lock, use.repoUrl, use.chart);
       const keep = old !== undefined && old.version === use.version && sameRepo(old.repoUrl, use.repoUrl);
-      return { chart: use.chart, repoUrl: use.repoUrl, version: use.version, sha256: keep ? old.sha256 : null, components: [...components].sort() };
+      return {
+        chart: use.chart,
+        repoUrl: use.repoUrl,
+        version: use.version,
+        sha256: keep ? old.sha256 : null,
+        ...(keep && old.sha256Of ? { sha256Of: old.sha256Of } : {}),
+        components: [...components].sort(),
+      };
     })
     .sort(compareCharts);
 }
@@ -205,13 +221,16 @@ export function formatChartLock(charts: readonly LockedChart[], siteName: string
     ` Chart lock for ${siteName}. Written by \`${VENDOR_COMMAND}\`; commit it with the site.`,
     ' sha256 is the digest of the chart archive (.tgz). null means never vendored: Argo CD delivery',
     ' fetches the chart by version and does not need it; rendered delivery refuses the chart until',
-    ` \`${VENDOR_COMMAND}\` has downloaded and verified it.`,
+    ` \`${VENDOR_COMMAND}\` has downloaded and verified it. sha256Of: chart-content marks a digest of a chart`,
+    ` folder's files from a local mirror (\`${VENDOR_COMMAND} -- --from <folder>\`), not of a repository archive.`,
   ].join('\n');
   const seq = doc.get('charts', true);
   if (isSeq(seq)) {
     seq.items.forEach((item, i) => {
       if (isMap(item) && sorted[i].sha256 === null) {
         item.commentBefore = ` never vendored: run \`${VENDOR_COMMAND}\` where ${sorted[i].repoUrl} is reachable`;
+      } else if (isMap(item) && sorted[i].sha256Of === 'chart-content') {
+        item.commentBefore = ' vendored from a local mirror: sha256 is a content digest of the chart folder, not the repository archive\'s';
       }
     });
   }

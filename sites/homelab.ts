@@ -7,6 +7,9 @@ import { defineSite } from '../site';
  * masters, three workers and the NFS storage VM, on local-lvm (no Ceph). A Raspberry Pi 5 on the management network
  * is the management node. Numbers are the seed's unless the comment beside a value says why not. Where the seed
  * gives a range instead of an address (its IP plan), the first free address of the range is used.
+ *
+ * Chart pins stay at the versions the upstream chart mirror (../shared/charts) holds, the only releases whose facts
+ * (sites/homelab.facts.yaml) are measured and verified; bump one when the mirror has its newer patch release.
  */
 export default defineSite(
   {

@@ -1,3 +1,4 @@
+import { chartFactsFileFor, readChartFacts } from '../constructs/chart-facts-file';
 import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
@@ -27,10 +28,12 @@ export interface CompileOptions {
 /** Site -> model -> synthesized tree, the one path `npm run synth`, `npm run diff` and the tests share. */
 export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): CompiledSite {
   const lock = readChartLock(chartLockFileFor(loaded.file));
+  const facts = readChartFacts(chartFactsFileFor(loaded.file));
   const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir });
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
-    chartSources: { lock, kubeVersion: model.kubernetes.version },
+    // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
+    chartSources: { lock, facts, siteSource: loaded.source, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions },
   });
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);

@@ -2,7 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-30';
 import { describe, expect, it } from 'vitest';
 import { ARGOCD_APPS_COMPONENT, SYNC_OPTIONS, SYNC_WAVE } from '../charts/argocd-apps-chart';
-import { CRD_GROUP_PROVIDERS, builtInApiGroups, groupOf } from '../charts/gitops/chart-facts';
+import * as path from 'node:path';
+import { RUNTIME_CRD_GROUPS, builtInApiGroups, groupOf } from '../charts/gitops/measured-facts';
+import { readChartFacts } from '../constructs/chart-facts-file';
 import { HelmRelease } from '../constructs';
 import { buildModel } from '../model';
 import { SiteError, parseSite } from '../site';
@@ -20,6 +22,12 @@ const projects = new Map(gitops.filter((o) => o.kind === 'AppProject').map((p) =
 const wave = (name: string): number => Number(applications.find((a) => a.metadata.name === name)?.metadata.annotations?.[SYNC_WAVE]);
 const git = model.site.gitops;
 
+/** Who installs each API group's CRDs: the measured facts of the reference site's charts, and the operators that register theirs. */
+const providerOf = new Map<string, string>([
+  ...Object.entries(RUNTIME_CRD_GROUPS),
+  ...readChartFacts(path.join(__dirname, '..', 'sites', 'hookprobe.facts.yaml')).releases.flatMap((r) => r.crds.map((c): [string, string] => [c.group, r.component])),
+]);
+
 /**
  * Custom resources of the reference output: component, object, API group, the component installing its CRD. The
  * Applications themselves are left out: the bootstrap installs Argo CD, and so their CRDs, before the root exists.
@@ -27,7 +35,7 @@ const git = model.site.gitops;
 const customResources = [...manifests.entries()].filter(([component]) => component !== ARGOCD_APPS_COMPONENT).flatMap(([component, objects]) =>
   objects
     .filter((o) => !builtInApiGroups().has(groupOf(o.apiVersion)))
-    .map((o) => ({ component, object: `${o.kind} ${o.metadata.name}`, o, group: groupOf(o.apiVersion), provider: CRD_GROUP_PROVIDERS[groupOf(o.apiVersion)] })),
+    .map((o) => ({ component, object: `${o.kind} ${o.metadata.name}`, o, group: groupOf(o.apiVersion), provider: providerOf.get(groupOf(o.apiVersion)) })),
 );
 
 describe('Argo CD Applications of the reference site', () => {
@@ -163,6 +171,8 @@ describe('per-object sync options', () => {
   it('keeps sync options a component set itself and adds its own after them', () => {
     const app = buildFixture(buildModel(reference), (charts) => {
       addBootstrapReleases(charts);
+      // The measured facts of this chart version say it installs the monitoring.coreos.com CRDs.
+      new HelmRelease(charts.get('monitoring')!, 'kps', { repoUrl: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3', releaseName: 'kps', namespace: 'monitoring', delivery: 'argocd' });
       new ApiObject(charts.get('hookprobe-base')!, 'monitor', {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
@@ -190,8 +200,9 @@ describe('ordering failures', () => {
     try {
       buildFixture(buildModel(reference), (charts) => {
         addBootstrapReleases(charts);
-        for (const [component, chart] of [['monitoring', 'kube-prometheus-stack'], ['cert-manager', 'cert-manager']]) {
-          new HelmRelease(charts.get(component)!, chart, { repoUrl: 'https://charts.example.org', chart, version: '1.0.0', releaseName: chart, namespace: component, delivery: 'argocd' });
+        // Versions with measured facts: those say which CRDs each chart installs.
+        for (const [component, chart, version] of [['monitoring', 'kube-prometheus-stack', '88.5.3'], ['cert-manager', 'cert-manager', 'v1.19.6']]) {
+          new HelmRelease(charts.get(component)!, chart, { repoUrl: 'https://charts.example.org', chart, version, releaseName: chart, namespace: component, delivery: 'argocd' });
         }
         // cert-manager would wait for monitoring (a ServiceMonitor) and monitoring for cert-manager (a Certificate).
         new ApiObject(charts.get('cert-manager')!, 'sm', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'cert-manager', namespace: 'cert-manager' }, spec: { selector: {}, endpoints: [] } });

@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartArchivePath, helmBinary, runIsolatedHelm, sha256File } from '../constructs/chart-cache';
-import { ChartUse, readChartLock } from '../constructs/chart-lock';
+import { ChartUse, formatChartLock, readChartLock } from '../constructs/chart-lock';
+import { contentDigest } from '../constructs/chart-measure';
+import { vendorFromMirror } from '../scripts/chart-mirror';
 import { ComponentChart } from '../constructs/component-chart';
 import { HelmRelease } from '../constructs/helm-release';
 import { OFFLINE_ADVICE, vendorCharts } from '../scripts/chart-download';
-import { FIXTURE_NAMES, FIXTURE_VERSION, packageFixture, scratchDir, validationErrors } from './support/chart-fixtures';
+import { FIXTURE_CHARTS, FIXTURE_NAMES, FIXTURE_VERSION, packageFixture, scratchDir, validationErrors } from './support/chart-fixtures';
 
 const dirs: string[] = [];
 let server: http.Server;
@@ -183,5 +185,54 @@ describe('npm run vendor', () => {
     const ws = workspace();
     const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: [{ ...uses()[0], repoUrl: 'oci://registry.example/charts' }] });
     expect(result.failures).toEqual([expect.stringContaining('downloads from http(s) Helm repositories only; use delivery "argocd"')]);
+  });
+});
+
+describe('npm run vendor -- --from <mirror>', () => {
+  const uses: ChartUse[] = (['plain', 'random'] as const).map((c) => ({ component: 'fixtures', repoUrl: 'https://charts.fixture.example/', chart: FIXTURE_NAMES[c], version: FIXTURE_VERSION }));
+
+  /** A mirror holding the plain fixture as a chart folder and the random one as an archive. */
+  function mirror(): { from: string; archive: string } {
+    const from = scratchDir('vendor-mirror');
+    dirs.push(from);
+    fs.cpSync(path.join(FIXTURE_CHARTS, 'plain'), path.join(from, `${FIXTURE_NAMES.plain}-${FIXTURE_VERSION}`), { recursive: true });
+    return { from, archive: packageFixture('random', from) };
+  }
+
+  it('fills the cache from a local mirror: an archive keeps its sha256, a folder records a content digest and says so, and rendered delivery renders it', () => {
+    const dir = scratchDir('vendor-from');
+    dirs.push(dir);
+    const { from, archive } = mirror();
+    const lockFile = path.join(dir, 'site.lock.yaml');
+    const cacheDir = path.join(dir, 'cache');
+    const result = vendorFromMirror({ lockFile, siteName: 'site.ts', uses, from, cacheDir });
+    expect(result.failures).toEqual([]);
+    const lock = readChartLock(lockFile);
+    const plain = lock.charts.find((c) => c.chart === FIXTURE_NAMES.plain);
+    const random = lock.charts.find((c) => c.chart === FIXTURE_NAMES.random);
+    expect(plain?.sha256Of).toBe('chart-content');
+    expect(plain?.sha256).toBe(contentDigest(path.join(FIXTURE_CHARTS, 'plain')));
+    expect(random?.sha256Of).toBeUndefined();
+    expect(random?.sha256).toBe(sha256File(archive));
+    expect(fs.readFileSync(lockFile, 'utf8')).toContain('content digest of the chart folder');
+
+    const app = new App({ outdir: dir });
+    HelmRelease.useSources(app, { lock: { ...lock, charts: lock.charts.filter((c) => c === plain) }, cacheDir, kubeVersion: '1.31.13' });
+    const chart = new ComponentChart(app, 'fixtures', { component: 'fixtures' });
+    const release = new HelmRelease(chart, 'plain', { repoUrl: 'https://charts.fixture.example/', chart: FIXTURE_NAMES.plain, version: FIXTURE_VERSION, releaseName: 'demo', namespace: 'demo', delivery: 'rendered' });
+    expect(validationErrors(app)).toEqual([]);
+    expect(release.rendered.map((o) => o.kind)).toEqual(['CustomResourceDefinition', 'ConfigMap', 'Deployment']);
+  });
+
+  it('fails when the lock pins a repository archive and the mirror has only a chart folder, replacing nothing', () => {
+    const dir = scratchDir('vendor-from-pinned');
+    dirs.push(dir);
+    const { from } = mirror();
+    const lockFile = path.join(dir, 'site.lock.yaml');
+    const pinned = 'a'.repeat(64);
+    fs.writeFileSync(lockFile, formatChartLock([{ chart: FIXTURE_NAMES.plain, repoUrl: 'https://charts.fixture.example/', version: FIXTURE_VERSION, sha256: pinned, components: ['fixtures'] }], 'site.ts'));
+    const result = vendorFromMirror({ lockFile, siteName: 'site.ts', uses: uses.slice(0, 1), from, cacheDir: path.join(dir, 'cache') });
+    expect(result.failures.join('\n')).toMatch(/the lock pins the repository archive's sha256 a{64}, but .* is a chart folder.*put the repository's fixture-plain-0\.1\.0\.tgz in the mirror/);
+    expect(readChartLock(lockFile).charts[0].sha256).toBe(pinned);
   });
 });
