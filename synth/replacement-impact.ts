@@ -150,6 +150,7 @@ function consequenceOf(type: string, recreated = true): string {
   if (type === 'proxmox_download_file' || type === 'proxmox_virtual_environment_file') {
     return recreated ? 'the file is deleted and written again; resources that take its id as a replace-forcing attribute are replaced too' : 'the file is deleted';
   }
+  if (type === 'terraform_data') return recreated ? 'its create-time provisioners run again' : 'its destroy-time provisioners run, if any';
   return `it is destroyed${again}`;
 }
 
