@@ -38,7 +38,8 @@ const quantityBytes = (q: unknown): number => {
 export const IMMUTABLE_RULES: readonly ImmutableRule[] = [
   ...['apps/Deployment', 'apps/ReplicaSet', 'apps/DaemonSet'].map((k) => ({ kinds: [k], path: 'spec.selector', remedy: 'recreate' as const, source: 'pkg/apis/apps/validation/validation.go (apps/v1 selectors are immutable)' })),
   // StatefulSet: only replicas, ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy and
-  // minReadySeconds may change (ValidateStatefulSetUpdate).
+  // minReadySeconds may change (ValidateStatefulSetUpdate: "updates to statefulset spec for fields other than …
+  // are forbidden"; later releases add revisionHistoryLimit). The fields the compiler writes are listed here.
   ...['spec.selector', 'spec.serviceName', 'spec.podManagementPolicy'].map((path) => ({ kinds: ['apps/StatefulSet'], path, remedy: 'recreate' as const, source: 'pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate' })),
   // Recreating the StatefulSet would not help: its existing claims keep their old class and size.
   { kinds: ['apps/StatefulSet'], path: 'spec.volumeClaimTemplates', remedy: 'refuse', source: 'pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate', fix: 'keep the old claim template (existing claims never follow it), or rename the template and copy the data to the new claims' },

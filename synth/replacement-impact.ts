@@ -150,6 +150,7 @@ function consequenceOf(type: string, recreated = true): string {
   if (type === 'proxmox_download_file' || type === 'proxmox_virtual_environment_file') {
     return recreated ? 'the file is deleted and written again; resources that take its id as a replace-forcing attribute are replaced too' : 'the file is deleted';
   }
+  if (type === 'terraform_data') return recreated ? 'its create-time provisioners run again' : 'its destroy-time provisioners run, if any';
   return `it is destroyed${again}`;
 }
 
@@ -159,12 +160,12 @@ function consequenceOf(type: string, recreated = true): string {
  * repeat until nothing new is replaced.
  */
 export function terraformImpact(before: TerraformResources, after: TerraformResources): TerraformImpact[] {
-  const isResource = (a: string): boolean => !/^(data|var|local|output|provider|module)\./.test(a) && a.includes('.');
-  const common = [...after.keys()].filter((a) => isResource(a) && before.has(a) && JSON.stringify(before.get(a)) !== JSON.stringify(after.get(a)));
+  const isResource = (a: string): boolean => /^[a-z0-9_]+\.[A-Za-z0-9_-]+$/.test(a) && !/^(data|var|local|output|provider|module)\./.test(a);
   const unknown = new Set([...after.keys()].filter((a) => isResource(a) && !before.has(a)));
   const ctx: Context = { before, after, unknown };
   let impacts: TerraformImpact[] = [];
-  for (let round = 0; round <= common.length; round++) {
+  // Each round replaces at least one more resource or stops, so the number of resources bounds the rounds.
+  for (let round = 0; round <= after.size; round++) {
     impacts = [...after.keys()].filter((a) => isResource(a) && before.has(a)).map((a) => impactOf(a, ctx)).filter((i): i is TerraformImpact => i !== undefined);
     const replaced = impacts.filter((i) => i.action === 'replace' && !unknown.has(i.address));
     if (replaced.length === 0) break;

@@ -90,6 +90,12 @@ describe('terraformImpact', () => {
     expect(one(vm({}), vm({ efi_disk: { type: '4m' } }))[0].action).toBe('update');
   });
 
+  it("replaces terraform_data whose triggers_replace changes (Terraform's rule), running its provisioners again", () => {
+    const [i] = one({ triggers_replace: { script: 'a' }, connection: { host: 'x' } }, { triggers_replace: { script: 'b' }, connection: { host: 'y' } }, 'terraform_data.osd');
+    expect(i).toMatchObject({ action: 'replace', consequence: 'its create-time provisioners run again' });
+    expect(one({ triggers_replace: 1, connection: { host: 'x' } }, { triggers_replace: 1, connection: { host: 'y' } }, 'terraform_data.osd')).toEqual([]);
+  });
+
   it('replaces a Ceph pool whose name changes', () => {
     const [i] = one({ name: 'a', node_name: 'n' }, { name: 'b', node_name: 'n' }, 'proxmox_ceph_pool.p');
     expect(i).toMatchObject({ action: 'replace', consequence: 'the pool and every image in it are destroyed' });
