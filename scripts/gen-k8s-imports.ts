@@ -26,6 +26,7 @@ import {
   replaceDirAtomically,
 } from './k8s-kinds';
 import { byCodePoint } from '../core/order';
+import { requireSharedInputs } from './shared-inputs';
 
 const OUT_DIR = path.join(REPO_ROOT, 'imports', 'k8s-crds');
 const SELF = 'scripts/gen-k8s-imports.ts';
@@ -61,6 +62,7 @@ function runCdk8sImport(cwd: string, input: string, outDir: string): void {
 }
 
 function main(): void {
+  requireSharedInputs('npm run imports:k8s', 'schemas/kubernetes');
   const started = Date.now();
   const selection = loadKindSelection();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-k8s-imports-'));

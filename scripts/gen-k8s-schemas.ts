@@ -29,6 +29,7 @@ import { VALIDATORS_DIR, generateValidatorFiles, printSizes } from './gen-k8s-va
 import { CDK8S_CONFIG, Crd, JsonSchema, REPO_ROOT, gvkKey, isObject, loadKindSelection, mapSchema, readSelectedCrds, replaceDirAtomically } from './k8s-kinds';
 import { byCodePoint } from '../core/order';
 import { CORE_ID, DROPPED_KEYWORDS, OBJECT_META, closeObject, transformCrd } from './crd-schema';
+import { requireSharedInputs } from './shared-inputs';
 
 const K8S_VERSION = '1.31.0';
 const CORE_SOURCE = `../shared/schemas/kubernetes/k8s/v${K8S_VERSION}/_definitions.json`;
@@ -128,6 +129,7 @@ function stringify(value: unknown): string {
 }
 
 function main(): void {
+  requireSharedInputs('npm run imports:schemas', 'schemas/kubernetes');
   const started = Date.now();
   const files = new Map<string, string>();
   const formats = new Set<string>();

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { requireSharedInputs } from './shared-inputs';
 
 const PROVIDER_FQPN = 'registry.terraform.io/bpg/proxmox';
 const PROVIDER_VERSION = '0.111.1';
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
+  if (!values.schema) requireSharedInputs('npm run imports', 'schemas/terraform');
   const schemaPath = path.resolve(
     values.schema ?? path.join(repoRoot, '..', 'shared', 'schemas', 'terraform', `bpg-proxmox-${PROVIDER_VERSION}.schema.json`),
   );
