@@ -138,6 +138,15 @@ export function staleFactsWarning(release: HelmRelease, stale: string, siteSourc
   );
 }
 
+/** The warning for facts measured from a chart folder that lacked dependencies the values enable. */
+export function incompleteFactsWarning(release: HelmRelease, missing: readonly string[], siteSource: string | undefined): string {
+  return (
+    `component ${release.component}: the chart facts of ${release.chart} ${release.version} leave out its dependency charts ${missing.join(', ')}, ` +
+    'which the values enable but the chart folder they were measured from did not hold; what those install is not in its AppProject. ' +
+    `Put the complete chart in the cache and measure again with \`${factsCommand(siteSource ?? 'sites/hookprobe.ts')}\``
+  );
+}
+
 /** The site's facts file given to an app with HelmRelease.useSources, if any. */
 export function factsOfApp(scope: IConstruct): ChartFactsFile | undefined {
   return HelmRelease.sourcesOf(scope)?.facts;
