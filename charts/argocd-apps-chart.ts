@@ -383,7 +383,7 @@ function argoReleaseInstalls(app: Construct, model: SiteModel, states: readonly 
     const list = s.releases.filter((r) => r.delivery === 'argocd').map((r) => {
       const lookup = lookupFacts(r, model.kubernetes.version, site);
       if (lookup.stale) warn(staleFactsWarning(r, lookup.stale, sourceOfApp(app)));
-      else if (lookup.facts?.unmeasuredDependencies) warn(incompleteFactsWarning(r, lookup.facts.unmeasuredDependencies, sourceOfApp(app)));
+      else if (lookup.facts?.unmeasuredDependencies) warn(incompleteFactsWarning(r, lookup.facts.unmeasuredDependencies));
       return releaseInstalls(lookup);
     });
     out.set(s.component.name, list);
