@@ -130,11 +130,23 @@ export function podSecurityConflicts(facts: ReleaseFacts, enforced: ReadonlyMap<
 
 /** The warning synth prints for a release whose facts are stale or missing, with the command that measures them again. */
 export function staleFactsWarning(release: HelmRelease, stale: string, siteSource: string | undefined): string {
-  const command = factsCommand(siteSource ?? 'sites/hookprobe.ts');
+  // Warnings reach REVIEW.md, which holds no absolute paths: a site outside the project is named generically.
+  const shown = siteSource === undefined ? undefined : path.isAbsolute(siteSource) || siteSource.startsWith('..') ? '<site file>' : siteSource;
+  const command = factsCommand(shown ?? 'sites/hookprobe.ts');
   return (
     `component ${release.component}: the chart facts of ${release.chart} ${release.version} (release ${release.releaseName}) ${stale}, ` +
     `so its AppProject and sync options may not match what the chart installs; measure them again with \`${command}\` ` +
     '(the charts must be in the cache: `npm run vendor`, or `npm run vendor -- --from <mirror folder>` air-gapped) and commit the facts file'
+  );
+}
+
+/** The warning for facts measured from a chart folder that lacked dependencies the values enable. */
+export function incompleteFactsWarning(release: HelmRelease, missing: readonly string[]): string {
+  // The same facts serve every form of the site (TypeScript or its YAML print), so the text names no site file.
+  return (
+    `component ${release.component}: the chart facts of ${release.chart} ${release.version} leave out its dependency charts ${missing.join(', ')}, ` +
+    'which the values enable but the chart folder they were measured from did not hold; what those install is not in its AppProject. ' +
+    `Put the complete chart in the cache and measure again with \`${factsCommand('sites/hookprobe.ts')}\` (with --site for another site)`
   );
 }
 
