@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ComponentChart, DistFiles, HelmRelease } from '../constructs';
 import * as argo from '../imports/k8s-crds/argoproj.io';
-import { ADDONS, EDGE_FLEET_COMPONENT } from '../model';
+import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
@@ -68,28 +68,49 @@ function header(model: SiteModel): string {
 /**
  * Adds the argocd-apps component to `app`, after every component chart is built: it reads their
  * objects and releases, annotates objects that need per-object sync options, and writes the bootstrap
- * into dist/bootstrap/. Does nothing when the site has no Argo CD.
+ * into dist/bootstrap/. Does nothing when the site has no Argo CD. Phases: the components as built, who
+ * installs which CRDs, the sync order, the Applications, the edge ApplicationSet, the root, the bootstrap.
  */
 export function buildArgoCdApps(app: Construct, model: SiteModel): void {
-  const argocd = model.components.find((c) => c.name === ADDONS.argocd.component);
+  const gitops = providerOf(model, 'gitops');
+  const argocd = model.components.find((c) => c.name === gitops?.component);
   if (!argocd) return;
   const problems: SiteProblem[] = [];
-  const problem = (path: string, value: unknown, message: string, fix: string): void => {
+  const problem: Problem = (path, value, message, fix) => {
     problems.push({ path, value, message, fix });
   };
-  // synth prints model.warnings after building the charts, so a warning found here still reaches the user.
-  const warn = (message: string): void => {
-    const warnings = model.warnings as string[];
-    if (!warnings.includes(message)) warnings.push(message);
-  };
+  const states = componentStates(app, model, problem);
+  const crds = crdProviders(states, problem);
+  const waves = syncOrder(model, states, crds, problem);
+  if (problems.length > 0 || waves === undefined) throw new SiteError(`site ${model.name} (GitOps)`, problems);
 
+  const cni = new Set(model.addons.filter((a) => a.provides.includes('cni')).map((a) => a.component));
+  const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
+  const { names, lastWave } = componentApplications(chart, model, states, waves, argocd, new Set([...cni, argocd.name]));
+  edgeApplicationSet(chart, model, states, names, lastWave, argocd.namespace, problem);
+  const { rootProject, root } = rootApplication(chart, model, argocd.namespace);
+
+  const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
+    const json = api.toJson() as KubeJson;
+    return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
+  });
+  for (const o of own) checkSize(ARGOCD_APPS_COMPONENT, o, problem);
+  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+  writeBootstrap(chart, model, states, cni, argocd, [rootProject.toJson() as object, root.toJson() as object], problem);
+  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+}
+
+type Problem = (path: string, value: unknown, message: string, fix: string) => void;
+
+/** Every component's objects and releases as built, and the names Argo CD keeps for itself. */
+function componentStates(app: Construct, model: SiteModel, problem: Problem): ComponentState[] {
   const charts = new Map(app.node.children.filter(ComponentChart.isComponentChart).map((c) => [c.component, c]));
   for (const reserved of [ARGOCD_APPS_COMPONENT, EDGE_CLUSTERS]) {
     if (charts.has(reserved) || model.components.some((c) => c.name === reserved)) {
       problem(`kubernetes/${reserved}`, reserved, 'is a component name, but Argo CD uses it for its own Applications', 'rename the app or data store');
     }
   }
-  const states: ComponentState[] = model.components.map((component) => {
+  return model.components.map((component) => {
     const chart = charts.get(component.name);
     const objects = chart
       ? chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
@@ -99,8 +120,10 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       : [];
     return { component, objects, releases: chart ? HelmRelease.releasesIn(chart) : [] };
   });
+}
 
-  // --- who installs which CRDs -------------------------------------------------------------------
+/** Which component installs the CRDs of each API group: the chart facts' table, overridden by CRDs a component renders. */
+function crdProviders(states: readonly ComponentState[], problem: Problem): { providers: Map<string, string>; rendered: Map<string, string> } {
   const providers = new Map<string, string>(Object.entries(CRD_GROUP_PROVIDERS));
   const rendered = new Map<string, string>();
   for (const s of states) {
@@ -116,8 +139,19 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       providers.set(group, s.component.name);
     }
   }
+  return { providers, rendered };
+}
 
-  // --- the graph: dependencies plus "uses a CRD of", and per-object sync options --------------------
+/**
+ * The sync waves: dependencies plus "uses a CRD of", with per-object sync options set on the way. Undefined, with the
+ * problem reported, when the components cannot be ordered.
+ */
+function syncOrder(model: SiteModel, states: readonly ComponentState[], { providers, rendered }: { providers: ReadonlyMap<string, string>; rendered: ReadonlyMap<string, string> }, problem: Problem): ReadonlyMap<string, number> | undefined {
+  // synth prints model.warnings after building the charts, so a warning found here still reaches the user.
+  const warn = (message: string): void => {
+    const warnings = model.warnings as string[];
+    if (!warnings.includes(message)) warnings.push(message);
+  };
   const present = new Set(model.components.map((c) => c.name));
   const stateOf = new Map(states.map((s) => [s.component.name, s]));
   const installsCrds = (provider: string, group: string): boolean =>
@@ -159,15 +193,12 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     problem('components', order.cycle.map((e) => e.from), `cannot be ordered for Argo CD: ${describeCycle(order.cycle)}`, 'break the cycle: move the custom resource to another component, or remove one of the dependencies');
   }
   for (const s of states) for (const o of s.objects) checkSize(s.component.name, o, problem);
-  if (problems.length > 0 || 'cycle' in order) throw new SiteError(`site ${model.name} (GitOps)`, problems);
-  const waves = order.waves;
+  return 'cycle' in order ? undefined : order.waves;
+}
 
-  // --- the Applications ------------------------------------------------------------------------------
+/** One AppProject and one Application per component with a folder in dist/kubernetes/ or a chart Argo CD renders. */
+function componentApplications(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], waves: ReadonlyMap<string, number>, argocd: ComponentModel, bootstrapped: ReadonlySet<string>): { names: Set<string>; lastWave: number } {
   const git = model.site.gitops;
-  const argocdNs = argocd.namespace;
-  const cni = new Set(Object.values(ADDONS).filter((a) => (a.provides as readonly string[]).includes('cni')).map((a) => a.component));
-  const bootstrapped = new Set([...cni, argocd.name]);
-  const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
   const names = new Set<string>([ARGOCD_APPS_COMPONENT]);
   const gitSource = (folder: string): argo.ApplicationSpecSources => ({ repoUrl: git.repoUrl, targetRevision: git.revision, path: `${git.path}/${folder}` });
   let lastWave = 0;
@@ -192,23 +223,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     if (hasFolder) sources.push(gitSource(c.name));
     const oversized = helm.map((r) => chartFacts(r.chart).oversizedObjects).filter((x): x is string => x !== undefined);
 
-    new argo.AppProject(chart, `project-${c.name}`, {
-      metadata: { name: c.name, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
-      spec: {
-        description: `${c.kind} ${c.name} of site ${model.name}: the sources, namespaces and cluster-scoped kinds its Application may use`,
-        sourceRepos: sorted([...(hasFolder ? [git.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
-        destinations: sorted([
-          c.namespace,
-          ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
-          ...s.releases.map((r) => r.namespace),
-          ...helm.flatMap((r) => chartFacts(r.chart).extraNamespaces ?? []),
-        ]).map((namespace) => ({ server: IN_CLUSTER, namespace })),
-        clusterResourceWhitelist: sortedKinds([
-          ...s.objects.filter((o) => o.json.metadata.namespace === undefined).map((o) => ({ group: groupOf(o.json.apiVersion), kind: o.json.kind })),
-          ...helm.flatMap((r) => chartFacts(r.chart).clusterKinds),
-        ]),
-      },
-    });
+    componentProject(chart, model, s, helm, hasFolder, argocd.namespace);
     const ignored = s.objects
       .filter((o) => o.json.metadata.annotations?.[IGNORE_DIFFERENCES_ANNOTATION])
       .map((o) => ({
@@ -221,7 +236,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     new argo.Application(chart, `application-${c.name}`, {
       metadata: {
         name: c.name,
-        namespace: argocdNs,
+        namespace: argocd.namespace,
         labels: { 'app.kubernetes.io/part-of': model.name, 'site-compiler/component-kind': c.kind },
         annotations: { [SYNC_WAVE]: String(wave) },
         // Removing a component from the site removes what it deployed. A data store keeps its data instead, and
@@ -246,8 +261,34 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
   }
+  return { names, lastWave };
+}
 
-  // --- edge clusters: one ApplicationSet over the sharded edge list ------------------------------------
+/** The least-privilege project of a component: its sources, namespaces and cluster-scoped kinds. */
+function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentState, helm: readonly HelmRelease[], hasFolder: boolean, argocdNamespace: string): void {
+  const c = s.component;
+  new argo.AppProject(chart, `project-${c.name}`, {
+    metadata: { name: c.name, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
+    spec: {
+      description: `${c.kind} ${c.name} of site ${model.name}: the sources, namespaces and cluster-scoped kinds its Application may use`,
+      sourceRepos: sorted([...(hasFolder ? [model.site.gitops.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
+      destinations: sorted([
+        c.namespace,
+        ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
+        ...s.releases.map((r) => r.namespace),
+        ...helm.flatMap((r) => chartFacts(r.chart).extraNamespaces ?? []),
+      ]).map((namespace) => ({ server: IN_CLUSTER, namespace })),
+      clusterResourceWhitelist: sortedKinds([
+        ...s.objects.filter((o) => o.json.metadata.namespace === undefined).map((o) => ({ group: groupOf(o.json.apiVersion), kind: o.json.kind })),
+        ...helm.flatMap((r) => chartFacts(r.chart).clusterKinds),
+      ]),
+    },
+  });
+}
+
+/** The edge clusters: one ApplicationSet over the sharded edge list, after every component. */
+function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, lastWave: number, argocdNamespace: string, problem: Problem): void {
+  const git = model.site.gitops;
   const edges = model.edgeFleet?.edges ?? [];
   const edgeFiles = states.some((s) => s.component.name === EDGE_FLEET_COMPONENT) && edges.length > 0;
   if (edgeFiles) {
@@ -258,7 +299,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     }
     const distRoot = distRootOf(git.path);
     new argo.AppProject(chart, `project-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
       spec: {
         description: `the k3s clusters of the edge fleet of site ${model.name}, registered in Argo CD as edge-<name>`,
         sourceRepos: [git.repoUrl],
@@ -267,7 +308,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
     new argo.ApplicationSet(chart, `applicationset-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNs, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
@@ -288,38 +329,38 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
   }
+}
 
-  // --- the root: applied once by the bootstrap, then it keeps itself in sync ----------------------------
+/** The root: the app of apps, applied once by the bootstrap, then it keeps itself in sync. */
+function rootApplication(chart: ComponentChart, model: SiteModel, argocdNamespace: string): { rootProject: argo.AppProject; root: argo.Application } {
+  const git = model.site.gitops;
   const rootProject = new argo.AppProject(chart, `project-${ARGOCD_APPS_COMPONENT}`, {
-    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
+    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
     spec: {
       description: `the app of apps of site ${model.name}: Applications, their projects and the edge ApplicationSet, nothing else`,
       sourceRepos: [git.repoUrl],
-      destinations: [{ server: IN_CLUSTER, namespace: argocdNs }],
+      destinations: [{ server: IN_CLUSTER, namespace: argocdNamespace }],
       clusterResourceWhitelist: [],
       namespaceResourceWhitelist: ['Application', 'AppProject', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind })),
     },
   });
   const root = new argo.Application(chart, `application-${ARGOCD_APPS_COMPONENT}`, {
-    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNs, labels: { 'app.kubernetes.io/part-of': model.name } },
+    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNamespace, labels: { 'app.kubernetes.io/part-of': model.name } },
     spec: {
       project: ARGOCD_APPS_COMPONENT,
-      destination: { server: IN_CLUSTER, namespace: argocdNs },
-      source: gitSource(ARGOCD_APPS_COMPONENT),
+      destination: { server: IN_CLUSTER, namespace: argocdNamespace },
+      source: { repoUrl: git.repoUrl, targetRevision: git.revision, path: `${git.path}/${ARGOCD_APPS_COMPONENT}` },
       syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY, syncOptions: APP_SYNC_OPTIONS },
     },
   });
+  return { rootProject, root };
+}
 
-  const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
-    const json = api.toJson() as KubeJson;
-    return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
-  });
-  for (const o of own) checkSize(ARGOCD_APPS_COMPONENT, o, problem);
-  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
-
-  // --- bootstrap -------------------------------------------------------------------------------------------
+/** dist/bootstrap/: installs the CNI and Argo CD from their Applications' releases, then applies the root. */
+function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], cni: ReadonlySet<string>, argocd: ComponentModel, rootObjects: readonly object[], problem: Problem): void {
+  const bootstrapped = [...states.filter((x) => cni.has(x.component.name)), ...states.filter((x) => x.component.name === argocd.name)];
   const boot: BootstrapComponent[] = [];
-  for (const s of [...states.filter((x) => cni.has(x.component.name)), ...states.filter((x) => x.component.name === argocd.name)]) {
+  for (const s of bootstrapped) {
     if (s.releases.length === 0) {
       problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (charts/<component>-chart.ts)');
       continue;
@@ -334,14 +375,14 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       objects: s.objects.filter((o) => isAppliedAtBootstrap(o.api)).map((o) => o.api.toJson() as object),
     });
   }
-  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+  if (boot.length < bootstrapped.length) return;
   const files = new DistFiles(chart, 'bootstrap');
   const bootstrap = bootstrapFiles({
     model,
     components: boot,
-    rootObjects: [rootProject.toJson() as object, root.toJson() as object],
+    rootObjects,
     rootName: ARGOCD_APPS_COMPONENT,
-    argocdNamespace: argocdNs,
+    argocdNamespace: argocd.namespace,
     header: header(model),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
