@@ -176,7 +176,7 @@ function syncOrder(model: SiteModel, states: readonly ComponentState[], { provid
         continue;
       }
       if (!installsCrds(provider, group)) {
-        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} has no Helm release and renders no CRD of that group, so nothing installs it; give ${provider} its chart (charts/${provider}-chart.ts)`);
+        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} has no Helm release and renders no CRD of that group, so nothing installs it; give ${provider} its chart (its add-on folder, addons/<name>/)`);
         addSyncOption(o, 'SkipDryRunOnMissingResource=true');
         continue;
       }
@@ -362,7 +362,7 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
   const boot: BootstrapComponent[] = [];
   for (const s of bootstrapped) {
     if (s.releases.length === 0) {
-      problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (charts/<component>-chart.ts)');
+      problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (its add-on folder, addons/<name>/)');
       continue;
     }
     boot.push({
