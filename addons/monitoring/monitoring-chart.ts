@@ -114,7 +114,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     for (const t of addon.scrapeTargets ?? []) scrape(`scrape-${t.name}`, t.name, addon.facts.namespace, t.selector, t.port);
   }
 
-  const groups = siteAlertGroups(model);
+  const groups = siteAlertGroups(model, installed);
   if (groups.length > 0) {
     new monitoring.PrometheusRule(chart, 'alerts', {
       metadata: { name: `${model.name}-alerts`, namespace: ns },
