@@ -25,6 +25,22 @@ export interface AddonScrapeTarget {
   readonly port: string;
 }
 
+/** A Prometheus alert rule an add-on contributes to the site's rules. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: 'warning' | 'critical';
+  readonly summary: string;
+  /** Extra labels (e.g. which app), so one alert name covers many objects. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface AlertGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
 /**
  * One add-on, completely: its facts, part of the site schema and policy exceptions (spec.ts), how it builds its
  * objects and the monitoring it contributes. addons/all-addons.ts lists every definition.
@@ -35,6 +51,8 @@ export interface AddonDefinition<F extends AddonFacts = AddonFacts> {
   build?(chart: ComponentChart, context: AddonBuildContext<z.output<F['spec']>>): void;
   /** Scrape targets for the site's metrics provider, when the site has one, in this order. @default - none */
   readonly scrapeTargets?: readonly AddonScrapeTarget[];
+  /** Alert rules for the site's metrics provider, when the site has one. @default - none */
+  alertGroups?(context: AddonBuildContext<z.output<F['spec']>>): readonly AlertGroup[];
 }
 
 /** Identity function that keeps the facts' literal types, so `build` sees its own configuration type. */

@@ -72,6 +72,11 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
   loadBalancerRange?(config: z.output<S>): { readonly start: string; readonly stop: string };
   /** Service annotation that pins a LoadBalancer Service to an address of the provider's range. @default - none */
   readonly loadBalancerIpAnnotation?: string;
+  /**
+   * Whether this CNI, so configured, serves Services itself, so kubeadm must not install kube-proxy.
+   * @default - it does not
+   */
+  replacesKubeProxy?(config: z.output<S>): boolean;
   /** The IngressClass an ingress provider serves. @default - none (required of add-ons that provide "ingress") */
   readonly ingressClass?: string;
   /** The ClusterIssuer a certificates provider signs with. @default - none (required of add-ons that provide "certificates") */

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ComponentChart, DistFiles, HelmRelease } from '../constructs';
 import * as argo from '../imports/k8s-crds/argoproj.io';
-import { ADDONS, EDGE_FLEET_COMPONENT } from '../model';
+import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
@@ -59,6 +59,8 @@ interface ComponentState {
   readonly component: ComponentModel;
   readonly objects: readonly Rendered[];
   readonly releases: readonly HelmRelease[];
+  /** What its Argo CD-delivered releases install, from their measured chart facts. */
+  readonly installs: readonly ReleaseInstalls[];
 }
 
 function header(model: SiteModel): string {
@@ -68,28 +70,50 @@ function header(model: SiteModel): string {
 /**
  * Adds the argocd-apps component to `app`, after every component chart is built: it reads their
  * objects and releases, annotates objects that need per-object sync options, and writes the bootstrap
- * into dist/bootstrap/. Does nothing when the site has no Argo CD.
+ * into dist/bootstrap/. Does nothing when the site has no Argo CD. Phases: the components as built, who
+ * installs which CRDs, the sync order, the Applications, the edge ApplicationSet, the root, the bootstrap.
  */
 export function buildArgoCdApps(app: Construct, model: SiteModel): void {
-  const argocd = model.components.find((c) => c.name === ADDONS.argocd.component);
+  const gitops = providerOf(model, 'gitops');
+  const argocd = model.components.find((c) => c.name === gitops?.component);
   if (!argocd) return;
   const problems: SiteProblem[] = [];
-  const problem = (path: string, value: unknown, message: string, fix: string): void => {
+  const problem: Problem = (path, value, message, fix) => {
     problems.push({ path, value, message, fix });
   };
-  // synth prints model.warnings after building the charts, so a warning found here still reaches the user.
-  const warn = (message: string): void => {
-    const warnings = model.warnings as string[];
-    if (!warnings.includes(message)) warnings.push(message);
-  };
+  const states = componentStates(app, model, problem);
+  podSecurityProblems(states, problem);
+  const crds = crdProviders(states, problem);
+  const waves = syncOrder(model, states, crds, problem);
+  if (problems.length > 0 || waves === undefined) throw new SiteError(`site ${model.name} (GitOps)`, problems);
 
+  const cni = new Set(model.addons.filter((a) => a.provides.includes('cni')).map((a) => a.component));
+  const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
+  const { names, lastWave } = componentApplications(chart, model, states, waves, argocd, new Set([...cni, argocd.name]));
+  edgeApplicationSet(chart, model, states, names, lastWave, argocd.namespace, problem);
+  const { rootProject, root } = rootApplication(chart, model, argocd.namespace);
+
+  const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
+    const json = api.toJson() as KubeJson;
+    return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
+  });
+  for (const o of own) checkSize(ARGOCD_APPS_COMPONENT, o, problem);
+  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+  writeBootstrap(chart, model, states, cni, argocd, [rootProject.toJson() as object, root.toJson() as object], problem);
+  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+}
+
+type Problem = (path: string, value: unknown, message: string, fix: string) => void;
+
+/** Every component's objects and releases as built, and the names Argo CD keeps for itself. */
+function componentStates(app: Construct, model: SiteModel, problem: Problem): ComponentState[] {
   const charts = new Map(app.node.children.filter(ComponentChart.isComponentChart).map((c) => [c.component, c]));
   for (const reserved of [ARGOCD_APPS_COMPONENT, EDGE_CLUSTERS]) {
     if (charts.has(reserved) || model.components.some((c) => c.name === reserved)) {
       problem(`kubernetes/${reserved}`, reserved, 'is a component name, but Argo CD uses it for its own Applications', 'rename the app or data store');
     }
   }
-  const states: ComponentState[] = model.components.map((component) => {
+  return model.components.map((component) => {
     const chart = charts.get(component.name);
     const objects = chart
       ? chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
@@ -97,21 +121,66 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
           return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
         })
       : [];
-    return { component, objects, releases: chart ? HelmRelease.releasesIn(chart) : [] };
+    const releases = chart ? HelmRelease.releasesIn(chart) : [];
+    return { component, objects, releases, installs: argoReleaseInstalls(app, model, releases) };
   });
-  const installs = argoReleaseInstalls(app, model, states, warn);
+}
+
+/** Warnings found while building the Applications: synth prints model.warnings after the charts, so they still reach the user. */
+function warnOf(model: SiteModel): (message: string) => void {
+  return (message) => {
+    const warnings = model.warnings as string[];
+    if (!warnings.includes(message)) warnings.push(message);
+  };
+}
+
+/**
+ * What a component's Argo CD-delivered releases install, from their measured facts. Facts that are missing or
+ * were measured with other inputs are used as they are (or replaced by the unmeasured defaults) and reported,
+ * never silently.
+ */
+function argoReleaseInstalls(app: Construct, model: SiteModel, releases: readonly HelmRelease[]): ReleaseInstalls[] {
+  const site = factsOfApp(app);
+  const warn = warnOf(model);
+  return releases.filter((r) => r.delivery === 'argocd').map((r) => {
+    const lookup = lookupFacts(r, model.kubernetes.version, site);
+    if (lookup.stale) warn(staleFactsWarning(r, lookup.stale, sourceOfApp(app)));
+    else if (lookup.facts?.unmeasuredDependencies) warn(incompleteFactsWarning(r, lookup.facts.unmeasuredDependencies));
+    return releaseInstalls(lookup);
+  });
+}
+
+/** The Pod Security level each namespace the site labels enforces. */
+function enforcedLevels(states: readonly ComponentState[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of states) {
+    for (const o of s.objects) {
+      const level = o.json.kind === 'Namespace' ? (o.json.metadata as { labels?: Record<string, string> }).labels?.[POD_SECURITY_ENFORCE] : undefined;
+      if (level !== undefined) out.set(o.json.metadata.name, level);
+    }
+  }
+  return out;
+}
+
+/** A chart workload that needs a Pod Security level its namespace refuses: admission would refuse its pods. */
+function podSecurityProblems(states: readonly ComponentState[], problem: Problem): void {
   const enforced = enforcedLevels(states);
   for (const s of states) {
-    for (const i of installs.get(s.component.name) ?? []) {
+    for (const i of s.installs) {
       for (const conflict of i.facts ? podSecurityConflicts(i.facts, enforced) : []) {
-        problem(`kubernetes/${s.component.name}`, conflict.split(' of chart ')[0], `${conflict}; admission would refuse its pods`, "label the namespace with the level the chart needs, or set the chart's values so its pods meet the namespace's level, then measure the facts again (npm run vendor -- --facts-only)");
+        problem(`kubernetes/${s.component.name}`, conflict.split(' of chart ')[0], `${conflict}; admission would refuse its pods`, "label the namespace with the level the chart needs, or set the chart's values so its pods meet the namespace's level, then measure the facts again (npx site-compiler vendor --facts-only)");
       }
     }
   }
+}
 
-  // --- who installs which CRDs -------------------------------------------------------------------
+/**
+ * Which component installs the CRDs of each API group: operators that register them at run time, the groups the
+ * measured facts of each component's charts list, overridden by CRDs a component renders.
+ */
+function crdProviders(states: readonly ComponentState[], problem: Problem): { providers: Map<string, string>; rendered: Map<string, string> } {
   const providers = new Map<string, string>(Object.entries(RUNTIME_CRD_GROUPS));
-  for (const s of states) for (const i of installs.get(s.component.name) ?? []) for (const group of i.crdGroups) providers.set(group, s.component.name);
+  for (const s of states) for (const i of s.installs) for (const group of i.crdGroups) providers.set(group, s.component.name);
   const rendered = new Map<string, string>();
   for (const s of states) {
     for (const o of s.objects) {
@@ -126,13 +195,20 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       providers.set(group, s.component.name);
     }
   }
+  return { providers, rendered };
+}
 
-  // --- the graph: dependencies plus "uses a CRD of", and per-object sync options --------------------
+/**
+ * The sync waves: dependencies plus "uses a CRD of", with per-object sync options set on the way. Undefined, with the
+ * problem reported, when the components cannot be ordered.
+ */
+function syncOrder(model: SiteModel, states: readonly ComponentState[], { providers, rendered }: { providers: ReadonlyMap<string, string>; rendered: ReadonlyMap<string, string> }, problem: Problem): ReadonlyMap<string, number> | undefined {
+  const warn = warnOf(model);
   const present = new Set(model.components.map((c) => c.name));
   const stateOf = new Map(states.map((s) => [s.component.name, s]));
   const installsCrds = (provider: string, group: string): boolean =>
     rendered.get(group) === provider ||
-    (installs.get(provider) ?? []).some((i) => i.crdGroups.includes(group)) ||
+    (stateOf.get(provider)?.installs ?? []).some((i) => i.crdGroups.includes(group)) ||
     (RUNTIME_CRD_GROUPS[group] === provider && (stateOf.get(provider)?.releases.length ?? 0) > 0);
   const builtIn = builtInApiGroups();
   const nodes: OrderNode[] = states.map((s) => {
@@ -143,7 +219,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       const what = `${o.json.kind} ${o.json.metadata.name}`;
       const provider = providers.get(group);
       if (provider === undefined) {
-        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on whose chart installs it and measure its facts (npm run vendor), or, for CRDs an operator registers at run time, name the component in RUNTIME_CRD_GROUPS (charts/gitops/measured-facts.ts)');
+        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on whose chart installs it and measure its facts (npx site-compiler vendor), or, for CRDs an operator registers at run time, name the component in RUNTIME_CRD_GROUPS (charts/gitops/measured-facts.ts)');
         continue;
       }
       // Nothing in the site installs the CRD: the object cannot be ordered and its Application will not sync
@@ -154,7 +230,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
         continue;
       }
       if (!installsCrds(provider, group)) {
-        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} renders no CRD of that group and the measured facts of its charts list none, so nothing installs it; give ${provider} the chart that does (charts/${provider}-chart.ts) and measure its facts (npm run vendor)`);
+        warn(`kubernetes/${s.component.name}: ${what} is a custom resource of API group ${group}, but component ${provider} renders no CRD of that group and the measured facts of its charts list none, so nothing installs it; give ${provider} the chart that does (its add-on folder, addons/<name>/) and measure its facts (npx site-compiler vendor)`);
         addSyncOption(o, 'SkipDryRunOnMissingResource=true');
         continue;
       }
@@ -171,15 +247,12 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     problem('components', order.cycle.map((e) => e.from), `cannot be ordered for Argo CD: ${describeCycle(order.cycle)}`, 'break the cycle: move the custom resource to another component, or remove one of the dependencies');
   }
   for (const s of states) for (const o of s.objects) checkSize(s.component.name, o, problem);
-  if (problems.length > 0 || 'cycle' in order) throw new SiteError(`site ${model.name} (GitOps)`, problems);
-  const waves = order.waves;
+  return 'cycle' in order ? undefined : order.waves;
+}
 
-  // --- the Applications ------------------------------------------------------------------------------
+/** One AppProject and one Application per component with a folder in dist/kubernetes/ or a chart Argo CD renders. */
+function componentApplications(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], waves: ReadonlyMap<string, number>, argocd: ComponentModel, bootstrapped: ReadonlySet<string>): { names: Set<string>; lastWave: number } {
   const git = model.site.gitops;
-  const argocdNs = argocd.namespace;
-  const cni = new Set(Object.values(ADDONS).filter((a) => (a.provides as readonly string[]).includes('cni')).map((a) => a.component));
-  const bootstrapped = new Set([...cni, argocd.name]);
-  const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
   const names = new Set<string>([ARGOCD_APPS_COMPONENT]);
   const gitSource = (folder: string): argo.ApplicationSpecSources => ({ repoUrl: git.repoUrl, targetRevision: git.revision, path: `${git.path}/${folder}` });
   let lastWave = 0;
@@ -202,26 +275,9 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       };
     });
     if (hasFolder) sources.push(gitSource(c.name));
-    const measured = installs.get(c.name) ?? [];
-    const oversized = measured.map((i) => i.serverSideApply).filter((x): x is string => x !== undefined);
+    const oversized = s.installs.map((i) => i.serverSideApply).filter((x): x is string => x !== undefined);
 
-    new argo.AppProject(chart, `project-${c.name}`, {
-      metadata: { name: c.name, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
-      spec: {
-        description: `${c.kind} ${c.name} of site ${model.name}: the sources, namespaces and cluster-scoped kinds its Application may use`,
-        sourceRepos: sorted([...(hasFolder ? [git.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
-        destinations: sorted([
-          c.namespace,
-          ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
-          ...s.releases.map((r) => r.namespace),
-          ...measured.flatMap((i) => i.namespaces),
-        ]).map((namespace) => ({ server: IN_CLUSTER, namespace })),
-        clusterResourceWhitelist: sortedKinds([
-          ...s.objects.filter((o) => o.json.metadata.namespace === undefined).map((o) => ({ group: groupOf(o.json.apiVersion), kind: o.json.kind })),
-          ...measured.flatMap((i) => i.clusterKinds),
-        ]),
-      },
-    });
+    componentProject(chart, model, s, helm, hasFolder, argocd.namespace);
     const ignored = s.objects
       .filter((o) => o.json.metadata.annotations?.[IGNORE_DIFFERENCES_ANNOTATION])
       .map((o) => ({
@@ -234,7 +290,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     new argo.Application(chart, `application-${c.name}`, {
       metadata: {
         name: c.name,
-        namespace: argocdNs,
+        namespace: argocd.namespace,
         labels: { 'app.kubernetes.io/part-of': model.name, 'site-compiler/component-kind': c.kind },
         annotations: { [SYNC_WAVE]: String(wave) },
         // Removing a component from the site removes what it deployed. A data store keeps its data instead, and
@@ -259,8 +315,34 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
   }
+  return { names, lastWave };
+}
 
-  // --- edge clusters: one ApplicationSet over the sharded edge list ------------------------------------
+/** The least-privilege project of a component: its sources, namespaces and cluster-scoped kinds. */
+function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentState, helm: readonly HelmRelease[], hasFolder: boolean, argocdNamespace: string): void {
+  const c = s.component;
+  new argo.AppProject(chart, `project-${c.name}`, {
+    metadata: { name: c.name, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
+    spec: {
+      description: `${c.kind} ${c.name} of site ${model.name}: the sources, namespaces and cluster-scoped kinds its Application may use`,
+      sourceRepos: sorted([...(hasFolder ? [model.site.gitops.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
+      destinations: sorted([
+        c.namespace,
+        ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
+        ...s.releases.map((r) => r.namespace),
+        ...s.installs.flatMap((i) => i.namespaces),
+      ]).map((namespace) => ({ server: IN_CLUSTER, namespace })),
+      clusterResourceWhitelist: sortedKinds([
+        ...s.objects.filter((o) => o.json.metadata.namespace === undefined).map((o) => ({ group: groupOf(o.json.apiVersion), kind: o.json.kind })),
+        ...s.installs.flatMap((i) => i.clusterKinds),
+      ]),
+    },
+  });
+}
+
+/** The edge clusters: one ApplicationSet over the sharded edge list, after every component. */
+function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, lastWave: number, argocdNamespace: string, problem: Problem): void {
+  const git = model.site.gitops;
   const edges = model.edgeFleet?.edges ?? [];
   const edgeFiles = states.some((s) => s.component.name === EDGE_FLEET_COMPONENT) && edges.length > 0;
   if (edgeFiles) {
@@ -271,7 +353,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     }
     const distRoot = distRootOf(git.path);
     new argo.AppProject(chart, `project-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
       spec: {
         description: `the k3s clusters of the edge fleet of site ${model.name}, registered in Argo CD as edge-<name>`,
         sourceRepos: [git.repoUrl],
@@ -280,7 +362,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
     new argo.ApplicationSet(chart, `applicationset-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNs, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
@@ -301,40 +383,40 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       },
     });
   }
+}
 
-  // --- the root: applied once by the bootstrap, then it keeps itself in sync ----------------------------
+/** The root: the app of apps, applied once by the bootstrap, then it keeps itself in sync. */
+function rootApplication(chart: ComponentChart, model: SiteModel, argocdNamespace: string): { rootProject: argo.AppProject; root: argo.Application } {
+  const git = model.site.gitops;
   const rootProject = new argo.AppProject(chart, `project-${ARGOCD_APPS_COMPONENT}`, {
-    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNs, annotations: { [SYNC_WAVE]: '-1' } },
+    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
     spec: {
       description: `the app of apps of site ${model.name}: Applications, their projects and the edge ApplicationSet, nothing else`,
       sourceRepos: [git.repoUrl],
-      destinations: [{ server: IN_CLUSTER, namespace: argocdNs }],
+      destinations: [{ server: IN_CLUSTER, namespace: argocdNamespace }],
       clusterResourceWhitelist: [],
       namespaceResourceWhitelist: ['Application', 'AppProject', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind })),
     },
   });
   const root = new argo.Application(chart, `application-${ARGOCD_APPS_COMPONENT}`, {
-    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNs, labels: { 'app.kubernetes.io/part-of': model.name } },
+    metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNamespace, labels: { 'app.kubernetes.io/part-of': model.name } },
     spec: {
       project: ARGOCD_APPS_COMPONENT,
-      destination: { server: IN_CLUSTER, namespace: argocdNs },
-      source: gitSource(ARGOCD_APPS_COMPONENT),
+      destination: { server: IN_CLUSTER, namespace: argocdNamespace },
+      source: { repoUrl: git.repoUrl, targetRevision: git.revision, path: `${git.path}/${ARGOCD_APPS_COMPONENT}` },
       syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY, syncOptions: APP_SYNC_OPTIONS },
     },
   });
+  return { rootProject, root };
+}
 
-  const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
-    const json = api.toJson() as KubeJson;
-    return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
-  });
-  for (const o of own) checkSize(ARGOCD_APPS_COMPONENT, o, problem);
-  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
-
-  // --- bootstrap -------------------------------------------------------------------------------------------
+/** dist/bootstrap/: installs the CNI and Argo CD from their Applications' releases, then applies the root. */
+function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], cni: ReadonlySet<string>, argocd: ComponentModel, rootObjects: readonly object[], problem: Problem): void {
+  const bootstrapped = [...states.filter((x) => cni.has(x.component.name)), ...states.filter((x) => x.component.name === argocd.name)];
   const boot: BootstrapComponent[] = [];
-  for (const s of [...states.filter((x) => cni.has(x.component.name)), ...states.filter((x) => x.component.name === argocd.name)]) {
+  for (const s of bootstrapped) {
     if (s.releases.length === 0) {
-      problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (charts/<component>-chart.ts)');
+      problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (its add-on folder, addons/<name>/)');
       continue;
     }
     boot.push({
@@ -347,49 +429,17 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
       objects: s.objects.filter((o) => isAppliedAtBootstrap(o.api)).map((o) => o.api.toJson() as object),
     });
   }
-  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
+  if (boot.length < bootstrapped.length) return;
   const files = new DistFiles(chart, 'bootstrap');
   const bootstrap = bootstrapFiles({
     model,
     components: boot,
-    rootObjects: [rootProject.toJson() as object, root.toJson() as object],
+    rootObjects,
     rootName: ARGOCD_APPS_COMPONENT,
-    argocdNamespace: argocdNs,
+    argocdNamespace: argocd.namespace,
     header: header(model),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
-}
-
-/** The Pod Security level each namespace the site labels enforces. */
-function enforcedLevels(states: readonly ComponentState[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const s of states) {
-    for (const o of s.objects) {
-      const level = o.json.kind === 'Namespace' ? (o.json.metadata as { labels?: Record<string, string> }).labels?.[POD_SECURITY_ENFORCE] : undefined;
-      if (level !== undefined) out.set(o.json.metadata.name, level);
-    }
-  }
-  return out;
-}
-
-/**
- * What each component's Argo CD-delivered releases install, from their measured facts. Facts that are
- * missing or were measured with other inputs are used as they are (or replaced by the unmeasured
- * defaults) and reported, never silently.
- */
-function argoReleaseInstalls(app: Construct, model: SiteModel, states: readonly ComponentState[], warn: (message: string) => void): Map<string, ReleaseInstalls[]> {
-  const site = factsOfApp(app);
-  const out = new Map<string, ReleaseInstalls[]>();
-  for (const s of states) {
-    const list = s.releases.filter((r) => r.delivery === 'argocd').map((r) => {
-      const lookup = lookupFacts(r, model.kubernetes.version, site);
-      if (lookup.stale) warn(staleFactsWarning(r, lookup.stale, sourceOfApp(app)));
-      else if (lookup.facts?.unmeasuredDependencies) warn(incompleteFactsWarning(r, lookup.facts.unmeasuredDependencies));
-      return releaseInstalls(lookup);
-    });
-    out.set(s.component.name, list);
-  }
-  return out;
 }
 
 /** dist/ inside the repository: gitops.path names its kubernetes/ folder. */

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-30';
 import { stringify } from 'yaml';
 import { ComponentChart, DistFiles, WorkloadNetworkPolicy } from '../constructs';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
-import { ADDONS } from '../model';
+import { providerOf } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
 import { YAML_OPTIONS } from '../core/yaml-options';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from './gitops/sharding';
@@ -75,7 +75,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
   });
 
   // --- Prometheus: ScrapeConfigs the operator picks up as they appear (no pod restart, no mount) ------
-  const monitoring = model.components.find((c) => c.name === ADDONS.monitoring.component);
+  const monitoring = model.components.find((c) => c.name === providerOf(model, 'metrics')?.component);
   if (monitoring && fleet.edges.length > 0) {
     const target = (e: EdgeModel): { targets: string[]; labels: Record<string, string> } => ({
       targets: [`${e.address}:${EDGE_EXPORTER_PORT}`],
@@ -92,7 +92,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
   }
 
   // --- edge clusters: the ApplicationSet's list, and what it deploys to each edge -----------------------
-  if (model.site.platform.addons.argocd && fleet.edges.length > 0) {
+  if (providerOf(model, 'gitops') && fleet.edges.length > 0) {
     const files = new DistFiles(chart, 'dist-files');
     const header = `# ${generatedMarker(model.name)}\n`;
     // JSON-quoted scalars read the same in YAML 1.1 (Argo CD) and 1.2: an edge named "on" stays a string.

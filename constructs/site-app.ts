@@ -133,29 +133,8 @@ export class SiteApp extends Construct {
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: this.selector }));
 
-    const mounts: kplus.VolumeMount[] = [];
-    const claims: kplus.PersistentVolumeClaim[] = [];
-    for (const v of volumes) {
-      const claim = new kplus.PersistentVolumeClaim(this, `claim-${v.name}`, {
-        metadata: meta(v.claim.name),
-        accessModes: [v.claim.accessMode as kplus.PersistentVolumeAccessMode],
-        storage: Size.gibibytes(v.claim.sizeGiB),
-        storageClassName: v.claim.storageClass,
-        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
-      });
-      claims.push(claim);
-      const volume = kplus.Volume.fromPersistentVolumeClaim(this, `volume-${v.name}`, claim, { name: v.name, readOnly: v.readOnly ?? false });
-      mounts.push({ volume, path: v.mountPath, readOnly: v.readOnly ?? false });
-    }
+    const { mounts, claims } = this.volumeMounts(props, volumes, meta);
     this.claims = claims;
-    // The root filesystem is read-only; most runtimes still expect a writable /tmp.
-    if (!volumes.some((v) => v.mountPath === '/tmp')) {
-      mounts.push({ volume: kplus.Volume.fromEmptyDir(this, 'volume-tmp', 'tmp', { sizeLimit: Size.gibibytes(1) }), path: '/tmp' });
-    }
-    // PyTorch (vLLM) passes tensors between worker processes through /dev/shm; the container default is 64 MiB.
-    if (props.gpu) {
-      mounts.push({ volume: kplus.Volume.fromEmptyDir(this, 'volume-shm', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.gibibytes(2) }), path: '/dev/shm' });
-    }
 
     const port = props.containerPort;
     const check = (options: kplus.ProbeOptions): kplus.Probe =>
@@ -189,6 +168,47 @@ export class SiteApp extends Construct {
       liveness: check({ periodSeconds: Duration.seconds(20), failureThreshold: 3, timeoutSeconds: Duration.seconds(5) }),
     });
 
+    this.schedule(props, replicas, meta);
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata: meta(props.serviceName),
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: 'http', port: props.servicePort, targetPort: port, protocol: kplus.Protocol.TCP }],
+    });
+    for (const [k, v] of Object.entries(this.selector)) this.service.selectLabel(k, v);
+
+    if (props.ingress) this.ingress = this.publish(props, props.ingress, meta);
+  }
+
+  /** The app's claims and volume mounts, plus a writable /tmp (the root filesystem is read-only) and /dev/shm for GPU apps. */
+  private volumeMounts(props: SiteAppProps, volumes: readonly SiteAppVolume[], meta: (name: string) => { name: string; namespace: string; labels: Record<string, string> }): { mounts: kplus.VolumeMount[]; claims: kplus.PersistentVolumeClaim[] } {
+    const mounts: kplus.VolumeMount[] = [];
+    const claims: kplus.PersistentVolumeClaim[] = [];
+    for (const v of volumes) {
+      const claim = new kplus.PersistentVolumeClaim(this, `claim-${v.name}`, {
+        metadata: meta(v.claim.name),
+        accessModes: [v.claim.accessMode as kplus.PersistentVolumeAccessMode],
+        storage: Size.gibibytes(v.claim.sizeGiB),
+        storageClassName: v.claim.storageClass,
+        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+      });
+      claims.push(claim);
+      const volume = kplus.Volume.fromPersistentVolumeClaim(this, `volume-${v.name}`, claim, { name: v.name, readOnly: v.readOnly ?? false });
+      mounts.push({ volume, path: v.mountPath, readOnly: v.readOnly ?? false });
+    }
+    // The root filesystem is read-only; most runtimes still expect a writable /tmp.
+    if (!volumes.some((v) => v.mountPath === '/tmp')) {
+      mounts.push({ volume: kplus.Volume.fromEmptyDir(this, 'volume-tmp', 'tmp', { sizeLimit: Size.gibibytes(1) }), path: '/tmp' });
+    }
+    // PyTorch (vLLM) passes tensors between worker processes through /dev/shm; the container default is 64 MiB.
+    if (props.gpu) {
+      mounts.push({ volume: kplus.Volume.fromEmptyDir(this, 'volume-shm', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.gibibytes(2) }), path: '/dev/shm' });
+    }
+    return { mounts, claims };
+  }
+
+  /** Exact resource quantities, GPU placement, and spreading with a disruption budget for replicated apps. */
+  private schedule(props: SiteAppProps, replicas: number, meta: (name: string) => { name: string; namespace: string; labels: Record<string, string> }): void {
     const resources = ApiObject.of(this.deployment);
     // Patches run before the typed serializer of KubeDeployment, which reads each quantity's `.value`:
     // hence Quantity objects rather than strings.
@@ -234,25 +254,19 @@ export class SiteApp extends Construct {
         },
       });
     }
+  }
 
-    this.service = new kplus.Service(this, 'service', {
-      metadata: meta(props.serviceName),
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'http', port: props.servicePort, targetPort: port, protocol: kplus.Protocol.TCP }],
+  /** The Ingress with TLS from the cluster issuer. */
+  private publish(props: SiteAppProps, ing: NonNullable<SiteAppProps['ingress']>, meta: (name: string) => { name: string; namespace: string; labels: Record<string, string> }): kplus.Ingress {
+    const ingress = new kplus.Ingress(this, 'ingress', {
+      metadata: { ...meta(props.name), annotations: { 'cert-manager.io/cluster-issuer': ing.clusterIssuer } },
+      className: ing.className,
+      tls: [{ hosts: [ing.host], secret: kplus.Secret.fromSecretName(this, 'tls', `${props.name}-tls`) }],
     });
-    for (const [k, v] of Object.entries(this.selector)) this.service.selectLabel(k, v);
-
-    if (props.ingress) {
-      const ing = props.ingress;
-      this.ingress = new kplus.Ingress(this, 'ingress', {
-        metadata: { ...meta(props.name), annotations: { 'cert-manager.io/cluster-issuer': ing.clusterIssuer } },
-        className: ing.className,
-        tls: [{ hosts: [ing.host], secret: kplus.Secret.fromSecretName(this, 'tls', `${props.name}-tls`) }],
-      });
-      for (const path of ing.paths) {
-        this.ingress.addHostRule(ing.host, path, kplus.IngressBackend.fromService(this.service, { port: props.servicePort }), kplus.HttpIngressPathType.PREFIX);
-      }
+    for (const path of ing.paths) {
+      ingress.addHostRule(ing.host, path, kplus.IngressBackend.fromService(this.service, { port: props.servicePort }), kplus.HttpIngressPathType.PREFIX);
     }
+    return ingress;
   }
 }
 

@@ -14,7 +14,7 @@ import { serviceVmCloudConfig } from '../constructs/service-vm-cloud-config';
 import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-proxmox-virtual-environment-nodes';
 import { ProxmoxProvider } from '../imports/proxmox/provider';
 import { cniReplacesKubeProxy, nodeRequirements } from '../model';
-import type { ServiceVmModel, SiteModel, VmModel } from '../model';
+import type { CephModel, HostModel, ServiceVmModel, SiteModel, VlanModel, VmModel } from '../model';
 import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from '../core/cdktf';
 
 export interface ProxmoxStackProps {
@@ -71,8 +71,55 @@ export class ProxmoxStack extends TerraformStack {
     super(scope, id);
     const { model } = props;
     const site = model.site;
+    this.stateBackend(site.terraform.backend);
+    // import blocks (1.5), terraform_data (1.4) and the S3 backend's endpoints/use_path_style (1.6).
+    this.addOverride('terraform.required_version', '>= 1.6.0');
 
-    const backend = site.terraform.backend;
+    this.apiToken = new TerraformVariable(this, VARIABLES.apiToken, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description:
+        'Proxmox VE API token, "user@realm!tokenid=secret", of a user with Administrator on / (grant it to the token too when privilege ' +
+        'separation is on; bridges are only visible with SDN.Audit). Pass it with TF_VAR_proxmox_api_token; it is never written to dist/.',
+    });
+    const secrets = this.bootstrapVariables();
+    const { mgmt, hosts } = managedHosts(model);
+    this.providerAndClusterCheck(model, hosts);
+
+    this.networks = this.nodeNetworks(model, hosts, mgmt);
+    const networksReady = [...this.networks.values()].map((n) => n.ready);
+    const storageContent = this.imageStorageContent(model, hosts[0]);
+    const ceph = model.ceph ? this.cephCluster(model, model.ceph, hosts, networksReady) : undefined;
+    this.ceph = ceph?.cluster;
+    this.pools = ceph?.pools ?? new Map();
+
+    // --- cloud image and GPU mappings ----------------------------------------------------------
+    const vmHosts = [...new Set([...model.vms, ...model.serviceVms].map((v) => v.host))];
+    this.image = new CloudImage(this, 'image', {
+      url: model.kubernetes.image.url,
+      sha256: model.kubernetes.image.sha256,
+      fileName: model.kubernetes.image.fileName,
+      nodes: vmHosts,
+      datastoreId: model.site.proxmox.imageStorage,
+      dependsOn: [storageContent.resource],
+    });
+    const mappings = this.pciMappings(hosts);
+
+    // --- VMs: service VMs first, the control planes' kubeadm reaches the API through the load balancers' VIP
+    const vmInputs: VmInputs = { model, hosts, secrets, storageContent, snippets: new Map(), cephStorages: ceph?.storages ?? new Map(), mappings };
+    this.serviceVms = this.serviceVmResources(vmInputs);
+    const loadBalancers = model.serviceVms.filter((v) => v.role === 'api-load-balancer');
+    const apiLoadBalancers = loadBalancers.map((v) => this.serviceVms.get(v.name)?.vm).filter((v): v is NonNullable<typeof v> => v !== undefined);
+    this.vms = this.kubernetesVmResources(vmInputs, apiLoadBalancers);
+    this.snippets = vmInputs.snippets;
+
+    this.firewall = this.hostFirewall(model, hosts, mgmt, networksReady);
+    this.outputs(model);
+  }
+
+  /** Where Terraform keeps its state: never a credential in dist/ (S3 keys and PG_CONN_STR come from the environment). */
+  private stateBackend(backend: SiteModel['site']['terraform']['backend']): void {
     switch (backend.type) {
       case 'local':
         new LocalBackend(this, { path: backend.path });
@@ -97,35 +144,15 @@ export class ProxmoxStack extends TerraformStack {
         break;
     }
 
-    // import blocks (1.5), terraform_data (1.4) and the S3 backend's endpoints/use_path_style (1.6).
-    this.addOverride('terraform.required_version', '>= 1.6.0');
+  }
 
-    this.apiToken = new TerraformVariable(this, VARIABLES.apiToken, {
-      type: 'string',
-      sensitive: true,
-      nullable: false,
-      description:
-        'Proxmox VE API token, "user@realm!tokenid=secret", of a user with Administrator on / (grant it to the token too when privilege ' +
-        'separation is on; bridges are only visible with SDN.Audit). Pass it with TF_VAR_proxmox_api_token; it is never written to dist/.',
-    });
-    const secrets = this.bootstrapVariables();
-
-    const mgmt = model.network.byRole.management;
-    if (!mgmt) {
-      throw new Error(`site ${model.name}: network.vlans has no VLAN with role "management"; Terraform reaches the nodes (API, SSH) on it. Add one and give every node an address on it`);
-    }
-    const hosts = model.hosts.map((h, i) => {
-      if (!h.managementIp) throw new Error(`site ${model.name}: proxmox.nodes[${i}] (${h.name}) has no address on the management VLAN "${mgmt.name}"; add addresses.${mgmt.name}`);
-      return { ...h, managementIp: h.managementIp };
-    });
-    const hostByName = new Map(hosts.map((h) => [h.name, h]));
-    const sshUser = site.proxmox.sshUser;
-    const firstHost = hosts[0];
-
+  /** The provider, over the nodes' management addresses, and a check that fails the plan unless they are one online cluster. */
+  private providerAndClusterCheck(model: SiteModel, hosts: readonly ManagedHost[]): void {
+    const sshUser = model.site.proxmox.sshUser;
     new ProxmoxProvider(this, 'proxmox', {
-      endpoint: site.proxmox.endpoint,
+      endpoint: model.site.proxmox.endpoint,
       apiToken: this.apiToken.stringValue,
-      insecure: site.proxmox.insecureTls,
+      insecure: model.site.proxmox.insecureTls,
       // Uploads and disk imports go over SSH to each node's management address; the agent holds the
       // key, so no key material is in dist/.
       ssh: [{ agent: true, username: sshUser, nodeAttribute: hosts.map((h) => ({ name: h.name, address: h.managementIp })) }],
@@ -141,7 +168,10 @@ export class ProxmoxStack extends TerraformStack {
         error_message: `The Proxmox nodes ${hosts.map((h) => h.name).join(', ')} must be online members of one cluster (pvecm create on the first, pvecm add on the others) before this configuration is applied.`,
       },
     ]);
+  }
 
+  /** Each node's bridge and VLAN interfaces. */
+  private nodeNetworks(model: SiteModel, hosts: readonly ManagedHost[], mgmt: VlanModel): Map<string, NodeNetwork> {
     // --- networks ------------------------------------------------------------------------------
     // The management VLAN reaches each node untagged, where the Proxmox installer put it (on the bridge);
     // moving it through the API Terraform is talking over would cut the connection mid-apply. Every other
@@ -165,15 +195,16 @@ export class ProxmoxStack extends TerraformStack {
         }),
       );
     }
-    this.networks = networks;
-    const networksReady = [...networks.values()].map((n) => n.ready);
+    return networks;
+  }
 
+  private imageStorageContent(model: SiteModel, firstHost: ManagedHost): RemoteCommand {
     // --- image storage: cloud images (iso) and cloud-init snippets ----------------------------
     // storage.cfg is cluster-wide, so one node changes it for all. Only missing content types are added.
-    const imageStorage = site.proxmox.imageStorage;
-    const storageContent = new RemoteCommand(this, 'image-storage-content', {
+    const imageStorage = model.site.proxmox.imageStorage;
+    return new RemoteCommand(this, 'image-storage-content', {
       host: firstHost.managementIp,
-      user: sshUser,
+      user: model.site.proxmox.sshUser,
       resourceName: `pve-storage-content_${imageStorage}`,
       commands: [
         `current=$(pvesh get /storage/${imageStorage} --output-format json | sed -n 's/.*"content":"\\([^"]*\\)".*/\\1/p')`,
@@ -183,12 +214,16 @@ export class ProxmoxStack extends TerraformStack {
         `[ "$wanted" = "$current" ] || pvesm set ${imageStorage} --content "$wanted"`,
       ],
     });
+  }
 
+  /** Ceph on the nodes (pveceph), its pools and the CephFS filesystem. */
+  private cephCluster(model: SiteModel, c: CephModel, hosts: readonly ManagedHost[], networksReady: readonly ITerraformDependable[]): CephResources {
     // --- Ceph ----------------------------------------------------------------------------------
     const pools = new Map<string, CephPool>();
-    const cephStorages = new Map<string, CephPool>();
-    if (model.ceph) {
-      const c = model.ceph;
+    const storages = new Map<string, CephPool>();
+    const sshUser = model.site.proxmox.sshUser;
+    const hostByName = new Map(hosts.map((h) => [h.name, h]));
+    {
       const daemons = new Map(c.monitors.map((m) => [m.host, m.ip]));
       const repository = new TerraformVariable(this, VARIABLES.cephRepository, {
         type: 'string',
@@ -198,7 +233,7 @@ export class ProxmoxStack extends TerraformStack {
         validation: [{ condition: `\${contains(["enterprise", "no-subscription", "test"], var.${VARIABLES.cephRepository})}`, errorMessage: 'ceph_repository must be "enterprise", "no-subscription" or "test".' }],
       });
       const repositoryExpr = `\${var.${repository.friendlyUniqueId}}`;
-      this.ceph = new CephCluster(this, 'ceph', {
+      const cluster = new CephCluster(this, 'ceph', {
         nodes: hosts.map((h) => ({ name: h.name, sshHost: h.managementIp, publicIp: daemons.get(h.name), osdDevices: daemons.has(h.name) ? h.osdDevices : [] })),
         publicNetwork: c.publicNetwork,
         clusterNetwork: c.clusterNetwork,
@@ -208,7 +243,7 @@ export class ProxmoxStack extends TerraformStack {
         metadataServers: c.filesystem !== undefined,
         dependsOn: networksReady,
       });
-      const primary = hostByName.get(this.ceph.primary.name) ?? firstHost;
+      const primary = hostByName.get(cluster.primary.name) ?? hosts[0];
       for (const p of c.pools) {
         const pool = new CephPool(this, `pool-${p.name}`, {
           name: p.name,
@@ -218,10 +253,10 @@ export class ProxmoxStack extends TerraformStack {
           application: p.application,
           pveStorage: p.pveStorage,
           ssh: { host: primary.managementIp, user: sshUser },
-          dependsOn: this.ceph.ready,
+          dependsOn: cluster.ready,
         });
         pools.set(p.name, pool);
-        if (p.pveStorage) cephStorages.set(p.pveStorage, pool);
+        if (p.pveStorage) storages.set(p.pveStorage, pool);
       }
       if (c.filesystem) {
         const fs = c.filesystem;
@@ -230,23 +265,14 @@ export class ProxmoxStack extends TerraformStack {
           metadataPool: fs.metadataPool,
           dataPool: fs.dataPool,
           ssh: { host: primary.managementIp, user: sshUser },
-          dependsOn: [...[fs.metadataPool, fs.dataPool].map((n) => poolOrThrow(pools, n).pool), ...this.ceph.metadataServers.map((m) => m.resource)],
+          dependsOn: [...[fs.metadataPool, fs.dataPool].map((n) => poolOrThrow(pools, n).pool), ...cluster.metadataServers.map((m) => m.resource)],
         });
       }
+      return { cluster, pools, storages };
     }
-    this.pools = pools;
+  }
 
-    // --- cloud image and GPU mappings ----------------------------------------------------------
-    const vmHosts = [...new Set([...model.vms, ...model.serviceVms].map((v) => v.host))];
-    this.image = new CloudImage(this, 'image', {
-      url: model.kubernetes.image.url,
-      sha256: model.kubernetes.image.sha256,
-      fileName: model.kubernetes.image.fileName,
-      nodes: vmHosts,
-      datastoreId: imageStorage,
-      dependsOn: [storageContent.resource],
-    });
-
+  private pciMappings(hosts: readonly ManagedHost[]): Map<string, PciMapping> {
     const mappings = new Map<string, PciMapping>();
     for (const h of hosts) {
       for (const g of h.gpus) {
@@ -257,16 +283,14 @@ export class ProxmoxStack extends TerraformStack {
         }));
       }
     }
+    return mappings;
+  }
 
-    // --- VMs -----------------------------------------------------------------------------------
+  /** The service VMs (API load balancer, NFS server), each with its cloud-init. */
+  private serviceVmResources({ model, secrets, storageContent, snippets }: VmInputs): Map<string, ProxmoxVm> {
     const k = model.kubernetes;
-    const skipKubeProxy = cniReplacesKubeProxy(site);
-    const addonRequirements = nodeRequirements(site);
-    const expressions = Object.values(secrets);
-    const vms = new Map<string, ProxmoxVm>();
-    const snippets = new Map<string, CloudInitSnippet>();
-
-    // Service VMs first: the control planes' kubeadm reaches the API through the load balancers' VIP.
+    const imageStorage = model.site.proxmox.imageStorage;
+    const networks = this.networks;
     const serviceVms = new Map<string, ProxmoxVm>();
     const loadBalancers = model.serviceVms.filter((v) => v.role === 'api-load-balancer');
     for (const vm of model.serviceVms) {
@@ -306,9 +330,18 @@ export class ProxmoxStack extends TerraformStack {
         }),
       );
     }
-    this.serviceVms = serviceVms;
-    const apiLoadBalancers = loadBalancers.map((v) => serviceVms.get(v.name)?.vm).filter((v): v is NonNullable<typeof v> => v !== undefined);
+    return serviceVms;
+  }
 
+  /** The Kubernetes VMs with their kubeadm cloud-init, on shared storage with HA where the site allows. */
+  private kubernetesVmResources({ model, hosts, secrets, storageContent, snippets, cephStorages, mappings }: VmInputs, apiLoadBalancers: readonly ITerraformDependable[]): Map<string, ProxmoxVm> {
+    const k = model.kubernetes;
+    const skipKubeProxy = cniReplacesKubeProxy(model.site);
+    const addonRequirements = nodeRequirements(model.site);
+    const expressions = Object.values(secrets);
+    const imageStorage = model.site.proxmox.imageStorage;
+    const networks = this.networks;
+    const vms = new Map<string, ProxmoxVm>();
     for (const vm of model.vms) {
       const cephStorage = cephStorages.get(vm.storage);
       // HA needs the disks on shared storage (a Ceph storage of this site) and somewhere else to go;
@@ -358,13 +391,15 @@ export class ProxmoxStack extends TerraformStack {
         }),
       );
     }
-    this.vms = vms;
-    this.snippets = snippets;
+    return vms;
+  }
 
+  private hostFirewall(model: SiteModel, hosts: readonly ManagedHost[], mgmt: VlanModel, networksReady: readonly ITerraformDependable[]): PveFirewall {
     // --- host firewall -------------------------------------------------------------------------
-    const rook = site.platform.addons.rookCeph !== undefined;
+    const rook = model.site.platform.addons.rookCeph !== undefined;
+    const k = model.kubernetes;
     const managementNodes = model.managementHosts.filter((m) => m.role === 'management-node').map((m) => m.address);
-    this.firewall = new PveFirewall(this, 'firewall', {
+    return new PveFirewall(this, 'firewall', {
       nodes: hosts.map((h) => h.name),
       managementCidr: mgmt.cidr,
       // Where the site names its management nodes, root SSH to the hypervisors comes from them only.
@@ -377,8 +412,9 @@ export class ProxmoxStack extends TerraformStack {
       // After the Ceph daemons and the networks, so neither is cut off while it is being set up.
       dependsOn: [...networksReady, ...(this.ceph?.ready ?? [])],
     });
+  }
 
-    // --- outputs -------------------------------------------------------------------------------
+  private outputs(model: SiteModel): void {
     new TerraformOutput(this, 'api_vip', { value: model.kubernetes.controlPlaneEndpoint, description: 'Kubernetes API endpoint (VIP:port)' });
     new TerraformOutput(this, 'node_ips', {
       value: Object.fromEntries(model.hosts.map((h) => [h.name, h.managementIp ?? null])),
@@ -460,3 +496,37 @@ function vmTags(vm: VmModel): string[] {
   return ['kubernetes', vm.role, ...(vm.gpu ? ['gpu'] : [])];
 }
 
+/** A Proxmox node with the management address Terraform reaches it on. */
+type ManagedHost = HostModel & { readonly managementIp: string };
+
+/** The management VLAN and every node's address on it: Terraform reaches the nodes (API, SSH) there, so both must exist. */
+function managedHosts(model: SiteModel): { mgmt: VlanModel; hosts: ManagedHost[] } {
+  const mgmt = model.network.byRole.management;
+  if (!mgmt) {
+    throw new Error(`site ${model.name}: network.vlans has no VLAN with role "management"; Terraform reaches the nodes (API, SSH) on it. Add one and give every node an address on it`);
+  }
+  const hosts = model.hosts.map((h, i) => {
+    if (!h.managementIp) throw new Error(`site ${model.name}: proxmox.nodes[${i}] (${h.name}) has no address on the management VLAN "${mgmt.name}"; add addresses.${mgmt.name}`);
+    return { ...h, managementIp: h.managementIp };
+  });
+  return { mgmt, hosts };
+}
+
+interface CephResources {
+  readonly cluster: CephCluster;
+  readonly pools: Map<string, CephPool>;
+  /** Pools exposed as PVE storage, by storage id. */
+  readonly storages: Map<string, CephPool>;
+}
+
+/** What the VM phases share. */
+interface VmInputs {
+  readonly model: SiteModel;
+  readonly hosts: readonly ManagedHost[];
+  readonly secrets: NodeBootstrapSecrets;
+  readonly storageContent: RemoteCommand;
+  /** Filled by the VM phases: each VM's cloud-init snippet. */
+  readonly snippets: Map<string, CloudInitSnippet>;
+  readonly cephStorages: ReadonlyMap<string, CephPool>;
+  readonly mappings: ReadonlyMap<string, PciMapping>;
+}

@@ -20,8 +20,8 @@ export type { Capability, PodSecurityLevel } from '../addons/addon-facts';
  * kube-proxy and nothing should expect it.
  */
 export function cniReplacesKubeProxy(site: Site): boolean {
-  const { cilium, calico } = site.platform.addons;
-  return cilium !== undefined || calico?.dataplane === 'bpf';
+  const configured = site.platform.addons as Readonly<Record<string, unknown>>;
+  return presentAddons(site).some((f) => f.replacesKubeProxy?.(configured[f.key]) === true);
 }
 
 /** The catalog's add-ons the site installs (its platform.addons keys), in catalog order. */

@@ -20,6 +20,8 @@ export const calicoFacts = addonFacts({
   namespace: 'tigera-operator',
   provides: ['cni'],
   needs: [],
+  // Calico's eBPF data plane serves Services itself; with iptables kube-proxy stays.
+  replacesKubeProxy: (config) => config.dataplane === 'bpf',
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' },
   policyExceptions: [
     {

@@ -22,6 +22,7 @@ export const ciliumFacts = addonFacts({
   namespace: 'kube-system',
   provides: ['cni', 'load-balancer'],
   needs: [],
+  replacesKubeProxy: () => true,
   loadBalancerRange: (config) => config.loadBalancerRange,
   loadBalancerIpAnnotation: 'lbipam.cilium.io/ips',
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking, BPF mounts and NET_ADMIN/SYS_ADMIN on every node' },

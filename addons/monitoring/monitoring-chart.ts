@@ -1,7 +1,7 @@
 import { ComponentChart, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
 import * as monitoring from '../../imports/k8s-crds/monitoring.coreos.com';
 import { cniReplacesKubeProxy } from '../../model';
-import type { SiteModel } from '../../model';
+import type { ComponentModel, SiteModel } from '../../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
 import { siteAlertGroups } from './monitoring-alerts';
 import { siteDashboards } from './monitoring-dashboards';
@@ -97,54 +97,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     },
   });
 
-  if (spec.loki) {
-    const lokiDelivery = releaseDelivery(component, spec.loki.delivery);
-    new HelmRelease(chart, 'loki', {
-      repoUrl: 'https://grafana.github.io/helm-charts',
-      chart: 'loki',
-      version: spec.loki.chartVersion,
-      releaseName: LOKI_RELEASE,
-      namespace: ns,
-      delivery: lokiDelivery,
-      values: {
-        // One process with its index and chunks on a volume of the site's storage: no object store needed.
-        deploymentMode: 'SingleBinary',
-        loki: {
-          auth_enabled: false,
-          commonConfig: { replication_factor: 1 },
-          storage: { type: 'filesystem' },
-          schemaConfig: { configs: [LOKI_SCHEMA] },
-          compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
-          limits_config: { retention_period: `${spec.retentionDays * 24}h` },
-        },
-        singleBinary: {
-          replicas: 1,
-          persistence: { enabled: true, size: `${spec.loki.storageGiB}Gi`, ...(storageClass ? { storageClass } : {}) },
-        },
-        backend: { replicas: 0 },
-        read: { replicas: 0 },
-        write: { replicas: 0 },
-        chunksCache: { enabled: false },
-        resultsCache: { enabled: false },
-        gateway: { enabled: false },
-        lokiCanary: { enabled: false },
-        test: { enabled: false },
-      },
-    });
-    new HelmRelease(chart, 'alloy', {
-      repoUrl: 'https://grafana.github.io/helm-charts',
-      chart: 'alloy',
-      version: spec.loki.agentChartVersion,
-      releaseName: 'alloy',
-      namespace: ns,
-      delivery: lokiDelivery,
-      values: {
-        crds: { create: false },
-        controller: { type: 'daemonset' },
-        alloy: { configMap: { create: true, content: alloyConfig(model, `${lokiUrl}/loki/api/v1/push`) } },
-      },
-    });
-  }
+  if (spec.loki) lokiReleases(chart, { loki: spec.loki, retentionDays: spec.retentionDays, storageClass, lokiUrl, model, component });
 
   const scrape = (id: string, name: string, namespace: string, labels: Readonly<Record<string, string>>, port: string): void => {
     new monitoring.ServiceMonitor(chart, id, {
@@ -161,7 +114,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     for (const t of addon.scrapeTargets ?? []) scrape(`scrape-${t.name}`, t.name, addon.facts.namespace, t.selector, t.port);
   }
 
-  const groups = siteAlertGroups(model);
+  const groups = siteAlertGroups(model, installed);
   if (groups.length > 0) {
     new monitoring.PrometheusRule(chart, 'alerts', {
       metadata: { name: `${model.name}-alerts`, namespace: ns },
@@ -183,6 +136,59 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
   for (const d of siteDashboards(model)) {
     new GrafanaDashboard(chart, `dashboard-${d.name}`, { ...d, namespace: ns, sidecarLabel: DASHBOARD_LABEL });
   }
+}
+
+/** Loki as one process on the site's storage, and Alloy on every node shipping each pod's log to it. */
+function lokiReleases(
+  chart: ComponentChart,
+  { loki, retentionDays, storageClass, lokiUrl, model, component }: { loki: NonNullable<MonitoringSpec['loki']>; retentionDays: number; storageClass: string | undefined; lokiUrl: string; model: SiteModel; component: ComponentModel },
+): void {
+  const lokiDelivery = releaseDelivery(component, loki.delivery);
+  new HelmRelease(chart, 'loki', {
+    repoUrl: 'https://grafana.github.io/helm-charts',
+    chart: 'loki',
+    version: loki.chartVersion,
+    releaseName: LOKI_RELEASE,
+    namespace: component.namespace,
+    delivery: lokiDelivery,
+    values: {
+      // One process with its index and chunks on a volume of the site's storage: no object store needed.
+      deploymentMode: 'SingleBinary',
+      loki: {
+        auth_enabled: false,
+        commonConfig: { replication_factor: 1 },
+        storage: { type: 'filesystem' },
+        schemaConfig: { configs: [LOKI_SCHEMA] },
+        compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
+        limits_config: { retention_period: `${retentionDays * 24}h` },
+      },
+      singleBinary: {
+        replicas: 1,
+        persistence: { enabled: true, size: `${loki.storageGiB}Gi`, ...(storageClass ? { storageClass } : {}) },
+      },
+      backend: { replicas: 0 },
+      read: { replicas: 0 },
+      write: { replicas: 0 },
+      chunksCache: { enabled: false },
+      resultsCache: { enabled: false },
+      gateway: { enabled: false },
+      lokiCanary: { enabled: false },
+      test: { enabled: false },
+    },
+  });
+  new HelmRelease(chart, 'alloy', {
+    repoUrl: 'https://grafana.github.io/helm-charts',
+    chart: 'alloy',
+    version: loki.agentChartVersion,
+    releaseName: 'alloy',
+    namespace: component.namespace,
+    delivery: lokiDelivery,
+    values: {
+      crds: { create: false },
+      controller: { type: 'daemonset' },
+      alloy: { configMap: { create: true, content: alloyConfig(model, `${lokiUrl}/loki/api/v1/push`) } },
+    },
+  });
 }
 
 /**

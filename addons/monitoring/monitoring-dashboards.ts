@@ -1,4 +1,5 @@
 import type { DashboardPanel, GrafanaDashboardProps } from '../../constructs';
+import { providerOf } from '../../model';
 import type { AppModel, SiteModel } from '../../model';
 
 /**
@@ -69,7 +70,7 @@ function clusterOverview(model: SiteModel): DashboardSpec {
 }
 
 function gpuUtilization(model: SiteModel): DashboardSpec | undefined {
-  if (!model.site.platform.addons.nvidiaGpu || model.kubernetes.gpuWorkers.length === 0) return undefined;
+  if (!providerOf(model, 'gpu') || model.kubernetes.gpuWorkers.length === 0) return undefined;
   const memoryMiB = Math.max(...model.kubernetes.gpuWorkers.map((v) => (v.gpu?.memoryGiB ?? 0) * 1024));
   const gpus = model.kubernetes.gpuWorkers.length;
   const gpu = '{{Hostname}} GPU {{gpu}}';
@@ -159,7 +160,7 @@ function applicationPerformance(model: SiteModel): DashboardSpec | undefined {
         },
       );
     }
-    if (app.gpu && model.site.platform.addons.nvidiaGpu) {
+    if (app.gpu && providerOf(model, 'gpu')) {
       appPanels.push(
         { title: `${app.name}: GPU utilization`, unit: 'percent', min: 0, max: 100, queries: [{ expr: `DCGM_FI_DEV_GPU_UTIL{${sel}}`, legend: '{{pod}}' }] },
         {

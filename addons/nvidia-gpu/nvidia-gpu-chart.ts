@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-30';
 import { ComponentChart, DcgmExporter, DEFAULT_GPU_TAINTS, DefaultDenyNetworkPolicy, GpuTaint, gpuTolerations, NvidiaDevicePlugin } from '../../constructs';
-import { ADDONS } from '../../model';
+import { providerOf } from '../../model';
 import type { SiteModel } from '../../model';
 import { GPU_NODE_LABEL, NVIDIA_RUNTIME_CLASS } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
@@ -47,5 +47,6 @@ export function buildNvidiaGpuChart(chart: ComponentChart, { config: spec, model
   });
   // Neither pod talks over the network (both use kubelet sockets on the host); only Prometheus scrapes DCGM.
   const deny = new DefaultDenyNetworkPolicy(chart, 'default-deny', { namespace: component.namespace });
-  if (model.site.platform.addons.monitoring) deny.allowFromNamespace(ADDONS.monitoring.namespace, dcgm.serviceLabels, DcgmExporter.PORT);
+  const metrics = providerOf(model, 'metrics');
+  if (metrics) deny.allowFromNamespace(metrics.namespace, dcgm.serviceLabels, DcgmExporter.PORT);
 }

@@ -5,4 +5,18 @@ import { rookCephFacts } from './spec';
 export const rookCephAddon = defineAddon({
   facts: rookCephFacts,
   build: buildRookCephChart,
+  alertGroups: ({ model }) => [
+    {
+      name: `${model.name}.storage`,
+      rules: [
+        {
+          alert: 'VolumeClaimPending',
+          expr: 'kube_persistentvolumeclaim_status_phase{phase="Pending"} == 1',
+          for: '15m',
+          severity: 'warning',
+          summary: 'A volume claim has not been bound for 15 minutes (Ceph unreachable or a missing StorageClass)',
+        },
+      ],
+    },
+  ],
 });

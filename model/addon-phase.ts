@@ -1,0 +1,80 @@
+import * as ip from './ip';
+import type { ModelContext } from './model-context';
+import type { NfsExportModel, ServiceVmModel, VlanModel, VmModel } from './types';
+
+/**
+ * Checks of add-on settings that reach into other parts of the site: load-balancer ranges on the node VLAN and clear
+ * of every address, one CNI, Longhorn replicas within the workers, Rook against the site's Ceph. Returns the NFS
+ * provisioner's export, resolved against the site's nfs-server VM (nfsProvisionerPhase).
+ */
+export function addonPhase(ctx: ModelContext, nodeVlan: VlanModel | undefined, vms: readonly VmModel[], serviceVms: readonly ServiceVmModel[]): NfsExportModel | undefined {
+  const { site, fail, warnings } = ctx;
+  const { owners } = ctx;
+  const addons = site.platform.addons;
+  const checkRange = (path: string, range: { start: string; stop: string }): void => {
+    if (!nodeVlan) return;
+    const net = ip.subnet(nodeVlan.cidr);
+    for (const end of ['start', 'stop'] as const) {
+      if (!ip.isHostAddress(net, range[end])) fail(`${path}.${end}`, range[end], `is outside the node VLAN ${nodeVlan.name} (${nodeVlan.cidr})`, `the load-balancer range must be announced on the node VLAN: use addresses inside ${nodeVlan.cidr}`);
+    }
+    if (ip.toInt(range.start) > ip.toInt(range.stop)) {
+      fail(`${path}.stop`, range.stop, `comes before start ${range.start}`, 'swap start and stop');
+      return;
+    }
+    for (const [address, owner] of owners) {
+      const n = ip.toInt(address);
+      if (n >= ip.toInt(range.start) && n <= ip.toInt(range.stop)) {
+        fail(path, `${range.start}-${range.stop}`, `contains ${address}, used by ${owner}`, 'move the range so it holds no VM, host, gateway or virtual IP address');
+      }
+    }
+  };
+  if (addons.cilium) checkRange('platform.addons.cilium.loadBalancerRange', addons.cilium.loadBalancerRange);
+  if (addons.metallb) checkRange('platform.addons.metallb.addressRange', addons.metallb.addressRange);
+  if (addons.cilium && addons.calico) fail('platform.addons.calico', 'calico', 'is set together with cilium', 'a cluster has one CNI: remove one of them');
+  if (!addons.cilium && !addons.calico) warnings.push('platform.addons: no CNI (cilium or calico); nodes stay NotReady until one is installed');
+  if (addons.longhorn) {
+    // Longhorn keeps each replica of a volume on a different node, and only workers run its manager.
+    const workers = vms.filter((v) => v.role === 'worker').length;
+    if (addons.longhorn.replicas > workers) {
+      fail('platform.addons.longhorn.replicas', addons.longhorn.replicas, `needs ${addons.longhorn.replicas} workers to keep the replicas apart, but the site has ${workers}`,
+        `lower replicas to ${Math.max(1, workers)} or add workers`);
+    }
+  }
+  const nfsProvisioner = nfsProvisionerPhase(ctx, serviceVms);
+  if (addons.rookCeph) {
+    if (!site.ceph) fail('platform.addons.rookCeph', 'rookCeph', 'is set but the site has no ceph section', 'add ceph (Rook runs in external mode against the Proxmox Ceph) or remove rookCeph');
+    else if (!site.ceph.pools.some((p) => p.name === addons.rookCeph?.rbdPool)) {
+      fail('platform.addons.rookCeph.rbdPool', addons.rookCeph.rbdPool, 'is not one of the pools Terraform creates (ceph.pools)', `use one of: ${site.ceph.pools.map((p) => p.name).join(', ')}`);
+    }
+  }
+  return nfsProvisioner;
+}
+
+/** Where the NFS provisioner creates its volumes: its server and folder, or the site's one nfs-server VM's export. */
+function nfsProvisionerPhase(ctx: ModelContext, serviceVms: readonly ServiceVmModel[]): NfsExportModel | undefined {
+  const { site, fail, owners } = ctx;
+  const spec = site.platform.addons.nfsProvisioner;
+  if (spec) {
+    const servers = serviceVms.filter((v) => v.role === 'nfs-server');
+    const vm = spec.server !== undefined ? servers.find((v) => v.ip === spec.server) : servers.length === 1 ? servers[0] : undefined;
+    const server = spec.server ?? vm?.ip;
+    const owner = spec.server !== undefined ? owners.get(spec.server) : undefined;
+    if (server === undefined) {
+      fail('platform.addons.nfsProvisioner.server', spec.server,
+        servers.length === 0 ? 'is not set, and the site has no nfs-server VM to take it from' : `is not set, and the site has ${servers.length} nfs-server VMs (${servers.map((v) => v.name).join(', ')})`,
+        servers.length === 0 ? 'set server and path to an existing NFS export, or add a serviceVms entry with role "nfs-server"' : 'set server to the address of the one the provisioner uses');
+    } else if (!vm && owner) {
+      fail('platform.addons.nfsProvisioner.server', server, `is the address of ${owner}, which is not an nfs-server VM`, 'use the address of an nfs-server VM, or of an NFS server outside the site');
+    } else {
+      const exportPath = spec.path ?? vm?.exportPath;
+      if (exportPath === undefined) {
+        fail('platform.addons.nfsProvisioner.path', spec.path, `is not set, and ${server} is not an nfs-server VM of this site whose export it could take`, 'set path to the folder that server exports');
+      } else if (vm?.exportPath && exportPath !== vm.exportPath && !exportPath.startsWith(`${vm.exportPath}/`)) {
+        fail('platform.addons.nfsProvisioner.path', exportPath, `is outside what ${vm.name} exports (${vm.exportPath})`, `use ${vm.exportPath} or a folder inside it`);
+      } else {
+        return { server, path: exportPath, ...(vm ? { vm: vm.name } : {}) };
+      }
+    }
+  }
+  return undefined;
+}
