@@ -5,7 +5,10 @@ import { Document, YAMLMap, isMap, isSeq } from 'yaml';
  * a few answers. Versions are the ones the compiler validates against (the reference site's pins).
  */
 
-/** Add-ons a starter site can ask for; the CNI (Cilium, with L2 load balancing) is always there. */
+/**
+ * Add-ons a starter site can ask for. The CNI (Cilium, with L2 load balancing) and Argo CD are always there: the CNI is a
+ * chart delivered through Argo CD, and without Argo CD nothing would install it (synth refuses such a site).
+ */
 export const INIT_ADDONS = ['argocd', 'ingress', 'certificates', 'secrets', 'monitoring'] as const;
 export type InitAddon = (typeof INIT_ADDONS)[number];
 
@@ -71,7 +74,8 @@ export function starterSite(a: InitAnswers): Record<string, unknown> {
   const addons: Record<string, unknown> = {
     cilium: { chartVersion: '1.18.0', loadBalancerRange: { start: host(a.nodeCidr, 200), stop: host(a.nodeCidr, 220) } },
   };
-  if (has('argocd')) addons.argocd = { chartVersion: '10.1.1' };
+  // Always: it delivers the CNI's chart too (`argocd` in the answers is accepted and changes nothing).
+  addons.argocd = { chartVersion: '10.1.1' };
   if (has('ingress')) addons.ingressNginx = { chartVersion: '4.14.1' };
   if (has('certificates')) addons.certManager = { chartVersion: 'v1.19.6' };
   if (has('secrets') || has('monitoring')) addons.externalSecrets = { chartVersion: '2.9.0', backend: { type: 'kubernetes', namespace: 'secret-store' } };

@@ -120,6 +120,6 @@ export async function runInit(argv: readonly string[], cwd = process.cwd()): Pro
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, starterFile(answers, { schema, defineSite }));
   const out = path.relative(cwd, path.resolve(cwd, opts.out)) || '.';
-  process.stderr.write(`wrote ${shown} (site "${answers.name}": ${answers.hosts} host${answers.hosts === 1 ? '' : 's'}, add-ons: cilium${answers.addons.length > 0 ? `, ${answers.addons.join(', ')}` : ''})\nnext: npx site-compiler synth --site ${shown} --out ${out}\n`);
+  process.stderr.write(`wrote ${shown} (site "${answers.name}": ${answers.hosts} host${answers.hosts === 1 ? '' : 's'}, add-ons: cilium, argocd${answers.addons.filter((x) => x !== 'argocd').length > 0 ? `, ${answers.addons.filter((x) => x !== 'argocd').join(', ')}` : ''})\nnext: npx site-compiler synth --site ${shown} --out ${out}\n`);
   return EXIT.ok;
 }

@@ -79,7 +79,7 @@ function appEnv(ctx: ModelContext, a: AppSpec, path: string, services: Readonly<
 
 /** The GPU an app gets, after checking a GPU worker exists and the model (weights, KV cache, overhead) fits its memory. */
 function appGpu(ctx: ModelContext, a: AppSpec, path: string, gpuWorkers: readonly VmModel[]): AppModel['gpu'] {
-  const { fail, warnings } = ctx;
+  const { fail } = ctx;
   if (a.gpu) {
     if (gpuWorkers.length === 0) {
       fail(`${path}.gpu`, a.gpu, `needs a GPU but the site has no GPU worker for ${a.name}`, 'add a node pool with gpuModel (and the GPU under proxmox.nodes[].gpus), or remove the app\'s gpu');
@@ -88,7 +88,6 @@ function appGpu(ctx: ModelContext, a: AppSpec, path: string, gpuWorkers: readonl
       // vLLM's start-up rule: weights + KV cache of one max-context sequence + overhead (model/gpu-fit.ts).
       const { fit, problem } = checkGpuFit({ ...a.gpu, gpuMemoryGiB: memoryGiB, gpuCount: a.gpu.count });
       if (problem) fail(`${path}.gpu.${problem.field}`, problem.value, problem.message, problem.fix);
-      if (a.gpu.count > 1) warnings.push(`${path}.gpu.count is ${a.gpu.count}: each GPU worker VM has one GPU; the pod needs a node with ${a.gpu.count}`);
       if (fit) return { count: a.gpu.count, nodeLabel: 'nvidia.com/gpu', ...fit };
     }
   }

@@ -6,6 +6,7 @@ import { addonPhase } from './addon-phase';
 import { appPhase } from './app-phase';
 import { cephPhase } from './ceph-phase';
 import { ADDONS, buildComponents, presentAddons } from './components';
+import { runSiteChecks } from './checks';
 import { buildEdgeFleet } from './edge-fleet';
 import { managementHostPhase, proxmoxHostPhase } from './host-phase';
 import * as ip from './ip';
@@ -45,6 +46,10 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   edgeVlanPhase(ctx);
   const edgeFleet = buildEdgeFleet(site, ctx.problems, { siteDir: options.siteDir, source });
   const catalog = options.addons ?? ADDON_CATALOG;
+  // Site-only checks by class (references, addressing, scheduling, values, versions): model/checks/.
+  const checked = runSiteChecks({ site, catalog, vms });
+  ctx.problems.push(...checked.problems);
+  ctx.warnings.push(...checked.warnings);
   const components = buildComponents(site, appNamespace, ctx.problems, catalog);
   if (ctx.problems.length > 0) throw new SiteError(source, ctx.problems);
 

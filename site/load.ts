@@ -13,6 +13,20 @@ export interface LoadedSite {
   /** Absolute path of the site file (files beside it, such as its chart lock, are found from here). */
   readonly file: string;
   readonly dir: string;
+  /**
+   * The site file's path from its project root (the nearest folder above it with a `.git` or `package.json`),
+   * the folder its commands run in. Text that reaches the output names the site this way, so the tree is the
+   * same bytes whatever folder synth ran from.
+   */
+  readonly projectPath: string;
+}
+
+/** The site path from the nearest folder above it that holds `.git` or `package.json`; its base name if none. */
+export function projectPathOf(abs: string): string {
+  for (let dir = path.dirname(abs); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'package.json'))) return path.relative(dir, abs).split(path.sep).join('/');
+    if (path.dirname(dir) === dir) return path.basename(abs);
+  }
 }
 
 /**
@@ -30,10 +44,10 @@ export function loadSite(file: string, cwd = process.cwd()): LoadedSite {
       throw new SiteError(source, [{ path: '(module)', message: 'has no default export', fix: 'end the file with `export default defineSite({...})`' }]);
     }
     // Re-validate: a TS site could bypass defineSite, and parsing a parsed site is a no-op.
-    return { site: parseSite(mod.default, source), source, file: abs, dir: path.dirname(abs) };
+    return { site: parseSite(mod.default, source), source, file: abs, dir: path.dirname(abs), projectPath: projectPathOf(abs) };
   }
   if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
-    return { site: parseSite(readData(abs, source), source), source, file: abs, dir: path.dirname(abs) };
+    return { site: parseSite(readData(abs, source), source), source, file: abs, dir: path.dirname(abs), projectPath: projectPathOf(abs) };
   }
   throw new SiteError(source, [{ path: '(file)', message: `has an unknown extension "${ext}"`, fix: 'use .ts, .yaml, .yml or .json' }]);
 }

@@ -57,15 +57,30 @@ export const port = z
   .min(1, { message: 'must be a TCP/UDP port between 1 and 65535' })
   .max(65535, { message: 'must be a TCP/UDP port between 1 and 65535' });
 
+/**
+ * The largest whole number any count, size or id of the site may take unless its field says less. Every number has
+ * an upper bound so that a typo such as `count: 100000` is refused at once by the schema, before the model does work
+ * in proportion to it, and so a number past what JSON, Proxmox or Kubernetes store never reaches the output.
+ */
+export const MAX_WHOLE_NUMBER = 1_000_000;
+
+/** A whole number from `min` to `max`, with the range in the message (what is allowed is the fix). */
+export function wholeNumber(min: number, max: number, what = 'a whole number'): z.ZodNumber {
+  const range = `must be ${what} from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  return z.number().int({ message: 'must be a whole number' }).min(min, { message: range }).max(max, { message: range });
+}
+
 export const positiveInt = z
   .number()
   .int({ message: 'must be a whole number' })
-  .positive({ message: 'must be greater than 0' });
+  .positive({ message: 'must be greater than 0' })
+  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${MAX_WHOLE_NUMBER.toLocaleString('en-US')}` });
 
 export const nonNegativeInt = z
   .number()
   .int({ message: 'must be a whole number' })
-  .nonnegative({ message: 'must be 0 or more' });
+  .nonnegative({ message: 'must be 0 or more' })
+  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${MAX_WHOLE_NUMBER.toLocaleString('en-US')}` });
 
 export const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, {
   message: 'must be an https:// URL, e.g. https://192.168.1.10:8006/',

@@ -7,6 +7,7 @@ import {
   image,
   ipv4,
   nonNegativeInt,
+  wholeNumber,
   port,
   positiveInt,
   semver,
@@ -48,8 +49,8 @@ const network = z.strictObject({
   uplink: z.string().regex(/^[a-z][a-z0-9.]*$/, { message: 'must be a Linux interface name, e.g. eno1' }).default('eno1').describe('Physical interface the VLAN-aware bridge is built on (the same name on every Proxmox node). Default: "eno1".'),
   bridge: z.string().regex(/^vmbr\d+$/, { message: 'must be a Proxmox bridge name like vmbr0' }).default('vmbr0').describe('The VLAN-aware Linux bridge the VMs attach to. Default: "vmbr0".'),
   mtu: z.number().int().min(1280).max(9216).default(1500).describe('MTU of the bridge and VLAN interfaces (1280-9216). Default: 1500.'),
-  vlans: z.array(vlan).min(1, { message: 'must list at least the VLAN that carries the Kubernetes nodes' }).describe('The site\'s VLANs, at least the one that carries the Kubernetes nodes.'),
-  dnsServers: z.array(ipv4).optional().describe('DNS servers given to the VMs through cloud-init. Default: the Kubernetes VLAN\'s gateway.'),
+  vlans: z.array(vlan).min(1, { message: 'must list at least the VLAN that carries the Kubernetes nodes' }).max(4094, { message: 'must list at most 4094 VLANs (the 802.1Q ids)' }).describe('The site\'s VLANs, at least the one that carries the Kubernetes nodes.'),
+  dnsServers: z.array(ipv4).min(1).max(3, { message: 'must list at most 3 servers: the resolver (glibc) reads only the first three of resolv.conf' }).optional().describe('DNS servers given to the VMs through cloud-init. Default: the Kubernetes VLAN\'s gateway.'),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -66,17 +67,17 @@ const gpu = z.strictObject({
     'IOMMU group of the device on the host (`find /sys/kernel/iommu_groups/ -type l`). Default: unset; Proxmox accepts the mapping but marks it incomplete, so synth warns.',
   ),
   subsystemId: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, { message: 'must be vendor:device in hex like 10de:145f' }).optional().describe('Subsystem vendor:device id (`lspci -nnv`). Default: unset; synth warns, as for iommuGroup.'),
-  memoryGiB: positiveInt.describe('Memory of one GPU in GiB; the model checks that the site\'s AI models fit in it.'),
+  memoryGiB: wholeNumber(1, 1024, 'GiB').describe('Memory of one GPU in GiB (1-1024); the model checks that the site\'s AI models fit in it.'),
 });
 export type GpuSpec = z.output<typeof gpu>;
 
 const proxmoxNode = z.strictObject({
   name: dnsLabel.describe('Proxmox node name (as in `pvecm nodes`).'),
-  cpuCores: positiveInt.describe('Physical cores available to VMs.'),
-  memoryGiB: positiveInt.describe('Memory of the host in GiB; VMs get it minus proxmox.reservedMemoryGiB.'),
+  cpuCores: wholeNumber(1, 1024, 'a number of cores').describe('Physical cores available to VMs (1-1024).'),
+  memoryGiB: wholeNumber(1, 65536, 'GiB').describe('Memory of the host in GiB (1-65536); VMs get it minus proxmox.reservedMemoryGiB.'),
   addresses: z.record(dnsLabel, ipv4).describe('Addresses of this node, one per VLAN it sits on, keyed by the VLAN\'s name.'),
-  osdDevices: z.array(z.string().regex(/^\/dev\/[a-z0-9/_-]+$/, { message: 'must be a block device path like /dev/nvme1n1' })).default([]).describe('Disks given whole to Ceph OSDs. Default: none, the node runs no OSD.'),
-  gpus: z.array(gpu).default([]).describe('GPUs that can be passed through to VMs. Default: none.'),
+  osdDevices: z.array(z.string().regex(/^\/dev\/[a-z0-9/_-]+$/, { message: 'must be a block device path like /dev/nvme1n1' })).max(64).default([]).describe('Disks given whole to Ceph OSDs. Default: none, the node runs no OSD.'),
+  gpus: z.array(gpu).max(16).default([]).describe('GPUs that can be passed through to VMs. Default: none.'),
 });
 export type ProxmoxNodeSpec = z.output<typeof proxmoxNode>;
 
@@ -89,8 +90,15 @@ const proxmox = z.strictObject({
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('root').describe('User for the provider\'s SSH connection (snippet upload); authentication is through the SSH agent. Default: "root".'),
   reservedMemoryGiB: nonNegativeInt.default(8).describe('Memory per node in GiB kept free of VMs for Proxmox itself and Ceph daemons. Default: 8.'),
   reservedCpuCores: nonNegativeInt.default(0).describe('Cores per node kept free of VMs. Default: 0, VM cores may use every host core.'),
+  existingStorages: z
+    .array(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }))
+    .max(64)
+    .default(['local', 'local-lvm'])
+    .describe(
+      'PVE storages that already exist on every node (not created by the site), which VM disks may name beside the Ceph pools\' pveStorage. Default: ["local", "local-lvm"], what the Proxmox installer creates.',
+    ),
   imageStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).default('local').describe('PVE storage id for ISO/cloud images and snippets on every node. Default: "local".'),
-  nodes: z.array(proxmoxNode).min(1, { message: 'must list at least one Proxmox node' }).describe('The Proxmox nodes, at least one.'),
+  nodes: z.array(proxmoxNode).min(1, { message: 'must list at least one Proxmox node' }).max(64, { message: 'must list at most 64 Proxmox nodes (corosync is not supported beyond that)' }).describe('The Proxmox nodes, at least one.'),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -98,8 +106,8 @@ const proxmox = z.strictObject({
 
 const cephPool = z.strictObject({
   name: dnsLabel.describe('Ceph pool name.'),
-  size: positiveInt.default(3).describe('Replicas; at most the number of hosts with OSDs. Default: 3.'),
-  minSize: positiveInt.default(2).describe('Replicas needed for I/O. Default: 2.'),
+  size: wholeNumber(1, 10, 'a number of replicas').default(3).describe('Replicas; at most the number of hosts with OSDs. Default: 3.'),
+  minSize: wholeNumber(1, 10, 'a number of replicas').default(2).describe('Replicas needed for I/O. Default: 2.'),
   application: z.enum(['rbd', 'cephfs', 'rgw']).default('rbd').describe('Ceph application of the pool. Default: "rbd".'),
   pveStorage: z.string().regex(/^[a-z][a-z0-9-]*$/).optional().describe('PVE storage id that exposes the pool to Proxmox (VM disks). Default: none, a Kubernetes-only pool.'),
 });
@@ -108,7 +116,7 @@ export type CephPoolSpec = z.output<typeof cephPool>;
 const ceph = z.strictObject({
   publicVlan: dnsLabel.describe('VLAN (by name) of the Ceph public network.'),
   clusterVlan: dnsLabel.optional().describe('VLAN (by name) of the Ceph cluster (replication) network. Default: the public network.'),
-  pools: z.array(cephPool).min(1).describe('Ceph pools, at least one.'),
+  pools: z.array(cephPool).min(1).max(256).describe('Ceph pools, at least one.'),
   clientFirstIp: ipv4.optional().describe(
     'Address of the first Kubernetes VM on the Ceph public network; every Kubernetes VM gets a second NIC there, counting up in VM order, so Ceph clients in the cluster (Rook in external mode) reach the monitors and OSDs directly. Default: none, the Ceph public VLAN must then be routed from the node VLAN (give it a gateway).',
   ),
@@ -129,9 +137,9 @@ const serviceVmBase = {
   name: dnsLabel.describe('VM name (its hostname).'),
   vmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999).describe('Proxmox VM id (100 or more), unique per site.'),
   ip: ipv4.describe('Address on the Kubernetes node VLAN.'),
-  cores: positiveInt.describe('Virtual CPU cores.'),
-  memoryGiB: positiveInt.describe('Memory in GiB.'),
-  diskGiB: positiveInt.describe('System disk size in GiB.'),
+  cores: wholeNumber(1, 512, 'a number of cores').describe('Virtual CPU cores (1-512).'),
+  memoryGiB: wholeNumber(1, 4096, 'GiB').describe('Memory in GiB (1-4096).'),
+  diskGiB: wholeNumber(1, 131072, 'GiB').describe('System disk size in GiB (1-131072).'),
   storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).describe('PVE storage id for the VM\'s disks.'),
 };
 
@@ -149,7 +157,7 @@ const serviceVm = z.discriminatedUnion(
       role: z.literal('nfs-server').describe('An NFS server exporting its data disk to the Kubernetes node VLAN.'),
       dataDisk: z
         .strictObject({
-          sizeGiB: positiveInt.describe('Size of the data disk in GiB.'),
+          sizeGiB: wholeNumber(1, 131072, 'GiB').describe('Size of the data disk in GiB (1-131072).'),
           storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).optional().describe('PVE storage id of the data disk. Default: the VM\'s storage.'),
         })
         .describe('The exported disk, formatted (ext4) on first boot when blank, never when it holds a filesystem.'),
@@ -185,20 +193,23 @@ const taint = z.strictObject({
 const nodePool = z.strictObject({
   name: dnsLabel.describe('Pool name.'),
   role: z.enum(['control-plane', 'worker'], { message: 'must be "control-plane" or "worker"' }).describe('Whether the pool\'s VMs run the control plane or workloads.'),
-  count: positiveInt.describe('Number of VMs in the pool.'),
+  count: wholeNumber(1, 100, 'a number of VMs').describe('Number of VMs in the pool (1-100).'),
   namePrefix: dnsLabel.describe('VM names are `<namePrefix>-<n>`, n from 1.'),
   firstVmId: z.number().int().min(100, { message: 'must be a Proxmox VM id of 100 or more' }).max(999999999).describe('Proxmox VM id of the first VM; the next VMs count up from it.'),
   firstIp: ipv4.describe('Address of the first VM on the Kubernetes VLAN; the next VMs count up from it.'),
-  cores: positiveInt.describe('Virtual CPU cores per VM.'),
-  memoryGiB: positiveInt.describe('Memory per VM in GiB.'),
-  diskGiB: positiveInt.describe('System disk per VM in GiB.'),
+  cores: wholeNumber(1, 512, 'a number of cores').describe('Virtual CPU cores per VM (1-512).'),
+  memoryGiB: wholeNumber(1, 4096, 'GiB').describe('Memory per VM in GiB (1-4096).'),
+  diskGiB: wholeNumber(1, 131072, 'GiB').describe('System disk per VM in GiB (1-131072).'),
   storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like ceph-storage' }).describe('PVE storage id for the VM disks.'),
   spread: z.enum(['required', 'preferred']).optional().describe(
     'How strictly the pool\'s VMs are kept on different Proxmox nodes. Default: "required" for control-plane pools (etcd quorum must survive a host), "preferred" for workers.',
   ),
+  evenCountReason: z.string().min(10, { message: 'must say why (at least 10 characters)' }).optional().describe(
+    'Why a control-plane pool has an even count (etcd with 2n members tolerates no more failures than with 2n-1), e.g. during a migration. Default: none; an even control-plane count is refused.',
+  ),
   gpuModel: dnsLabel.optional().describe('GPU model (matching proxmox.nodes[].gpus[].model) passed through to each VM of the pool. Default: none.'),
   labels: z.record(z.string(), z.string()).default({}).describe('Node labels set by kubelet at join. Default: none (GPU pools get nvidia.com/gpu=true).'),
-  taints: z.array(taint).default([]).describe('Node taints set at join. Default: none (GPU pools get nvidia.com/gpu=true:NoSchedule).'),
+  taints: z.array(taint).max(32).default([]).describe('Node taints set at join. Default: none (GPU pools get nvidia.com/gpu=true:NoSchedule).'),
 });
 export type NodePoolSpec = z.output<typeof nodePool>;
 
@@ -228,7 +239,7 @@ const kubernetes = z.strictObject({
     })
     .describe('The cloud image every VM boots from.'),
   adminUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('ubuntu').describe('Login user created by cloud-init (SSH keys only; there is never a password). Default: "ubuntu".'),
-  nodePools: z.array(nodePool).min(1, { message: 'must define at least a control-plane pool' }).describe('VM pools of the cluster, at least a control-plane pool.'),
+  nodePools: z.array(nodePool).min(1, { message: 'must define at least a control-plane pool' }).max(32).describe('VM pools of the cluster, at least a control-plane pool.'),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -259,8 +270,8 @@ export type S3LocationSpec = z.output<typeof s3Location>;
 // Applications
 
 const quantity = z.strictObject({
-  cpuMilli: positiveInt.describe('CPU in millicores (1000 = one core).'),
-  memoryMiB: positiveInt.describe('Memory in MiB.'),
+  cpuMilli: wholeNumber(1, 512_000, 'millicores').describe('CPU in millicores (1000 = one core; 1-512000, the largest VM).'),
+  memoryMiB: wholeNumber(1, 4_194_304, 'MiB').describe('Memory in MiB (1-4194304, the largest VM).'),
 });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('Name of the environment variable.');
@@ -307,7 +318,7 @@ const app = z.strictObject({
   name: dnsLabel.describe('App name: its component, Deployment and Argo CD Application.'),
   container: dnsLabel.optional().describe('Name of the main container. Default: the app name.'),
   image: image.describe('Container image with a tag or digest (never "latest").'),
-  replicas: positiveInt.default(1).describe('Pod replicas; more than one adds a PodDisruptionBudget and spreading. Default: 1.'),
+  replicas: wholeNumber(1, 500, 'a number of pods').default(1).describe('Pod replicas (1-500); more than one adds a PodDisruptionBudget and spreading. Default: 1.'),
   containerPort: port.describe('Port the container listens on.'),
   service: z
     .strictObject({ name: dnsLabel.describe('Service name.'), port: port.describe('Service port.') })
@@ -315,44 +326,46 @@ const app = z.strictObject({
   resources: z
     .strictObject({ requests: quantity.describe('Requests (what the scheduler reserves).'), limits: quantity.describe('Limits (what the container may use).') })
     .describe('Requests and limits of the main container.'),
-  env: z.array(envVar).default([]).describe('Environment variables: a literal value, a secret, or another app\'s address. Default: none.'),
-  volumes: z.array(volume).default([]).describe('Persistent volumes. Default: none.'),
-  dependsOn: z.array(dnsLabel).default([]).describe('Apps and data stores this app calls; network policy and ordering are derived from it. Default: none.'),
+  env: z.array(envVar).max(500).default([]).describe('Environment variables: a literal value, a secret, or another app\'s address. Default: none.'),
+  volumes: z.array(volume).max(64).default([]).describe('Persistent volumes. Default: none.'),
+  dependsOn: z.array(dnsLabel).max(500).default([]).describe('Apps and data stores this app calls; network policy and ordering are derived from it. Default: none.'),
   egress: z
     .array(
       z.strictObject({
         cidr: cidr.describe('Destination network.'),
-        except: z.array(cidr).default([]).describe('Ranges inside cidr that stay closed (e.g. the site\'s private networks). Default: none.'),
-        ports: z.array(port).min(1).describe('Destination TCP ports.'),
+        except: z.array(cidr).max(100).default([]).describe('Ranges inside cidr that stay closed (e.g. the site\'s private networks). Default: none.'),
+        ports: z.array(port).min(1).max(100).describe('Destination TCP ports.'),
         reason: z.string().min(10, { message: 'must say why the app needs this connection (at least 10 characters)' }).describe('Why the app needs this connection (shown with the NetworkPolicy rule).'),
       }),
     )
+    .max(100)
     .default([])
     .describe('Connections the app opens to addresses outside the cluster, each with its reason; the app namespace denies all other traffic. Default: none.'),
   gpu: z
     .strictObject({
-      count: positiveInt.default(1).describe('GPUs per pod. Default: 1.'),
+      count: wholeNumber(1, 16, 'a number of GPUs').default(1).describe('GPUs per pod (1-16). Default: 1.'),
       // The shape facts come from model/llm-catalog.ts for the models listed there; for another model give them
       // from its config.json. Facts given here override the catalog.
       model: z
         .strictObject({
           name: z.string().min(1).describe('Model name, e.g. meta-llama/Llama-3.1-8B-Instruct.'),
-          parametersBillions: z.number().positive().optional().describe('Parameters in billions (model card). Default: from the model catalog.'),
-          bytesPerParameter: z.number().positive().describe('Bytes per weight: 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit.'),
-          layers: positiveInt.optional().describe('Transformer layers (config.json num_hidden_layers). Default: from the model catalog.'),
-          kvHeads: positiveInt.optional().describe('Key/value heads (config.json num_key_value_heads). Default: from the model catalog.'),
-          headDim: positiveInt.optional().describe('Size of one attention head (config.json head_dim). Default: from the model catalog.'),
-          contextLength: positiveInt.optional().describe('Longest context the model supports (config.json max_position_embeddings). Default: from the model catalog.'),
+          parametersBillions: z.number().positive().max(100_000).optional().describe('Parameters in billions (model card). Default: from the model catalog.'),
+          bytesPerParameter: z.number().positive().max(8).describe('Bytes per weight: 2 for 16-bit weights, 1 for 8-bit, 0.5 for 4-bit.'),
+          layers: wholeNumber(1, 1000, 'a number of layers').optional().describe('Transformer layers (config.json num_hidden_layers). Default: from the model catalog.'),
+          kvHeads: wholeNumber(1, 1024, 'a number of heads').optional().describe('Key/value heads (config.json num_key_value_heads). Default: from the model catalog.'),
+          headDim: wholeNumber(1, 4096, 'a head size').optional().describe('Size of one attention head (config.json head_dim). Default: from the model catalog.'),
+          contextLength: wholeNumber(1, 16_777_216, 'a number of tokens').optional().describe('Longest context the model supports (config.json max_position_embeddings). Default: from the model catalog.'),
         })
         .describe('Model served, for the memory-fit check (weights + KV cache + overhead, as vLLM checks at start-up).'),
       memoryUtilization: z.number().gt(0).max(1).default(0.9).describe('Share of GPU memory the server may take (vLLM\'s gpu_memory_utilization). Default: 0.9.'),
-      maxContextTokens: positiveInt
+      maxContextTokens: wholeNumber(1, 16_777_216, 'a number of tokens')
         .optional()
         .describe('Longest sequence (prompt + output) served: vLLM\'s --max-model-len, which the container arguments carry; vLLM refuses to start unless the KV cache holds one sequence this long. Default: the model\'s context length, as vLLM does.'),
       kvCacheDtype: z.enum(['auto', 'fp8']).default('auto').describe('KV cache precision: "auto" is the model\'s 16-bit dtype (also for quantized weights), "fp8" halves it (--kv-cache-dtype fp8). Default: "auto".'),
       overheadGiB: z
         .number()
         .nonnegative()
+        .max(1024)
         .default(3)
         .describe('GiB per GPU vLLM needs beside weights and KV cache (CUDA context and libraries, activation peak). Default: 3, vLLM\'s own profile of an 8B model: 1.79 GiB non-torch + 1.26 GiB activations (vllm-project/vllm#10511).'),
     })
@@ -361,7 +374,7 @@ const app = z.strictObject({
   ingress: z
     .strictObject({
       host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name like api.hookprobe.example' }).describe('Public host name.'),
-      paths: z.array(z.string().startsWith('/')).min(1).describe('HTTP path prefixes published.'),
+      paths: z.array(z.string().startsWith('/')).min(1).max(100).describe('HTTP path prefixes published.'),
     })
     .optional()
     .describe('HTTP paths published through the site\'s ingress with TLS. Default: not published.'),
@@ -374,15 +387,15 @@ const dataStores = z.strictObject({
   postgres: z
     .strictObject({
       serviceName: dnsLabel.describe('Service name the apps use.'),
-      version: z.number().int().min(13).describe('PostgreSQL major version (13 or later).'),
-      instances: positiveInt.default(3).describe('Instances of the cluster (one primary, the rest replicas). Default: 3.'),
+      version: wholeNumber(13, 18, 'a PostgreSQL major version').describe('PostgreSQL major version (13-18, those CloudNativePG supports).'),
+      instances: wholeNumber(1, 9, 'a number of instances').default(3).describe('Instances of the cluster (one primary, the rest replicas). Default: 3.'),
       storageGiB: positiveInt.describe('Volume size per instance in GiB.'),
       database: dnsLabel.describe('Database created at bootstrap.'),
       owner: dnsLabel.describe('Owner role of the database.'),
       backup: z
         .strictObject({
           schedule: cron.describe('Five-field cron expression of the base backups.'),
-          retentionDays: positiveInt.default(30).describe('Days backups are kept. Default: 30.'),
+          retentionDays: wholeNumber(1, 3650, 'days').default(30).describe('Days backups are kept. Default: 30.'),
         })
         .optional()
         .describe('Backups to platform.backupStore. Default: none.'),
@@ -478,12 +491,12 @@ export function siteSchemaFor<C extends readonly AddonFacts[]>(catalog: C) {
     proxmox: proxmox.describe('The Proxmox VE cluster.'),
     ceph: ceph.optional().describe('Ceph on the Proxmox nodes. Default: none, the site uses other storage.'),
     kubernetes: kubernetes.describe('The Kubernetes cluster built from Proxmox VMs with kubeadm.'),
-    serviceVms: z.array(serviceVm).default([]).describe('VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. Default: none.'),
-    managementHosts: z.array(managementHost).default([]).describe('Machines on the management network that are not Proxmox nodes (a management node, switches). Default: none.'),
+    serviceVms: z.array(serviceVm).max(200).default([]).describe('VMs beside the Kubernetes nodes (API load balancer, NFS server), placed on the Proxmox nodes like them. Default: none.'),
+    managementHosts: z.array(managementHost).max(1000).default([]).describe('Machines on the management network that are not Proxmox nodes (a management node, switches). Default: none.'),
     platform: platformOf(catalog).prefault({} as never).describe('Cluster platform: chart delivery, backup store and add-ons. Default: Argo CD delivery, no add-ons.'),
     dataStores: dataStores.prefault({}).describe('Data stores of the apps. Default: none.'),
     appNamespace: dnsLabel.optional().describe('Namespace of the site\'s own applications and data stores. Default: the site name.'),
-    apps: z.array(app).default([]).describe('The site\'s applications, one Argo CD Application each. Default: none.'),
+    apps: z.array(app).max(500).default([]).describe('The site\'s applications, one Argo CD Application each. Default: none.'),
     gitops: gitops.describe('The Git repository Argo CD syncs from.'),
     terraform: z
       .strictObject({
@@ -496,7 +509,7 @@ export function siteSchemaFor<C extends readonly AddonFacts[]>(catalog: C) {
       .describe('Terraform settings.'),
     edge: edge.optional().describe('The edge fleet (WireGuard hub, k3s clusters). Default: none.'),
     policy: z
-      .strictObject({ exceptions: z.array(policyException).default([]).describe('Exceptions to the output policy, each with its reason. Default: none.') })
+      .strictObject({ exceptions: z.array(policyException).max(1000).default([]).describe('Exceptions to the output policy, each with its reason. Default: none.') })
       .prefault({})
       .describe('Output policy settings. Default: no exceptions.'),
   })

@@ -196,7 +196,11 @@ describe('platform add-ons of the reference site', () => {
     });
 
     it('leaves the CephFS class out when the site has no filesystem', () => {
-      const changed = buildModel(variant((s) => void delete s.ceph?.filesystem));
+      // Without CephFS the site has no ReadWriteMany class, so the app that shares its claims goes too.
+      const changed = buildModel(variant((s) => {
+        delete s.ceph?.filesystem;
+        s.apps = s.apps.map((app) => ({ ...app, volumes: app.volumes.filter((v) => v.claim.accessMode !== 'ReadWriteMany') }));
+      }));
       const classes = objectsOf(synthesize(changed), 'rook-ceph').filter((o) => o.kind === 'StorageClass').map((o) => o.metadata.name);
       expect(classes).toEqual(['ceph-rbd']);
     });
@@ -378,31 +382,32 @@ describe('platform add-ons of the reference site', () => {
   }, 120_000);
 });
 
-describe('platform add-on builders', () => {
+// These mistakes are refused by the model's check phases (model/checks/) before any builder runs, as site problems.
+describe('platform add-on settings against the site', () => {
   const fails = (site: Site): (() => void) => () => buildCharts(new App(), buildModel(site));
 
   it('fails when the RBD pool is a CephFS pool', () => {
-    expect(fails(variant((s) => void (s.platform.addons.rookCeph && (s.platform.addons.rookCeph.rbdPool = 'k8s-fs-data'))))).toThrow(/rbdPool "k8s-fs-data" is a "cephfs" pool/);
+    expect(fails(variant((s) => void (s.platform.addons.rookCeph && (s.platform.addons.rookCeph.rbdPool = 'k8s-fs-data'))))).toThrow(/platform\.addons\.rookCeph\.rbdPool: is a "cephfs" pool/);
   });
 
   it('fails when Rook v1.20 has no CSI drivers chart version', () => {
-    expect(fails(variant((s) => void delete s.platform.addons.rookCeph?.csiDriversChartVersion))).toThrow(/csiDriversChartVersion is not set/);
+    expect(fails(variant((s) => void delete s.platform.addons.rookCeph?.csiDriversChartVersion))).toThrow(/platform\.addons\.rookCeph\.csiDriversChartVersion: is not set/);
   });
 
   it('fails when credentials need a secret store and the site has none', () => {
-    expect(fails(variant((s) => void delete s.platform.addons.externalSecrets))).toThrow(/platform\.addons\.externalSecrets is not set/);
+    expect(fails(variant((s) => void delete s.platform.addons.externalSecrets))).toThrow(/platform\.addons\.rookCeph: the rook-ceph add-on needs a secret store[\s\S]*fix: add platform\.addons\.externalSecrets/);
   });
 
   it('fails when Velero has no backup store', () => {
-    expect(fails(variant((s) => void delete s.platform.backupStore))).toThrow(/platform\.addons\.velero needs platform\.backupStore/);
+    expect(fails(variant((s) => void delete s.platform.backupStore))).toThrow(/platform\.backupStore: is not set, but platform\.addons\.velero writes its backups there/);
   });
 
   it('fails when the Velero chart line has no paired AWS plugin', () => {
-    expect(fails(variant((s) => void (s.platform.addons.velero && (s.platform.addons.velero.chartVersion = '13.0.0'))))).toThrow(/no velero-plugin-for-aws is paired with chart 13\.x/);
+    expect(fails(variant((s) => void (s.platform.addons.velero && (s.platform.addons.velero.chartVersion = '13.0.0'))))).toThrow(/platform\.addons\.velero\.chartVersion: has no velero-plugin-for-aws paired with chart 13\.x/);
   });
 
   it('fails when the pod CIDR is smaller than one node range', () => {
-    expect(fails(variant((s) => void (s.kubernetes.podCidr = '10.244.0.0/25')))).toThrow(/kubernetes\.podCidr 10\.244\.0\.0\/25 is smaller than one node's \/24/);
+    expect(fails(variant((s) => void (s.kubernetes.podCidr = '10.244.0.0/25')))).toThrow(/kubernetes\.podCidr: holds 0 Cilium per-node \/24 pod ranges, but the site has 7 Kubernetes nodes/);
   });
 
   it('fails when the secret store namespace belongs to another component', () => {
@@ -412,6 +417,6 @@ describe('platform add-on builders', () => {
           if (s.platform.addons.externalSecrets) s.platform.addons.externalSecrets.backend = { type: 'kubernetes', namespace: 'monitoring' };
         }),
       ),
-    ).toThrow(/backend\.namespace "monitoring" is the namespace of component monitoring/);
+    ).toThrow(/backend\.namespace: is the namespace of platform\.addons\.monitoring/);
   });
 });

@@ -104,7 +104,7 @@ describe('the seed workloads (plan steps 5.2-5.4) as the site gives them', () =>
 
   it('fails when an app is published but the site has no ingress controller', () => {
     const site = editedSite((s) => { delete s.platform.addons.ingressNginx; });
-    expect(() => renderWorkloads(site)).toThrow(/apps\[2\]\.ingress: django-central .* add platform\.addons\.ingressNginx/);
+    expect(() => renderWorkloads(site)).toThrow(/apps\[2\]\.ingress: app django-central \(published on backend\.hookprobe\.com\) needs an ingress controller[\s\S]*fix: add platform\.addons\.ingressNginx/);
   });
 });
 
@@ -311,8 +311,11 @@ describe('network policy', () => {
 
   it('without Cilium, reaches the API server by the control-plane addresses instead', () => {
     const site = editedSite((s) => {
+      const range = s.platform.addons.cilium?.loadBalancerRange;
       delete s.platform.addons.cilium;
       s.platform.addons.calico = { chartVersion: 'v3.30.7' };
+      // ingress-nginx's LoadBalancer Service needs an address provider once Cilium is gone.
+      if (range) s.platform.addons.metallb = { chartVersion: '0.16.1', addressRange: range };
     });
     const c = renderWorkloads(site).components.get('postgres') ?? [];
     expect(c.some((o) => o.kind === 'CiliumNetworkPolicy')).toBe(false);

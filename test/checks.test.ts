@@ -40,7 +40,7 @@ describe('compileSite', () => {
   it('fails when the policy finds a problem, naming the object and the rule, and returns no tree', () => {
     const site = parseSite({ ...structuredClone(reference), policy: { exceptions: [] } }, 'no-exceptions');
     const file = path.join(__dirname, '..', 'sites', 'hookprobe.ts');
-    const compile = (): unknown => compileSite({ site, source: 'no-exceptions', file, dir: path.dirname(file) });
+    const compile = (): unknown => compileSite({ site, source: 'no-exceptions', file, dir: path.dirname(file), projectPath: 'sites/hookprobe.ts' });
     expect(compile).toThrow(SynthError);
     expect(compile).toThrow(/DaemonSet\/nvidia-gpu\/nvidia-device-plugin \(nvidia-gpu\): probes:/);
   });

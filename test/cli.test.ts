@@ -85,7 +85,7 @@ describe('invalid sites leave the output untouched', () => {
   it.each(invalidFixtures().map((f) => [f.description, f] as const))('fails when %s', (_d, fixture) => {
     const out = path.join(tempDir(), 'dist');
     fs.cpSync(reference, out, { recursive: true });
-    const file = writeSiteYaml(fixture.site, `${fixture.name}.yaml`);
+    const file = writeSiteYaml(fixture.site, `${fixture.name.replace(/\//g, "-")}.yaml`);
     const run = synth(['--site', file, '--out', out]);
     expect(run.code).toBe(1);
     expect(run.err).toContain(fixture.expect.path);

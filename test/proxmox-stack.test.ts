@@ -336,10 +336,11 @@ describe('ProxmoxStack on other sites', () => {
     expect(d.terraform.backend).toEqual({ pg: { schema_name: 'terraform_remote_state' } });
   });
 
-  it('fails when the site has no management VLAN to reach the nodes on', () => {
-    const noMgmt = referenceModel((site) => {
-      site.network.vlans[0].role = 'storage';
-    });
-    expect(() => synthStack(noMgmt)).toThrow(/no VLAN with role "management".*Add one/);
+  it('fails when the site has no management VLAN to reach the nodes on (refused by the model, before the stack)', () => {
+    expect(() =>
+      referenceModel((site) => {
+        site.network.vlans[0].role = 'storage';
+      }),
+    ).toThrow(/network\.vlans: has no VLAN with role "management"[\s\S]*fix: add a VLAN with role "management"/);
   });
 });

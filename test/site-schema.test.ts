@@ -40,3 +40,32 @@ describe('site.schema.json documents every field', () => {
     expect(bridge?.schema.default).toBe('vmbr0');
   });
 });
+
+/** Every number in a JSON Schema (wherever it sits), with its path. */
+function numbers(node: unknown, at: string): { path: string; schema: JsonSchema }[] {
+  if (Array.isArray(node)) return node.flatMap((n) => numbers(n, at));
+  if (!node || typeof node !== 'object') return [];
+  const schema = node as JsonSchema;
+  const own = schema.type === 'number' || schema.type === 'integer' ? [{ path: at, schema }] : [];
+  return [
+    ...own,
+    ...Object.entries(schema).flatMap(([key, value]) =>
+      key === 'properties' ? Object.entries(value as Record<string, JsonSchema>).flatMap(([k, p]) => numbers(p, `${at}.${k}`)) : numbers(value, key === 'items' ? `${at}[]` : at),
+    ),
+  ];
+}
+
+describe('site.schema.json bounds every number', () => {
+  const all = numbers(jsonSchema, 'site');
+
+  it('finds the numbers (counts, ids, ports, sizes)', () => {
+    expect(all.map((n) => n.path)).toEqual(expect.arrayContaining(['site.kubernetes.nodePools[].count', 'site.apps[].replicas', 'site.network.vlans[].id']));
+  });
+
+  it('gives every number a lower and an upper bound, so a huge value is refused by the schema before any work', () => {
+    const unbounded = all.filter((n) => typeof n.schema.maximum !== 'number' && typeof n.schema.exclusiveMaximum !== 'number');
+    expect(unbounded.map((n) => n.path)).toEqual([]);
+    const noFloor = all.filter((n) => typeof n.schema.minimum !== 'number' && typeof n.schema.exclusiveMinimum !== 'number');
+    expect(noFloor.map((n) => n.path)).toEqual([]);
+  });
+});

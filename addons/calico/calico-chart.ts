@@ -5,10 +5,9 @@ import { releaseDelivery } from '../addon-contracts';
 import { applyAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { AddonBuildContext } from '../addon-definition';
 import type { CalicoSpec } from './spec';
+import { CALICO_BLOCK_SIZE as BLOCK_SIZE } from './spec';
 
 export const CALICO_RELEASE = 'calico';
-/** Per-node pod address block: /26 (64 addresses), Calico's default; a node takes more blocks as it needs them. */
-const BLOCK_SIZE = 26;
 
 /**
  * Calico as the CNI, installed by the Tigera operator chart and configured by one Installation: pods get addresses

@@ -31,3 +31,6 @@ export const calicoFacts = addonFacts({
     },
   ],
 });
+
+/** Per-node pod address block: /26 (64 addresses), Calico's default; a node takes more blocks as it needs them, and at least one. */
+export const CALICO_BLOCK_SIZE = 26;

@@ -4,9 +4,8 @@ import { ip } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
 import type { CiliumSpec } from './spec';
+import { CILIUM_NODE_POD_MASK as NODE_POD_MASK } from './spec';
 
-/** Smallest per-node pod range; a /24 gives each node 254 pod addresses. */
-const NODE_POD_MASK = 24;
 
 /**
  * Cilium as the CNI and kube-proxy replacement: the agents reach the API server through the site's VIP (there is no

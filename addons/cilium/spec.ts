@@ -40,3 +40,6 @@ export const ciliumFacts = addonFacts({
     },
   ],
 });
+
+/** Per-node pod range of Cilium's cluster-pool IPAM: a /24 gives each node 254 pod addresses; the pod CIDR must hold one per node. */
+export const CILIUM_NODE_POD_MASK = 24;

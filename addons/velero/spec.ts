@@ -32,3 +32,10 @@ export const veleroFacts = addonFacts({
     },
   ],
 });
+
+/**
+ * The object-store plugin each Velero chart major line pairs with (Velero's compatibility matrix,
+ * https://github.com/vmware-tanzu/velero-plugin-for-aws#compatibility: plugin v1.14 for Velero 1.18, which chart 12.x
+ * ships). A chart line missing here is refused at synth (model/checks) rather than running a mismatched plugin.
+ */
+export const VELERO_AWS_PLUGIN_BY_CHART_MAJOR: Readonly<Record<number, string>> = { 12: 'velero/velero-plugin-for-aws:v1.14.2' };

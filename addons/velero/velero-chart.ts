@@ -2,18 +2,12 @@ import { ComponentChart, HelmRelease, SyncedSecret } from '../../constructs';
 import * as velero from '../../imports/k8s-crds/velero.io';
 import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
-import { VELERO_SCHEDULE, VeleroSpec } from './spec';
+import { VELERO_AWS_PLUGIN_BY_CHART_MAJOR as AWS_PLUGIN_BY_CHART_MAJOR, VELERO_SCHEDULE, type VeleroSpec } from './spec';
 
 export const VELERO_RELEASE = 'velero';
 /** The Schedule's name, as in the plan (`velero schedule create daily-backup`). */
 /** Velero's metrics Service (chart naming: the release name, port `http-monitoring`). */
 export const VELERO_METRICS = { labels: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': VELERO_RELEASE }, port: 'http-monitoring' } as const;
-
-/**
- * The object-store plugin each Velero chart major line pairs with (Velero's compatibility matrix: plugin v1.14 for
- * Velero 1.18, which chart 12.x ships). A chart line missing here fails loudly rather than running a mismatched plugin.
- */
-const AWS_PLUGIN_BY_CHART_MAJOR: Readonly<Record<number, string>> = { 12: 'velero/velero-plugin-for-aws:v1.14.2' };
 
 const CREDENTIALS_SECRET = 'velero-s3';
 const BACKUP_LOCATION = 'default';

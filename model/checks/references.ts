@@ -1,0 +1,211 @@
+import type { Capability } from '../../addons/addon-facts';
+import { VELERO_AWS_PLUGIN_BY_CHART_MAJOR } from '../../addons/velero/spec';
+import type { CheckContext, CheckFindings } from './types';
+import { candidates, installed, providerOf } from './types';
+
+/** Words for a capability in a message ("needs a secret store"). */
+const CAPABILITY_WORDS: Readonly<Record<Capability, string>> = {
+  cni: 'a CNI',
+  'load-balancer': 'a load-balancer provider',
+  ingress: 'an ingress controller',
+  storage: 'a storage provider (a default StorageClass)',
+  'secret-store': 'a secret store',
+  metrics: 'a metrics stack',
+  certificates: 'a certificate issuer',
+  'postgres-operator': 'a PostgreSQL operator',
+  gpu: 'the GPU device plugin',
+  gitops: 'Argo CD',
+};
+
+/**
+ * References between parts of the site: every add-on's prerequisites, what apps and data stores need from the
+ * platform, and the storages VMs are created on. Each of these used to surface as a builder's exception (one at a
+ * time, as an internal error) or not at all (Argo CD Applications with no Argo CD to read them).
+ */
+export function checkReferences(ctx: CheckContext, found: CheckFindings): void {
+  checkAddonNeeds(ctx, found);
+  checkDelivery(ctx, found);
+  checkWorkloadNeeds(ctx, found);
+  checkStorages(ctx, found);
+  checkAddonSettings(ctx, found);
+}
+
+function missing(ctx: CheckContext, found: CheckFindings, path: string, value: unknown, who: string, capability: Capability, orElse: string): void {
+  if (providerOf(ctx, capability)) return;
+  found.problems.push({
+    path,
+    value,
+    message: `${who} needs ${CAPABILITY_WORDS[capability]}, but the site installs none`,
+    fix: `add ${candidates(ctx, capability)}, or ${orElse}`,
+  });
+}
+
+/** An installed add-on's needs (its facts) are installed too; a missing CNI stays a warning (nodes wait NotReady). */
+function checkAddonNeeds(ctx: CheckContext, found: CheckFindings): void {
+  for (const f of installed(ctx)) {
+    for (const need of f.needs) {
+      if (need === 'cni') continue;
+      missing(ctx, found, `platform.addons.${f.key}`, f.key, `the ${f.component} add-on`, need, `remove platform.addons.${f.key}`);
+    }
+  }
+}
+
+/** A chart delivered through Argo CD is an Application that only Argo CD reads. */
+function checkDelivery(ctx: CheckContext, found: CheckFindings): void {
+  if (providerOf(ctx, 'gitops')) return;
+  const configured = ctx.site.platform.addons as Readonly<Record<string, { chartVersion?: string; delivery?: string } | undefined>>;
+  const viaArgo = installed(ctx).filter((f) => {
+    const cfg = configured[f.key];
+    return cfg?.chartVersion !== undefined && (cfg.delivery ?? ctx.site.platform.delivery) === 'argocd';
+  });
+  if (viaArgo.length === 0) return;
+  found.problems.push({
+    path: 'platform.addons.argocd',
+    message: `is not set, but ${viaArgo.length} chart${viaArgo.length === 1 ? ' is' : 's are'} delivered through Argo CD (${viaArgo.map((f) => f.key).join(', ')}): nothing would install them`,
+    fix: 'add platform.addons.argocd (chartVersion: "10.1.1"), or set platform.delivery: "rendered" and each add-on\'s delivery to "rendered"',
+  });
+}
+
+/** Apps and data stores: secrets need the store, ingresses a controller and an issuer, claims a StorageClass, GPUs the plugin. */
+function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
+  const { site } = ctx;
+  site.apps.forEach((app, i) => {
+    const at = `apps[${i}]`;
+    const secret = app.env.findIndex((e) => 'secret' in e);
+    if (secret >= 0) missing(ctx, found, `${at}.env[${secret}].secret`, app.env[secret].name, `app ${app.name} (a secret env)`, 'secret-store', 'give the value another way');
+    if (app.ingress) {
+      missing(ctx, found, `${at}.ingress`, app.ingress.host, `app ${app.name} (published on ${app.ingress.host})`, 'ingress', `remove ${at}.ingress`);
+      missing(ctx, found, `${at}.ingress`, app.ingress.host, `app ${app.name} (published with TLS)`, 'certificates', `remove ${at}.ingress`);
+    }
+    app.volumes.forEach((v, j) => {
+      if (v.claim.storageClass) return;
+      missing(ctx, found, `${at}.volumes[${j}].claim`, v.claim.name, `claim ${v.claim.name} (no storageClass named)`, 'storage', 'name an existing class in storageClass');
+      const rwx = ctx.site.platform.addons.nfsProvisioner || (ctx.site.platform.addons.rookCeph && ctx.site.ceph?.filesystem);
+      if (v.claim.accessMode === 'ReadWriteMany' && !rwx && providerOf(ctx, 'storage')) {
+        found.problems.push({
+          path: `${at}.volumes[${j}].claim.accessMode`,
+          value: 'ReadWriteMany',
+          message: 'needs a ReadWriteMany StorageClass, and the site has none (Rook with ceph.filesystem, or the NFS provisioner)',
+          fix: 'add ceph.filesystem with platform.addons.rookCeph, or platform.addons.nfsProvisioner, or use accessMode "ReadWriteOnce" with replicas: 1',
+        });
+      }
+    });
+    if (app.gpu) missing(ctx, found, `${at}.gpu`, app.gpu.count, `app ${app.name} (a GPU)`, 'gpu', `remove ${at}.gpu`);
+  });
+  const { postgres, redis } = site.dataStores;
+  if (postgres) {
+    for (const cap of ['postgres-operator', 'storage', 'secret-store'] as const) missing(ctx, found, 'dataStores.postgres', postgres.serviceName, 'the PostgreSQL cluster', cap, 'remove dataStores.postgres');
+    if (postgres.backup && !site.platform.backupStore) {
+      found.problems.push({
+        path: 'dataStores.postgres.backup',
+        value: postgres.backup.schedule,
+        message: 'writes base backups to platform.backupStore, which is not set',
+        fix: 'add platform.backupStore (bucket, region, and endpoint for MinIO), or remove dataStores.postgres.backup',
+      });
+    }
+  }
+  if (redis) missing(ctx, found, 'dataStores.redis', redis.serviceName, 'Redis (its volume)', 'storage', 'remove dataStores.redis');
+  if (site.platform.addons.velero && !site.platform.backupStore) {
+    found.problems.push({
+      path: 'platform.backupStore',
+      message: 'is not set, but platform.addons.velero writes its backups there',
+      fix: 'add platform.backupStore: { bucket: velero, region: us-east-1, endpoint: https://minio.example:9000, forcePathStyle: true }, or remove platform.addons.velero',
+    });
+  }
+}
+
+/**
+ * Every storage a VM's disks name exists: a Ceph pool of the site exposed to Proxmox (pveStorage), or a storage the
+ * site declares as already there (proxmox.existingStorages). Terraform would otherwise fail at apply, VM by VM.
+ */
+function checkStorages(ctx: CheckContext, found: CheckFindings): void {
+  const { site } = ctx;
+  const created = new Map<string, string>();
+  site.ceph?.pools.forEach((p) => p.pveStorage && created.set(p.pveStorage, p.application));
+  const known = [...created.keys(), ...site.proxmox.existingStorages];
+  const check = (path: string, storage: string): void => {
+    if (created.has(storage) || site.proxmox.existingStorages.includes(storage)) return;
+    found.problems.push({
+      path,
+      value: storage,
+      message: 'is not a storage of the site: no Ceph pool creates it (ceph.pools[].pveStorage) and proxmox.existingStorages does not list it',
+      fix: `use one of: ${known.join(', ') || '(none)'}; or, if the storage exists in Proxmox, add "${storage}" to proxmox.existingStorages`,
+    });
+  };
+  site.kubernetes.nodePools.forEach((p, i) => check(`kubernetes.nodePools[${i}].storage`, p.storage));
+  site.serviceVms.forEach((v, i) => {
+    check(`serviceVms[${i}].storage`, v.storage);
+    if (v.role === 'nfs-server' && v.dataDisk.storage) check(`serviceVms[${i}].dataDisk.storage`, v.dataDisk.storage);
+  });
+  site.ceph?.pools.forEach((p, i) => {
+    if (p.pveStorage && p.application !== 'rbd') {
+      found.problems.push({ path: `ceph.pools[${i}].pveStorage`, value: p.pveStorage, message: `exposes a "${p.application}" pool to Proxmox; VM disks live on RBD`, fix: `set ceph.pools[${i}].application to "rbd", or remove pveStorage` });
+    }
+  });
+}
+
+/** Settings of one add-on that only make sense against the rest of the site (each was a builder's exception). */
+function checkAddonSettings(ctx: CheckContext, found: CheckFindings): void {
+  const { site } = ctx;
+  const a = site.platform.addons;
+  if (!site.network.vlans.some((v) => v.role === 'management')) {
+    found.problems.push({ path: 'network.vlans', value: site.network.vlans.map((v) => v.role), message: 'has no VLAN with role "management": Terraform reaches the Proxmox nodes (API, SSH) on it', fix: 'add a VLAN with role "management" and give every node an address on it (proxmox.nodes[].addresses)' });
+  }
+  if (a.rookCeph && site.ceph) {
+    const pool = site.ceph.pools.find((p) => p.name === a.rookCeph?.rbdPool);
+    if (pool && pool.application !== 'rbd') {
+      found.problems.push({ path: 'platform.addons.rookCeph.rbdPool', value: pool.name, message: `is a "${pool.application}" pool; the RBD StorageClass needs a pool with application "rbd"`, fix: `use one of: ${site.ceph.pools.filter((p) => p.application === 'rbd').map((p) => p.name).join(', ') || '(add an rbd pool to ceph.pools)'}` });
+    }
+    const m = /^v?(\d+)\.(\d+)\./.exec(a.rookCeph.chartVersion);
+    if (m && (Number(m[1]) > 1 || Number(m[2]) >= 20) && !a.rookCeph.csiDriversChartVersion) {
+      found.problems.push({ path: 'platform.addons.rookCeph.csiDriversChartVersion', message: `is not set; Rook ${a.rookCeph.chartVersion} installs the CSI drivers from the separate ceph-csi-drivers chart`, fix: `set csiDriversChartVersion to the ceph-csi-operator version Rook ${a.rookCeph.chartVersion} bundles (its release notes name it)` });
+    }
+  }
+  if (a.velero) {
+    const major = Number(/^v?(\d+)\./.exec(a.velero.chartVersion)?.[1]);
+    if (VELERO_AWS_PLUGIN_BY_CHART_MAJOR[major] === undefined) {
+      const lines = Object.keys(VELERO_AWS_PLUGIN_BY_CHART_MAJOR).map((k) => `${k}.x`).join(' or ');
+      found.problems.push({ path: 'platform.addons.velero.chartVersion', value: a.velero.chartVersion, message: `has no velero-plugin-for-aws paired with chart ${major}.x here (Velero's compatibility matrix)`, fix: `use a ${lines} chart, e.g. "12.1.0"` });
+    }
+  }
+  const backend = a.externalSecrets?.backend;
+  if (backend?.type === 'kubernetes') {
+    const taken = componentNamespaces(ctx).get(backend.namespace);
+    if (taken) found.problems.push({ path: 'platform.addons.externalSecrets.backend.namespace', value: backend.namespace, message: `is the namespace of ${taken}; the store's Secrets would be readable by its pods`, fix: 'keep the store\'s Secrets in a namespace of their own, e.g. "secret-store"' });
+  }
+  checkAppSharedNames(ctx, found);
+}
+
+/** Namespaces the site's components run in, with who runs there. */
+function componentNamespaces(ctx: CheckContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of installed(ctx)) if (!out.has(f.namespace)) out.set(f.namespace, `platform.addons.${f.key}`);
+  const apps = ctx.site.appNamespace ?? ctx.site.name;
+  if (!out.has(apps)) out.set(apps, 'the site\'s apps');
+  if (ctx.site.edge && !out.has('edge-fleet')) out.set('edge-fleet', 'the edge fleet');
+  return out;
+}
+
+/** Claims are per app, and one key of a Secret has one source, across all apps that read it. */
+function checkAppSharedNames(ctx: CheckContext, found: CheckFindings): void {
+  const claims = new Map<string, string>();
+  const keys = new Map<string, { path: string; source: string }>();
+  ctx.site.apps.forEach((app, i) => {
+    app.volumes.forEach((v, j) => {
+      const path = `apps[${i}].volumes[${j}].claim.name`;
+      const other = claims.get(v.claim.name);
+      if (other) found.problems.push({ path, value: v.claim.name, message: `is also the claim of ${other}`, fix: 'give each volume its own claim name (a shared volume needs ReadWriteMany and one owner)' });
+      else claims.set(v.claim.name, path);
+    });
+    app.env.forEach((e, j) => {
+      if (!('secret' in e)) return;
+      const id = `${e.secret.name}/${e.secret.key}`;
+      const source = `${e.secret.remoteKey}${e.secret.remoteProperty ? `#${e.secret.remoteProperty}` : ''}`;
+      const path = `apps[${i}].env[${j}].secret`;
+      const known = keys.get(id);
+      if (known && known.source !== source) {
+        found.problems.push({ path, value: source, message: `differs from "${known.source}" given at ${known.path} for the same key "${e.secret.key}" of Secret "${e.secret.name}"`, fix: 'one key of a Secret has one source: use the same remoteKey/remoteProperty, or another key' });
+      } else if (!known) keys.set(id, { path, source });
+    });
+  });
+}

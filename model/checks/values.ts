@@ -1,0 +1,71 @@
+import { Cron } from 'croner';
+import type { CheckContext, CheckFindings } from './types';
+import { KUBERNETES_SUPPORT, releaseLine } from './versions';
+
+/**
+ * Values that pass the schema's shape but not their meaning: cron schedules (parsed by croner, the same five fields
+ * Velero, Longhorn and CloudNativePG read), environment names unique per container, limits at or above requests, an
+ * odd control-plane count (or the site's reason), and versions inside each upstream's supported matrix.
+ */
+export function checkValues(ctx: CheckContext, found: CheckFindings): void {
+  const { site } = ctx;
+  const schedules: [string, string | undefined][] = [
+    ['dataStores.postgres.backup.schedule', site.dataStores.postgres?.backup?.schedule],
+    ['platform.addons.velero.schedule', site.platform.addons.velero?.schedule],
+    ...(site.platform.addons.longhorn?.snapshots ? [['platform.addons.longhorn.snapshots.schedule', site.platform.addons.longhorn.snapshots.schedule] as [string, string]] : []),
+  ];
+  for (const [path, schedule] of schedules) if (schedule !== undefined) checkCron(path, schedule, found);
+  site.apps.forEach((app, i) => {
+    const seen = new Map<string, number>();
+    app.env.forEach((e, j) => {
+      const first = seen.get(e.name);
+      if (first !== undefined) found.problems.push({ path: `apps[${i}].env[${j}].name`, value: e.name, message: `repeats apps[${i}].env[${first}]; Kubernetes keeps only the last value of a name`, fix: 'give each variable once (remove one of them)' });
+      else seen.set(e.name, j);
+    });
+    const { requests, limits } = app.resources;
+    if (limits.cpuMilli < requests.cpuMilli) found.problems.push({ path: `apps[${i}].resources.limits.cpuMilli`, value: limits.cpuMilli, message: `is below the request (${requests.cpuMilli}); the API server refuses the pod`, fix: `set limits.cpuMilli to ${requests.cpuMilli} or more` });
+    if (limits.memoryMiB < requests.memoryMiB) found.problems.push({ path: `apps[${i}].resources.limits.memoryMiB`, value: limits.memoryMiB, message: `is below the request (${requests.memoryMiB}); the API server refuses the pod`, fix: `set limits.memoryMiB to ${requests.memoryMiB} or more` });
+  });
+  site.kubernetes.nodePools.forEach((p, i) => {
+    if (p.role !== 'control-plane' || p.count % 2 === 1 || p.evenCountReason) return;
+    found.problems.push({
+      path: `kubernetes.nodePools[${i}].count`,
+      value: p.count,
+      message: `is an even number of control planes: etcd with ${p.count} members tolerates ${p.count / 2 - 1} failure${p.count === 2 ? '' : 's'}, as many as with ${p.count - 1}, and needs more votes`,
+      fix: `use ${p.count - 1} or ${p.count + 1}, or say why in kubernetes.nodePools[${i}].evenCountReason`,
+    });
+  });
+  const gitopsPath = site.gitops.path.split('/').filter((p) => p !== '' && p !== '.');
+  if (gitopsPath[gitopsPath.length - 1] !== 'kubernetes') {
+    found.problems.push({ path: 'gitops.path', value: site.gitops.path, message: 'does not end in the kubernetes/ folder of the output tree, which the Argo CD Applications point into', fix: 'point it at the kubernetes folder as the repository holds it, e.g. "dist/kubernetes"' });
+  }
+  checkVersions(ctx, found);
+}
+
+function checkCron(path: string, schedule: string, found: CheckFindings): void {
+  let next: Date | null;
+  try {
+    next = new Cron(schedule, { paused: true, mode: '5-part' }).nextRun();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^CronPattern: /, '') : String(err);
+    found.problems.push({ path, value: schedule, message: `is not a valid cron schedule: ${reason}`, fix: 'give five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *" (02:00 every day)' });
+    return;
+  }
+  if (next === null) found.problems.push({ path, value: schedule, message: 'never runs (no date matches it, e.g. the 31st of a 30-day month)', fix: 'choose a day that exists, e.g. "0 2 1 * *" (the 1st of every month)' });
+}
+
+function checkVersions(ctx: CheckContext, found: CheckFindings): void {
+  const k8s = releaseLine(ctx.site.kubernetes.version);
+  const configured = ctx.site.platform.addons as Readonly<Record<string, { chartVersion?: string; version?: string } | undefined>>;
+  for (const fact of KUBERNETES_SUPPORT) {
+    const cfg = configured[fact.addon];
+    const version = cfg?.chartVersion ?? cfg?.version;
+    if (version === undefined || releaseLine(version) !== fact.line || fact.kubernetes.includes(k8s)) continue;
+    found.problems.push({
+      path: 'kubernetes.version',
+      value: ctx.site.kubernetes.version,
+      message: `is Kubernetes ${k8s}, outside what ${fact.addon} ${fact.line} supports (${fact.kubernetes.join(', ')}; ${fact.source})`,
+      fix: `use a Kubernetes ${fact.kubernetes[fact.kubernetes.length - 1]}.x release, or a ${fact.addon} release that supports ${k8s}`,
+    });
+  }
+}
