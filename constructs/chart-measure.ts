@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { byCodePoint } from '../core/order';
 import { helmTemplate } from './chart-cache';
 import { parseHelmOutput } from './helm-release';
+import { PodSchedulingFact, podSchedulingFact } from './pod-scheduling';
 
 /**
  * Measures what a chart installs: it is rendered with `helm template` and the site's values, and the
@@ -42,6 +43,11 @@ export interface WorkloadFact {
   readonly images: readonly string[];
   /** The least Pod Security level its pods run under. */
   readonly podSecurity: PodSecurityLevel;
+  /**
+   * What the scheduler reads: pods, requests, node selectors, tolerations, required anti-affinity and spread.
+   * @default - not measured (facts written before it was): the scheduling simulation cannot place the workload
+   */
+  readonly scheduling?: PodSchedulingFact;
 }
 
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -240,6 +246,7 @@ function workloadFact(o: KubeDoc, ref: string): WorkloadFact[] {
       hostAccess: [...new Set(host)].sort(byCodePoint),
       images: [...new Set(containers.map((c) => c.image ?? ''))].filter((i) => i !== '').sort(byCodePoint),
       podSecurity: host.length > 0 ? 'privileged' : meetsRestricted(spec.securityContext, containers) ? 'restricted' : 'baseline',
+      scheduling: podSchedulingFact(o.kind, o.spec, spec),
     },
   ];
 }
