@@ -37,6 +37,28 @@ export interface KubeadmConfigOptions {
 const RESTRICTED_LABEL = /^([^/]*\.)?(kubernetes\.io|k8s\.io)\//;
 const ALLOWED_LABEL = /^([^/]*\.)?(kubelet\.kubernetes\.io|node\.kubernetes\.io)\//;
 
+/** The taint kubeadm gives a control plane whose registration names no taints. */
+export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', value: '', effect: 'NoSchedule' } as const;
+
+/** The taints the node carries once it has joined: its pool's, or kubeadm's default on a control plane without any. */
+export function registeredTaints(vm: VmModel): readonly { readonly key: string; readonly value: string; readonly effect: string }[] {
+  return vm.role === 'control-plane' && vm.taints.length === 0 ? [CONTROL_PLANE_TAINT] : vm.taints;
+}
+
+/**
+ * The labels the node carries once it has joined: kubelet's well-known ones (the cloud image is amd64), kubeadm's
+ * control-plane role labels, and the pool's (node-labels).
+ */
+export function registeredLabels(vm: VmModel): Readonly<Record<string, string>> {
+  return {
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': vm.name,
+    'kubernetes.io/os': 'linux',
+    ...(vm.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
+    ...vm.labels,
+  };
+}
+
 /** The file for `vm`: InitConfiguration + ClusterConfiguration + KubeletConfiguration on the first control plane, JoinConfiguration elsewhere. */
 export function kubeadmConfig(options: KubeadmConfigOptions): string {
   return options.vm.name === options.kubernetes.firstControlPlane.name ? kubeadmInitConfig(options) : kubeadmJoinConfig(options);

@@ -41,6 +41,11 @@ export interface TopologySpreadFact {
   readonly topologyKey: string;
   readonly maxSkew: number;
   readonly selector: LabelSelectorFact;
+  /**
+   * "Honor": nodes whose taints the pod does not tolerate are no domains of the spread.
+   * @default - "Ignore" (Kubernetes' default): they count, with no pods on them
+   */
+  readonly nodeTaintsPolicy?: 'Honor';
 }
 
 /** What one pod asks for, as the scheduler counts it. */
@@ -160,7 +165,12 @@ export function podSchedulingFact(kind: string, workloadSpec: unknown, podSpec: 
   const antiAffinity = list(obj(affinity.podAntiAffinity).requiredDuringSchedulingIgnoredDuringExecution).map((t) => ({ topologyKey: String(t.topologyKey ?? ''), selector: selector(t.labelSelector) }));
   const topologySpread = list(spec.topologySpreadConstraints)
     .filter((c) => (c.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule')
-    .map((c) => ({ topologyKey: String(c.topologyKey ?? ''), maxSkew: typeof c.maxSkew === 'number' ? c.maxSkew : 1, selector: selector(c.labelSelector) }));
+    .map((c) => ({
+      topologyKey: String(c.topologyKey ?? ''),
+      maxSkew: typeof c.maxSkew === 'number' ? c.maxSkew : 1,
+      selector: selector(c.labelSelector),
+      ...(c.nodeTaintsPolicy === 'Honor' ? { nodeTaintsPolicy: 'Honor' as const } : {}),
+    }));
   return {
     ...(replicas !== undefined ? { replicas } : {}),
     ...(requests.cpuMilli > 0 || requests.memoryMiB > 0 || requests.gpus ? { requests } : {}),

@@ -4,3 +4,4 @@ export * from './components';
 export * from './edge-fleet';
 export * as ip from './ip';
 export * from '../core/order';
+export * from './node-allocatable';

@@ -3,6 +3,7 @@ import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
+import { checkTreeScheduling } from '../validate/scheduling-input';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -37,6 +38,10 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   });
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
-  if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
-  return { model, result, policy, lock, tree: withManifest(withReview(model, result, policy), model.name) };
+  // Every pod of the tree and of the charts Argo CD renders, placed on the nodes the tree creates.
+  const scheduling = checkTreeScheduling(model, result.manifests, facts);
+  const findings = [...policy.findings.map(formatFinding), ...scheduling.problems];
+  if (enforce && findings.length > 0) throw new SynthError(findings);
+  const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;
+  return { model, result: checked, policy, lock, tree: withManifest(withReview(model, checked, policy), model.name) };
 }

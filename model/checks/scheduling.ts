@@ -1,36 +1,10 @@
 import type { AppSpec } from '../../site';
+import { nodeAllocatable } from '../node-allocatable';
 import type { VmModel } from '../types';
 import type { CheckContext, CheckFindings } from './types';
 
-/** Share of a pool's allocatable CPU or memory that the apps' requests may take before synth warns. */
-export const REQUESTS_WARN_SHARE = 0.8;
-
-/**
- * What kubelet keeps for the system on a node, following GKE's published allocatable formula
- * (https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#memory_cpu): memory 25% of the first
- * 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112 and 2% above, plus the 100 MiB eviction threshold;
- * CPU 6% of the first core, 1% of the second, 0.5% of the next two and 0.25% above. The cluster's own DaemonSets
- * (CNI, node exporter) run on top, so a pod that just fits this bound may still wait; one that exceeds it never runs.
- */
-export function allocatable(vm: Pick<VmModel, 'cores' | 'memoryMiB'>): { cpuMilli: number; memoryMiB: number } {
-  const tiers: [number, number][] = [[4096, 0.25], [4096, 0.2], [8192, 0.1], [114688, 0.06], [Infinity, 0.02]];
-  let left = vm.memoryMiB;
-  let memReserve = 100;
-  for (const [size, share] of tiers) {
-    const part = Math.min(left, size);
-    memReserve += part * share;
-    left -= part;
-  }
-  const cpuTiers: [number, number][] = [[1000, 0.06], [1000, 0.01], [2000, 0.005], [Infinity, 0.0025]];
-  let cpuLeft = vm.cores * 1000;
-  let cpuReserve = 0;
-  for (const [size, share] of cpuTiers) {
-    const part = Math.min(cpuLeft, size);
-    cpuReserve += part * share;
-    cpuLeft -= part;
-  }
-  return { cpuMilli: Math.floor(vm.cores * 1000 - cpuReserve), memoryMiB: Math.floor(vm.memoryMiB - memReserve) };
-}
+/** What pods may use on a node, as kubelet reports it (model/node-allocatable.ts). */
+const allocatable = nodeAllocatable;
 
 /** A taint a pod must tolerate to land on the node (PreferNoSchedule only steers). */
 function repels(vm: VmModel): boolean {
@@ -48,7 +22,8 @@ export function nodesFor(app: AppSpec, vms: readonly VmModel[]): VmModel[] {
 }
 
 /**
- * Scheduling, decided from the site alone: each pod fits a node it may land on, GPUs per pod fit a node, pods with a
+ * Scheduling, decided from the site alone, before anything is built (validate/scheduling.ts places every pod of the
+ * tree and the charts at synth, and warns about full pools): each pod fits a node it may land on, GPUs per pod fit a node, pods with a
  * ReadWriteOnce claim are not spread over nodes, and the requests of all replicas fit the nodes they may use. Each
  * of these compiles into a tree Kubernetes accepts and then leaves Pending.
  */
@@ -74,10 +49,10 @@ export function checkScheduling(ctx: CheckContext, found: CheckFindings): void {
     const maxCpu = Math.max(...nodes.map((v) => allocatable(v).cpuMilli));
     const maxMem = Math.max(...nodes.map((v) => allocatable(v).memoryMiB));
     if (requests.cpuMilli > maxCpu) {
-      found.problems.push({ path: `${at}.resources.requests.cpuMilli`, value: requests.cpuMilli, message: `is more than any node it may run on can give a pod (at most ${maxCpu}m allocatable, on ${biggest.vm.name}, after the system reserve)`, fix: `request at most ${maxCpu}m, or give the pool more cores` });
+      found.problems.push({ path: `${at}.resources.requests.cpuMilli`, value: requests.cpuMilli, message: `is more than any node it may run on can give a pod (at most ${maxCpu}m allocatable, on ${biggest.vm.name}, after kubelet's eviction threshold)`, fix: `request at most ${maxCpu}m, or give the pool more cores` });
     }
     if (requests.memoryMiB > maxMem) {
-      found.problems.push({ path: `${at}.resources.requests.memoryMiB`, value: requests.memoryMiB, message: `is more than any node it may run on can give a pod (at most ${maxMem} MiB allocatable after the system reserve)`, fix: `request at most ${maxMem} MiB, or give the pool more memory` });
+      found.problems.push({ path: `${at}.resources.requests.memoryMiB`, value: requests.memoryMiB, message: `is more than any node it may run on can give a pod (at most ${maxMem} MiB allocatable after kubelet's eviction threshold)`, fix: `request at most ${maxMem} MiB, or give the pool more memory` });
     }
     if (app.gpu && app.gpu.count > 1) {
       found.problems.push({ path: `${at}.gpu.count`, value: app.gpu.count, message: 'is more GPUs than a node has: each GPU worker VM gets one GPU passed through', fix: 'set gpu.count: 1 (serve the model with tensor parallelism 1), or split the work over replicas' });
@@ -111,8 +86,6 @@ function checkPoolDemand(d: { nodes: VmModel[]; cpu: number; mem: number; gpus: 
     const share = used / total;
     if (share > 1) {
       found.problems.push({ path: `${path}.replicas`, value: used, message: `${where}: the replicas request ${used}${unit} of ${what}, ${Math.round(share * 100)}% of what ${names} allocate together (${total}${unit}); the pods past it stay Pending`, fix });
-    } else if (share > REQUESTS_WARN_SHARE) {
-      found.warnings.push(`${where}: the replicas request ${Math.round(share * 100)}% of the ${what} ${names} allocate (${used}${unit} of ${total}${unit}); a node drain or a rollout's surge may not fit`);
     }
   }
   const gpus = d.nodes.filter((v) => v.gpu).length;

@@ -1,0 +1,190 @@
+import type { ChartFactsFile } from '../constructs/chart-facts-file';
+import { parseObjectRef } from '../constructs/chart-measure';
+import { registeredLabels, registeredTaints } from '../constructs/kubeadm-config';
+import { podSchedulingFact } from '../constructs/pod-scheduling';
+import type { KubeObject } from '../core/kube-object';
+import { byCodePoint } from '../core/order';
+import { SiteModel, nodeAllocatable } from '../model';
+import { PoolFields, SchedulingInput, SchedulingNode, SchedulingReport, SchedulingWorkload, WorkloadFields, simulateScheduling } from './scheduling';
+
+/**
+ * The scheduling simulation's inputs, read from what synth produced: the nodes as the tree registers them (kubeadm's
+ * labels, taints and kube-reserved), the workloads of dist/kubernetes/, and the chart workloads Argo CD renders out of
+ * sight from the measured chart facts.
+ */
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const labelsOf = (v: unknown): Record<string, string> => Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, String(x)]));
+
+/** The Kubernetes nodes: every VM of the model, allocatable after kube-reserved and eviction, GPUs where the device plugin advertises them. */
+export function schedulingNodes(model: SiteModel): SchedulingNode[] {
+  const advertisesGpus = model.addons.some((a) => a.provides.includes('gpu'));
+  return model.vms.map((vm) => ({
+    name: vm.name,
+    pool: vm.pool,
+    labels: registeredLabels(vm),
+    taints: registeredTaints(vm),
+    allocatable: { ...nodeAllocatable(vm), gpus: vm.gpu && advertisesGpus ? 1 : 0 },
+  }));
+}
+
+export function poolFields(model: SiteModel): Record<string, PoolFields> {
+  return Object.fromEntries(
+    model.site.kubernetes.nodePools.map((p, j) => [p.name, { path: `kubernetes.nodePools[${j}]`, cores: p.cores, memoryGiB: p.memoryGiB, count: p.count }]),
+  );
+}
+
+/** The site fields behind a component's pods: an app's replicas and requests, a data store's instances, an add-on. */
+export function fieldsOf(component: string, model: SiteModel): WorkloadFields | undefined {
+  const i = model.site.apps.findIndex((a) => a.name === component);
+  if (i >= 0) {
+    const app = model.site.apps[i];
+    const at = `apps[${i}]`;
+    return {
+      owner: at,
+      replicas: { path: `${at}.replicas`, value: app.replicas },
+      cpuMilli: { path: `${at}.resources.requests.cpuMilli`, value: app.resources.requests.cpuMilli },
+      memoryMiB: { path: `${at}.resources.requests.memoryMiB`, value: app.resources.requests.memoryMiB },
+      ...(app.gpu ? { gpus: { path: `${at}.gpu.count`, value: app.gpu.count } } : {}),
+    };
+  }
+  const stores = model.site.dataStores;
+  if (component === 'postgres' && stores.postgres) return { owner: 'dataStores.postgres', replicas: { path: 'dataStores.postgres.instances', value: stores.postgres.instances } };
+  if (component === 'redis' && stores.redis) return { owner: 'dataStores.redis' };
+  const addon = model.addons.find((a) => a.component === component);
+  return addon ? { owner: `platform.addons.${addon.key}` } : undefined;
+}
+
+const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+
+/** A workload object's pod template spec (a CronJob's through its job template). */
+function podSpecOf(o: KubeObject): Json {
+  const spec = obj(o.spec);
+  const template = o.kind === 'CronJob' ? obj(obj(obj(spec.jobTemplate).spec).template) : obj(spec.template);
+  return obj(template.spec);
+}
+
+function templateLabels(o: KubeObject): Record<string, string> {
+  const spec = obj(o.spec);
+  const template = o.kind === 'CronJob' ? obj(obj(obj(spec.jobTemplate).spec).template) : obj(spec.template);
+  return labelsOf(obj(template.metadata).labels);
+}
+
+/** The ReadWriteOnce claims of the component, by namespace/name. */
+function rwoClaims(objects: readonly KubeObject[]): Set<string> {
+  return new Set(
+    objects
+      .filter((o) => o.kind === 'PersistentVolumeClaim' && ((obj(o.spec).accessModes as string[] | undefined) ?? []).includes('ReadWriteOnce'))
+      .map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`),
+  );
+}
+
+/** CloudNativePG runs `instances` pods from a Cluster, with its resources, node selector, tolerations and anti-affinity. */
+function cnpgWorkload(component: string, o: KubeObject, model: SiteModel): SchedulingWorkload {
+  const spec = obj(o.spec);
+  const affinity = obj(spec.affinity);
+  const labels = { 'cnpg.io/cluster': o.metadata.name };
+  const required = affinity.enablePodAntiAffinity !== false && affinity.podAntiAffinityType === 'required';
+  const podSpec = {
+    containers: [{ resources: spec.resources }],
+    nodeSelector: affinity.nodeSelector,
+    tolerations: affinity.tolerations,
+    ...(required
+      ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: affinity.topologyKey ?? 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } }] } } }
+      : {}),
+  };
+  const namespace = o.metadata.namespace ?? model.appNamespace;
+  const fields = fieldsOf(component, model);
+  return {
+    component,
+    workload: `Cluster.postgresql.cnpg.io ${namespace}/${o.metadata.name}`,
+    kind: 'Cluster',
+    namespace,
+    podLabels: labels,
+    scheduling: podSchedulingFact('StatefulSet', { replicas: typeof spec.instances === 'number' ? spec.instances : 1 }, podSpec),
+    ...(fields ? { fields } : {}),
+  };
+}
+
+/** Every workload of dist/kubernetes/: Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CloudNativePG clusters. */
+export function manifestWorkloads(manifests: ReadonlyMap<string, readonly KubeObject[]>, model: SiteModel): SchedulingWorkload[] {
+  const out: SchedulingWorkload[] = [];
+  for (const component of [...manifests.keys()].sort(byCodePoint)) {
+    const objects = manifests.get(component) ?? [];
+    const claims = rwoClaims(objects);
+    for (const o of objects) {
+      if (o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/')) {
+        out.push(cnpgWorkload(component, o, model));
+        continue;
+      }
+      if (!POD_KINDS.has(o.kind) || !/^(apps|batch)\//.test(o.apiVersion)) continue;
+      const namespace = o.metadata.namespace ?? 'default';
+      const podSpec = podSpecOf(o);
+      const mounted = ((podSpec.volumes as Json[] | undefined) ?? []).map((v) => obj(v.persistentVolumeClaim).claimName).filter((c): c is string => typeof c === 'string');
+      const shared = mounted.map((c) => `${namespace}/${c}`).filter((c) => claims.has(c));
+      const fields = fieldsOf(component, model);
+      out.push({
+        component,
+        workload: `${o.kind} ${namespace}/${o.metadata.name}`,
+        kind: o.kind,
+        namespace,
+        podLabels: templateLabels(o),
+        scheduling: podSchedulingFact(o.kind, o.spec, podSpec),
+        ...(o.kind === 'Job' || o.kind === 'CronJob' ? { runsToCompletion: true } : {}),
+        ...(shared.length > 0 ? { sharedRwoClaims: shared } : {}),
+        ...(fields ? { fields } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The workloads of the charts Argo CD renders (not in dist/), from the site's measured facts; rendered charts are in
+ * dist/ already. Facts measured before they carried scheduling are named in `unmeasured`.
+ */
+export function factsWorkloads(facts: ChartFactsFile, model: SiteModel): { workloads: SchedulingWorkload[]; unmeasured: string[] } {
+  const workloads: SchedulingWorkload[] = [];
+  const unmeasured: string[] = [];
+  for (const release of facts.releases) {
+    const component = model.components.find((c) => c.name === release.component);
+    if (!component || component.delivery === 'rendered') continue;
+    const fields = fieldsOf(release.component, model);
+    for (const w of release.workloads) {
+      if (!w.scheduling) {
+        unmeasured.push(`${release.component}: ${w.workload}`);
+        continue;
+      }
+      const ref = parseObjectRef(w.workload);
+      workloads.push({
+        component: release.component,
+        workload: `${ref.kind} ${ref.namespace ?? release.namespace}/${ref.name}`,
+        kind: ref.kind,
+        namespace: ref.namespace ?? release.namespace,
+        podLabels: w.podLabels,
+        scheduling: w.scheduling,
+        ...(ref.kind === 'Job' || ref.kind === 'CronJob' ? { runsToCompletion: true } : {}),
+        ...(fields ? { fields } : {}),
+      });
+    }
+  }
+  return { workloads, unmeasured };
+}
+
+/** The whole simulation for a synthesized site: every pod of the tree and of the charts placed on the site's nodes. */
+export function checkTreeScheduling(model: SiteModel, manifests: ReadonlyMap<string, readonly KubeObject[]>, facts: ChartFactsFile): SchedulingReport {
+  const charts = factsWorkloads(facts, model);
+  const input: SchedulingInput = {
+    nodes: schedulingNodes(model),
+    workloads: [...manifestWorkloads(manifests, model), ...charts.workloads],
+    pools: poolFields(model),
+    allocatableOf: nodeAllocatable,
+  };
+  const report = simulateScheduling(input);
+  const unmeasured =
+    charts.unmeasured.length > 0
+      ? [`the chart facts of ${charts.unmeasured.join(', ')} carry no scheduling (measured before it was recorded), so the scheduling check did not place their pods; measure the charts again (npm run vendor -- --facts-only, with --site for another site)`]
+      : [];
+  return { ...report, warnings: [...report.warnings, ...unmeasured] };
+}
