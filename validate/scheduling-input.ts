@@ -1,3 +1,4 @@
+import { committedFacts } from '../charts/gitops/measured-facts';
 import type { ChartFactsFile } from '../constructs/chart-facts-file';
 import { parseObjectRef } from '../constructs/chart-measure';
 import { registeredLabels, registeredTaints } from '../constructs/kubeadm-config';
@@ -31,7 +32,7 @@ export function schedulingNodes(model: SiteModel): SchedulingNode[] {
 
 export function poolFields(model: SiteModel): Record<string, PoolFields> {
   return Object.fromEntries(
-    model.site.kubernetes.nodePools.map((p, j) => [p.name, { path: `kubernetes.nodePools[${j}]`, cores: p.cores, memoryGiB: p.memoryGiB, count: p.count }]),
+    model.site.kubernetes.nodePools.map((p, j) => [p.name, { path: `kubernetes.nodePools[${j}]`, cores: p.cores, memoryGiB: p.memoryGiB, count: p.count, taints: p.taints.map((t) => t.key) }]),
   );
 }
 
@@ -144,10 +145,10 @@ export function manifestWorkloads(manifests: ReadonlyMap<string, readonly KubeOb
  * The workloads of the charts Argo CD renders (not in dist/), from the site's measured facts; rendered charts are in
  * dist/ already. Facts measured before they carried scheduling are named in `unmeasured`.
  */
-export function factsWorkloads(facts: ChartFactsFile, model: SiteModel): { workloads: SchedulingWorkload[]; unmeasured: string[] } {
+export function factsWorkloads(facts: ChartFactsFile, model: SiteModel, fallback: readonly ChartFactsFile[] = []): { workloads: SchedulingWorkload[]; unmeasured: string[] } {
   const workloads: SchedulingWorkload[] = [];
   const unmeasured: string[] = [];
-  for (const release of facts.releases) {
+  for (const release of releasesOf(facts, model, fallback)) {
     const component = model.components.find((c) => c.name === release.component);
     if (!component || component.delivery === 'rendered') continue;
     const fields = fieldsOf(release.component, model);
@@ -172,9 +173,22 @@ export function factsWorkloads(facts: ChartFactsFile, model: SiteModel): { workl
   return { workloads, unmeasured };
 }
 
+/**
+ * The releases whose workloads are placed: the site's own facts, and for a component they lack (a site without a
+ * facts file, such as a YAML print in another folder) the committed facts of another site, as the AppProjects do.
+ */
+function releasesOf(facts: ChartFactsFile, model: SiteModel, fallback: readonly ChartFactsFile[]): ChartFactsFile['releases'] {
+  const own = facts.exists ? facts.releases : [];
+  const covered = new Set(own.map((r) => r.component));
+  const borrowed = model.components
+    .filter((c) => !covered.has(c.name))
+    .flatMap((c) => fallback.map((f) => f.releases.filter((r) => r.component === c.name)).find((rs) => rs.length > 0) ?? []);
+  return [...own, ...borrowed];
+}
+
 /** The whole simulation for a synthesized site: every pod of the tree and of the charts placed on the site's nodes. */
 export function checkTreeScheduling(model: SiteModel, manifests: ReadonlyMap<string, readonly KubeObject[]>, facts: ChartFactsFile): SchedulingReport {
-  const charts = factsWorkloads(facts, model);
+  const charts = factsWorkloads(facts, model, committedFacts());
   const input: SchedulingInput = {
     nodes: schedulingNodes(model),
     workloads: [...manifestWorkloads(manifests, model), ...charts.workloads],

@@ -66,6 +66,8 @@ export interface PoolFields {
   readonly cores: number;
   readonly memoryGiB: number;
   readonly count: number;
+  /** Keys of the taints the site gives the pool (kubernetes.nodePools[].taints): those a fix may remove. @default - none */
+  readonly taints?: readonly string[];
 }
 
 export interface PoolUsage {
@@ -112,13 +114,23 @@ interface NodeState {
   memoryMiB: number;
   gpus: number;
   readonly pods: PodOnNode[];
+  /** What the DaemonSets take: a node added to the pool has this much less than its allocatable. */
+  daemons: { cpuMilli: number; memoryMiB: number };
 }
 
 /** Why a node does not take a pod: the kind decides the fix, the text is what the message says. */
 interface Rejection {
   readonly kind: 'taint' | 'selector' | 'affinity' | 'cpu' | 'memory' | 'gpu' | 'anti-affinity' | 'spread' | 'claim';
   readonly text: string;
+  /** For a resource: what the pod needs and what the node has free and allocatable, so nodes group into one line. */
+  readonly amounts?: { readonly need: number; readonly free: number; readonly allocatable: number };
 }
+
+const RESOURCE_LINES: Readonly<Record<string, (need: number, free: string, allocatable: number) => string>> = {
+  gpu: (need, f, a) => `insufficient nvidia.com/gpu (needs ${need}, ${f} free of ${a})`,
+  memory: (need, f, a) => `insufficient memory (needs ${need} MiB, ${f} MiB free of ${a} MiB allocatable)`,
+  cpu: (need, f, a) => `insufficient cpu (needs ${need}m, ${f}m free of ${a}m allocatable)`,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Matching
@@ -194,9 +206,15 @@ function free(n: NodeState): { cpuMilli: number; memoryMiB: number; gpus: number
 
 function resourceRejection(r: PodRequestsFact, n: NodeState): Rejection | undefined {
   const f = free(n);
-  if ((r.gpus ?? 0) > f.gpus) return { kind: 'gpu', text: `insufficient nvidia.com/gpu (needs ${r.gpus}, ${f.gpus} free of ${n.node.allocatable.gpus})` };
-  if (r.memoryMiB > f.memoryMiB) return { kind: 'memory', text: `insufficient memory (needs ${r.memoryMiB} MiB, ${f.memoryMiB} MiB free of ${n.node.allocatable.memoryMiB} MiB allocatable)` };
-  if (r.cpuMilli > f.cpuMilli) return { kind: 'cpu', text: `insufficient cpu (needs ${r.cpuMilli}m, ${f.cpuMilli}m free of ${n.node.allocatable.cpuMilli}m allocatable)` };
+  const a = n.node.allocatable;
+  const checks = [
+    ['gpu', r.gpus ?? 0, f.gpus, a.gpus],
+    ['memory', r.memoryMiB, f.memoryMiB, a.memoryMiB],
+    ['cpu', r.cpuMilli, f.cpuMilli, a.cpuMilli],
+  ] as const;
+  for (const [kind, need, left, allocatable] of checks) {
+    if (need > left) return { kind, text: RESOURCE_LINES[kind](need, String(left), allocatable), amounts: { need, free: left, allocatable } };
+  }
   return undefined;
 }
 
@@ -207,7 +225,7 @@ function placedRejection(w: SchedulingWorkload, n: NodeState, all: readonly Node
     const domain = n.node.labels[term.topologyKey];
     if (domain === undefined) continue;
     const clash = all.some((m) => m.node.labels[term.topologyKey] === domain && m.pods.some((p) => p.namespace === w.namespace && matchesSelector(p.labels, term.selector)));
-    if (clash) return { kind: 'anti-affinity', text: `required anti-affinity over ${term.topologyKey}: a matching pod already runs in ${domain}` };
+    if (clash) return { kind: 'anti-affinity', text: `required anti-affinity over ${term.topologyKey} (a matching pod already runs there)` };
   }
   for (const c of s.topologySpread ?? []) {
     const domain = n.node.labels[c.topologyKey];
@@ -258,7 +276,7 @@ function placementOrder(a: SchedulingWorkload, b: SchedulingWorkload): number {
 
 /** Places every pod; a workload with pods left over becomes one problem. */
 export function simulateScheduling(input: SchedulingInput): SchedulingReport {
-  const states: NodeState[] = [...input.nodes].sort((a, b) => byCodePoint(a.name, b.name)).map((node) => ({ node, cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: [] }));
+  const states: NodeState[] = [...input.nodes].sort((a, b) => byCodePoint(a.name, b.name)).map((node) => ({ node, cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: [], daemons: { cpuMilli: 0, memoryMiB: 0 } }));
   const problems: string[] = [];
   const placements: Placement[] = [];
   const daemonSets = input.workloads.filter((w) => w.kind === 'DaemonSet').sort(placementOrder);
@@ -274,6 +292,7 @@ export function simulateScheduling(input: SchedulingInput): SchedulingReport {
     if (misfits.length > 0) problems.push(unschedulable(w, misfits.length, targets.length, misfits, input));
     for (const n of targets.filter((t) => !misfits.includes(t))) {
       place(w, n);
+      n.daemons = { cpuMilli: n.daemons.cpuMilli + (w.scheduling.requests?.cpuMilli ?? 0), memoryMiB: n.daemons.memoryMiB + (w.scheduling.requests?.memoryMiB ?? 0) };
       placements.push({ workload: `${w.component}: ${w.workload}`, node: n.node.name });
     }
   }
@@ -342,14 +361,19 @@ function reasonsByPool(w: SchedulingWorkload, nodes: readonly NodeState[], all: 
   const pools = [...new Set(nodes.map((n) => n.node.pool))].sort(byCodePoint);
   const parts = pools.map((pool) => {
     const of = nodes.filter((n) => n.node.pool === pool);
-    const reasons = new Map<string, number>();
+    // Resource shortfalls group by resource (the most free of them shown), other reasons by their text.
+    const reasons = new Map<string, { text: string; count: number; most: number }>();
     for (const n of of) {
       const r = w.kind === 'DaemonSet' ? resourceRejection(w.scheduling.requests ?? NO_REQUESTS, n) ?? staticRejection(w.scheduling, n.node) : rejection(w, n, all);
       if (!r) continue;
       kinds.add(r.kind);
-      reasons.set(r.text, (reasons.get(r.text) ?? 0) + 1);
+      const key = r.amounts ? r.kind : r.text;
+      const seen = reasons.get(key);
+      const most = Math.max(seen?.most ?? -Infinity, r.amounts?.free ?? 0);
+      const text = r.amounts && seen ? RESOURCE_LINES[r.kind](r.amounts.need, `at most ${most}`, r.amounts.allocatable) : r.text;
+      reasons.set(key, { text: seen && !r.amounts ? seen.text : text, count: (seen?.count ?? 0) + 1, most });
     }
-    const shown = [...reasons].map(([text, count]) => (of.length > 1 ? `${text} on ${count} of ${of.length} nodes` : text));
+    const shown = [...reasons.values()].map(({ text, count }) => (of.length > 1 ? `${text} on ${count} of ${of.length} nodes` : text));
     return `pool ${pool} (${of.map((n) => n.node.name).join(', ')}): ${shown.join('; ')}`;
   });
   return { text: parts.join('; '), kinds };
@@ -387,12 +411,17 @@ function fixFor(w: SchedulingWorkload, kinds: Set<Rejection['kind']>, eligible: 
   const pools = eligiblePools(eligible, input);
   const s = w.scheduling;
   if (eligible.length === 0) {
-    if (kinds.has('selector') || kinds.has('affinity')) {
+    // Nodes the pod selects but whose taints keep it off: the taints are what to change there.
+    const selected = input.nodes.filter((n) => !labelMismatch(s, n));
+    if (selected.length === 0) {
       const wanted = Object.entries(s.nodeSelector ?? {}).map(([k, v]) => `${k}: "${v}"`).join(', ');
       return `give a node pool the labels the pod selects (kubernetes.nodePools[].labels${wanted ? `: ${wanted}` : ''}), or add such a pool${owner}`;
     }
-    const tainted = [...new Set(input.nodes.filter((n) => untolerated(s, n)).map((n) => n.pool))].map((p) => input.pools[p]?.path ?? p);
-    return `add a worker pool without taints (kubernetes.nodePools[] with role "worker"), or remove the taints of ${tainted.map((p) => `${p}.taints`).join(', ')}${owner}`;
+    // kubeadm's control-plane taint and the GPU taint are the compiler's, not the site's: only the site's can go.
+    const removable = selected.filter((n) => (input.pools[n.pool]?.taints ?? []).includes(untolerated(s, n)?.key ?? ''));
+    const pools = [...new Set(removable.map((n) => input.pools[n.pool].path))].sort(byCodePoint);
+    const remove = pools.length > 0 ? `, or remove the taints of ${pools.map((p) => `${p}.taints`).join(', ')}` : '';
+    return `add a worker pool without taints (kubernetes.nodePools[] with role "worker")${remove}${owner}`;
   }
   const counts = pools.map((p) => `${p.fields.path}.count (now ${p.fields.count})`).join(' or ');
   if (kinds.has('anti-affinity') || kinds.has('spread') || kinds.has('claim')) {
@@ -417,5 +446,7 @@ function fixFor(w: SchedulingWorkload, kinds: Set<Rejection['kind']>, eligible: 
     const size = poolSizeFor(p.fields, need, used, what, input);
     return what === 'memory' ? `raise ${p.fields.path}.memoryGiB from ${p.fields.memoryGiB} to ${size}` : `raise ${p.fields.path}.cores from ${p.fields.cores} to ${size}`;
   });
-  return `${lower}${grow.join(', or ')}${kinds.has('memory') || kinds.has('cpu') ? `, or add nodes (${counts})` : ''}${owner}`;
+  // More nodes help only when the pod fits a new node beside its DaemonSets.
+  const fresh = candidates.some((n) => (what === 'memory' ? n.node.allocatable.memoryMiB - n.daemons.memoryMiB : n.node.allocatable.cpuMilli - n.daemons.cpuMilli) >= need);
+  return `${lower}${grow.join(', or ')}${fresh ? `, or add nodes (${counts})` : ''}${owner}`;
 }

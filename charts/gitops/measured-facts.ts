@@ -71,7 +71,7 @@ const PROJECT_SITES = path.resolve(__dirname, '..', '..', 'sites');
 let projectFacts: readonly ChartFactsFile[] | undefined;
 
 /** The facts files committed with the project's sites, read once. */
-function committedFacts(): readonly ChartFactsFile[] {
+export function committedFacts(): readonly ChartFactsFile[] {
   if (projectFacts) return projectFacts;
   const files = fs.existsSync(PROJECT_SITES) ? fs.readdirSync(PROJECT_SITES).filter((f) => f.endsWith('.facts.yaml')).sort(byCodePoint) : [];
   projectFacts = files.map((f) => readChartFacts(path.join(PROJECT_SITES, f)));
