@@ -39,7 +39,7 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
   // Every pod of the tree and of the charts Argo CD renders, placed on the nodes the tree creates.
-  const scheduling = checkTreeScheduling(model, result.manifests, facts);
+  const scheduling = checkTreeScheduling(model, result.manifests, facts, loaded.projectPath);
   const findings = [...policy.findings.map(formatFinding), ...scheduling.problems];
   if (enforce && findings.length > 0) throw new SynthError(findings);
   const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;

@@ -1,5 +1,5 @@
 import { committedFacts } from '../charts/gitops/measured-facts';
-import type { ChartFactsFile } from '../constructs/chart-facts-file';
+import { ChartFactsFile, factsCommand } from '../constructs/chart-facts-file';
 import { parseObjectRef } from '../constructs/chart-measure';
 import { registeredLabels, registeredTaints } from '../constructs/kubeadm-config';
 import { podSchedulingFact } from '../constructs/pod-scheduling';
@@ -187,7 +187,13 @@ function releasesOf(facts: ChartFactsFile, model: SiteModel, fallback: readonly 
 }
 
 /** The whole simulation for a synthesized site: every pod of the tree and of the charts placed on the site's nodes. */
-export function checkTreeScheduling(model: SiteModel, manifests: ReadonlyMap<string, readonly KubeObject[]>, facts: ChartFactsFile): SchedulingReport {
+export function checkTreeScheduling(
+  model: SiteModel,
+  manifests: ReadonlyMap<string, readonly KubeObject[]>,
+  facts: ChartFactsFile,
+  /** The site as the user named it, for the command in messages. @default - the reference site */
+  siteSource = 'sites/hookprobe.ts',
+): SchedulingReport {
   const charts = factsWorkloads(facts, model, committedFacts());
   const input: SchedulingInput = {
     nodes: schedulingNodes(model),
@@ -198,7 +204,7 @@ export function checkTreeScheduling(model: SiteModel, manifests: ReadonlyMap<str
   const report = simulateScheduling(input);
   const unmeasured =
     charts.unmeasured.length > 0
-      ? [`the chart facts of ${charts.unmeasured.join(', ')} carry no scheduling (measured before it was recorded), so the scheduling check did not place their pods; measure the charts again (npm run vendor -- --facts-only, with --site for another site)`]
+      ? [`the chart facts of ${charts.unmeasured.join(', ')} carry no scheduling (measured before it was recorded), so the scheduling check did not place their pods; measure the charts again: ${factsCommand(siteSource)}`]
       : [];
   return { ...report, warnings: [...report.warnings, ...unmeasured] };
 }

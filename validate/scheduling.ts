@@ -379,9 +379,9 @@ function reasonsByPool(w: SchedulingWorkload, nodes: readonly NodeState[], all: 
   return { text: parts.join('; '), kinds };
 }
 
+/** The problem line: the workload, how many pods are left over, why per pool, and the fix. `nodes` are those to explain. */
 function unschedulable(w: SchedulingWorkload, left: number, of: number, nodes: readonly NodeState[], input: SchedulingInput): string {
-  const all = nodes;
-  const { text, kinds } = reasonsByPool(w, nodes, all);
+  const { text, kinds } = reasonsByPool(w, nodes, nodes);
   const pods = w.kind === 'DaemonSet' ? (of === 0 ? 'its pods run on no node' : `${left} of its ${of} pods (one per node it may use) cannot be scheduled`) : `${left} of ${of} pod${of === 1 ? '' : 's'} cannot be scheduled`;
   const eligible = input.nodes.filter((n) => !staticRejection(w.scheduling, n));
   const anti = (w.scheduling.antiAffinity ?? []).find((t) => kinds.has('anti-affinity') && t.topologyKey);
