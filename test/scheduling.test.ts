@@ -152,6 +152,14 @@ describe('simulateScheduling', () => {
     expect(run([anti(3)]).problems).toEqual([]);
   });
 
+  it('fails when a pod already placed keeps it away with its own required anti-affinity', () => {
+    const guard = workload('guard', { replicas: 3, requests: { cpuMilli: 100, memoryMiB: 100 }, antiAffinity: [{ topologyKey: 'kubernetes.io/hostname', selector: { matchLabels: { role: 'noisy' } } }] });
+    const noisy = workload('noisy', { replicas: 1 }, { podLabels: { role: 'noisy' } });
+    const r = run([guard, noisy]);
+    expect(r.problems[0]).toContain('kubernetes/noisy: Deployment apps/noisy: 1 of 1 pod cannot be scheduled');
+    expect(r.problems[0]).toContain('required anti-affinity over kubernetes.io/hostname of a pod already there on 3 of 3 nodes');
+  });
+
   it('fails when a hard spread counts tainted nodes as empty domains (nodeTaintsPolicy Ignore), and not when it honours taints', () => {
     const spread = (honor: boolean): SchedulingWorkload =>
       workload('spread', { replicas: 4, topologySpread: [{ topologyKey: 'kubernetes.io/hostname', maxSkew: 1, selector: { matchLabels: { app: 'spread' } }, ...(honor ? { nodeTaintsPolicy: 'Honor' as const } : {}) }] });

@@ -1,4 +1,4 @@
-import type { LabelRequirementFact, LabelSelectorFact, PodRequestsFact, PodSchedulingFact, TolerationFact } from '../constructs/pod-scheduling';
+import type { AntiAffinityFact, LabelRequirementFact, LabelSelectorFact, PodRequestsFact, PodSchedulingFact, TolerationFact } from '../constructs/pod-scheduling';
 import { byCodePoint } from '../core/order';
 
 /**
@@ -106,6 +106,8 @@ interface PodOnNode {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly claims: readonly string[];
+  /** Its required anti-affinity: it also keeps matching pods that come later out of its domain. */
+  readonly antiAffinity: readonly AntiAffinityFact[];
 }
 
 interface NodeState {
@@ -227,6 +229,13 @@ function placedRejection(w: SchedulingWorkload, n: NodeState, all: readonly Node
     const clash = all.some((m) => m.node.labels[term.topologyKey] === domain && m.pods.some((p) => p.namespace === w.namespace && matchesSelector(p.labels, term.selector)));
     if (clash) return { kind: 'anti-affinity', text: `required anti-affinity over ${term.topologyKey} (a matching pod already runs there)` };
   }
+  // The scheduler also honours the anti-affinity of the pods already placed (symmetry).
+  for (const m of all) {
+    for (const p of m.pods) {
+      const term = p.antiAffinity.find((t) => p.namespace === w.namespace && m.node.labels[t.topologyKey] !== undefined && m.node.labels[t.topologyKey] === n.node.labels[t.topologyKey] && matchesSelector(w.podLabels, t.selector));
+      if (term) return { kind: 'anti-affinity', text: `required anti-affinity over ${term.topologyKey} of a pod already there` };
+    }
+  }
   for (const c of s.topologySpread ?? []) {
     const domain = n.node.labels[c.topologyKey];
     if (domain === undefined) return { kind: 'spread', text: `topology spread over ${c.topologyKey}: the node has no such label` };
@@ -256,7 +265,7 @@ function place(w: SchedulingWorkload, n: NodeState): void {
   n.cpuMilli += r.cpuMilli;
   n.memoryMiB += r.memoryMiB;
   n.gpus += r.gpus ?? 0;
-  n.pods.push({ namespace: w.namespace, labels: w.podLabels, claims: w.sharedRwoClaims ?? [] });
+  n.pods.push({ namespace: w.namespace, labels: w.podLabels, claims: w.sharedRwoClaims ?? [], antiAffinity: w.scheduling.antiAffinity ?? [] });
 }
 
 /** Least-allocated scoring: the share of CPU and memory left after the pod, averaged; ties by node name. */
