@@ -15,7 +15,9 @@ export function numberRuns(names: readonly string[]): string[] {
     if (m) {
       while (j < names.length) {
         const n = /^(.*?)(\d+)$/.exec(names[j]);
-        if (!n || n[1] !== m[1] || Number(n[2]) !== Number(m[2]) + (j - i) || n[2].length !== m[2].length) break;
+        // Zero-padded numbers (01, 02) stay one width; plain ones may grow (9, 10).
+        const padded = m[2].length > 1 && m[2].startsWith('0');
+        if (!n || n[1] !== m[1] || Number(n[2]) !== Number(m[2]) + (j - i) || (padded && n[2].length !== m[2].length)) break;
         j++;
       }
     }

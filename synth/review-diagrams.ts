@@ -15,12 +15,14 @@ import { numberRuns } from './name-summary';
  * test/review-diagrams.test.ts renders every diagram of the committed REVIEW.md files in Chromium to hold this.
  */
 
-/** Proxmox nodes side by side in one diagram: four columns of VM boxes fit 1,000 px at full size. */
-export const MAX_HOSTS_PER_DIAGRAM = 4;
+/** Proxmox nodes side by side in one diagram: three columns of VM boxes fit 1,000 px at full size (four measured 1,314 px). */
+export const MAX_HOSTS_PER_DIAGRAM = 3;
 /** VM boxes stacked under one node before VMs of the same pool and size are drawn as one box. */
 export const MAX_VMS_PER_HOST = 5;
-/** Sync waves (columns) per components diagram. */
-export const MAX_WAVES_PER_DIAGRAM = 4;
+/** Columns of boxes side by side in one diagram: four columns of apps' several-line labels fit 1,000 px at full size. */
+export const MAX_COLUMNS_PER_DIAGRAM = 4;
+/** The same for the add-ons, whose boxes hold a name only. */
+export const MAX_WAVE_COLUMNS_PER_DIAGRAM = 5;
 /** Boxes stacked in one column of a sync wave before the wave continues in a second column beside it. */
 export const MAX_BOXES_PER_COLUMN = 5;
 /** Boxes per diagram of the components and apps pictures; past it the picture is split. */
@@ -135,8 +137,8 @@ export function hostDiagrams(model: SiteModel): ReviewDiagram[] {
     // Mermaid lays unconnected subgraphs out right to left in the order written: written last-first, they read
     // left to right in site order.
     for (const h of [...hosts].reverse()) {
-      const title = [h.name, `${h.cpuCores} cores, ${h.memoryGiB} GiB`].join(', ');
-      lines.push(`  subgraph ${mermaidId('host', h.name)}[${label(title)}]`);
+      // One line: Mermaid keeps no room for a second line of a subgraph title, which would then overlap the boxes.
+      lines.push(`  subgraph ${mermaidId('host', h.name)}[${label(`${h.name}, ${h.cpuCores} cores, ${h.memoryGiB} GiB`)}]`);
       // Across the diagram's TB flow, a subgraph in LR stacks its unconnected boxes vertically.
       lines.push('    direction LR');
       for (const box of vmBoxes(model, h.name)) {
@@ -212,16 +214,17 @@ export function componentDiagrams(model: SiteModel, waves: SyncWaves): ReviewDia
   const base = new Set(foundations(model.components));
   const byWave = new Map<number, ComponentModel[]>();
   for (const c of addons) byWave.set(waveOf(c), [...(byWave.get(waveOf(c)) ?? []), c]);
-  // Columns of one diagram: at most MAX_WAVES_PER_DIAGRAM waves and MAX_NODES_PER_DIAGRAM boxes; a wave larger than
+  // Columns of one diagram: at most MAX_WAVE_COLUMNS_PER_DIAGRAM columns and MAX_NODES_PER_DIAGRAM boxes; a wave larger than
   // that is cut into columns of its own.
   const columns: { wave: number; list: ComponentModel[] }[] = [...byWave.entries()]
     .sort(([a], [b]) => a - b)
     .flatMap(([wave, list]) => chunk([...list].sort((a, b) => byCode(a.name, b.name)), MAX_NODES_PER_DIAGRAM).map((l) => ({ wave, list: l })));
   const parts: (typeof columns)[] = [];
+  const width = (list: readonly { list: readonly unknown[] }[]): number => list.reduce((n, c) => n + Math.ceil(c.list.length / MAX_BOXES_PER_COLUMN), 0);
   for (const col of columns) {
     const last = parts[parts.length - 1];
     const size = (last ?? []).reduce((n, c) => n + c.list.length, 0);
-    if (last && last.length < MAX_WAVES_PER_DIAGRAM && size + col.list.length <= MAX_NODES_PER_DIAGRAM) last.push(col);
+    if (last && width([...last, col]) <= MAX_WAVE_COLUMNS_PER_DIAGRAM && size + col.list.length <= MAX_NODES_PER_DIAGRAM) last.push(col);
     else parts.push([col]);
   }
   const baseNote = base.size > 0 ? ` Everything needs ${[...base].sort(byCode).join(', ')}, so those arrows are left out.` : '';
@@ -346,8 +349,29 @@ export function appDiagrams(model: SiteModel): ReviewDiagram[] {
   }));
 }
 
+/**
+ * Left to right while the longest call chain (with the host coming in and the network going out) fits
+ * MAX_COLUMNS_PER_DIAGRAM columns; top to bottom otherwise, where the chain grows down the page instead of across.
+ */
+function appDirection(model: SiteModel, list: readonly AppBox[]): 'LR' | 'TB' {
+  const byName = new Map(list.map((b) => [b.name, b]));
+  const depth = new Map<string, number>();
+  const visit = (name: string, seen: ReadonlySet<string>): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    const callees = (byName.get(name)?.calls ?? []).filter((c) => byName.has(c) && !seen.has(c));
+    const d = 1 + Math.max(0, ...callees.map((c) => visit(c, new Set([...seen, name]))));
+    depth.set(name, d);
+    return d;
+  };
+  const apps = new Map(model.apps.map((a) => [a.name, a]));
+  const ends = (b: AppBox): number => (apps.get(b.name)?.spec.ingress ? 1 : 0) + (apps.get(b.name)?.spec.egress.length ? 1 : 0);
+  const columns = Math.max(...list.map((b) => visit(b.name, new Set()) + ends(b)));
+  return columns <= MAX_COLUMNS_PER_DIAGRAM ? 'LR' : 'TB';
+}
+
 function appMermaid(model: SiteModel, list: readonly AppBox[]): string {
-  const lines: string[] = ['flowchart LR'];
+  const lines: string[] = [`flowchart ${appDirection(model, list)}`];
   const shown = new Set(list.map((b) => b.name));
   for (const b of list) {
     const elsewhere = b.calls.filter((c) => !shown.has(c));
