@@ -128,6 +128,9 @@ function vmBoxes(model: SiteModel, host: string): VmBox[] {
   }));
 }
 
+/** What each VM colour means, for the caption (only the colours a diagram uses). */
+const VM_COLOURS: Readonly<Record<VmBox['cls'], string>> = { control: 'blue: control planes', worker: 'green: workers', gpu: 'purple: GPU workers', service: 'grey: service VMs' };
+
 /** One diagram per MAX_HOSTS_PER_DIAGRAM Proxmox nodes: each node a box, its VMs stacked inside. */
 export function hostDiagrams(model: SiteModel): ReviewDiagram[] {
   const parts = chunk(model.hosts, MAX_HOSTS_PER_DIAGRAM);
@@ -148,9 +151,10 @@ export function hostDiagrams(model: SiteModel): ReviewDiagram[] {
       lines.push('  end');
     }
     lines.push(...classLines(classes, { control: 'fill:#e3ecfa,stroke:#3b6cb7', worker: 'fill:#eef5ee,stroke:#2e7d32', gpu: 'fill:#f6ecfa,stroke:#7b3fa0', service: 'fill:#f4f4f4,stroke:#777' }));
+    const legend = (['control', 'worker', 'gpu', 'service'] as const).filter((c) => classes.has(c)).map((c) => VM_COLOURS[c]);
     return {
       title: part('Proxmox nodes and their VMs', i, parts.length),
-      caption: 'Each box is a Proxmox node with the VMs placed on it (blue: control planes, green: workers, purple: GPU workers, grey: service VMs).',
+      caption: `Each box is a Proxmox node with the VMs placed on it (${legend.join(', ')}).`,
       mermaid: `${lines.join('\n')}\n`,
     };
   });
