@@ -2,6 +2,9 @@ import type { ComponentModel, SiteModel, VmModel } from '../model';
 import { byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
+import { ARGOCD_APPS_COMPONENT, SYNC_WAVE } from '../charts/argocd-apps-chart';
+import { siteDiagramsSection, type SyncWaves } from './review-diagrams';
+import { summariseNames } from './name-summary';
 
 /**
  * dist/REVIEW.md: what a person reads (and looks at) before merging a change to the site. Everything in it is
@@ -25,7 +28,7 @@ export function renderReview(model: SiteModel, result: ReviewInput, policy: Poli
   out.push(`# Review: site ${model.name}`, '');
   out.push(generatedMarker(model.name), '');
   if (model.site.description) out.push(`> ${oneLine(model.site.description)}`, '');
-  out.push(...diagram(model), '');
+  out.push(...siteDiagramsSection(model, syncWavesOf(result)), '');
   out.push(...componentsSection(model, result), '');
   out.push(...terraformSection(result), '');
   out.push(...capacitySection(model, result, policy), '');
@@ -106,6 +109,9 @@ function componentsSection(model: SiteModel, result: ReviewInput): string[] {
   ];
 }
 
+/** How to read a list that summariseNames shortened. */
+const NAME_PATTERNS_NOTE = 'Long lists are shortened: `x-1…3` is x-1, x-2 and x-3; `{a, b}_c` is a_c and b_c.';
+
 function terraformSection(result: ReviewInput): string[] {
   const rows: unknown[][] = [];
   for (const [workdir, doc] of [...result.terraform.entries()].sort(([a], [b]) => byCode(a, b))) {
@@ -113,11 +119,12 @@ function terraformSection(result: ReviewInput): string[] {
       const byType = (doc[block] ?? {}) as Record<string, Record<string, unknown>>;
       for (const type of Object.keys(byType).sort()) {
         const names = Object.keys(byType[type]).sort();
-        rows.push([`terraform/${workdir}`, block === 'data' ? `data.${type}` : type, names.length, names.join(', ')]);
+        rows.push([`terraform/${workdir}`, block === 'data' ? `data.${type}` : type, names.length, summariseNames(names)]);
       }
     }
   }
-  return ['## Terraform', '', ...(rows.length > 0 ? table(['Working directory', 'Type', 'Count', 'Names'], rows, ['l', 'l', 'r']) : ['No Terraform resources.'])];
+  if (rows.length === 0) return ['## Terraform', '', 'No Terraform resources.'];
+  return ['## Terraform', '', ...table(['Working directory', 'Type', 'Count', 'Names'], rows, ['l', 'l', 'r']), '', NAME_PATTERNS_NOTE];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,13 +431,7 @@ function policySection(policy: PolicyReport): string[] {
   out.push('### Exceptions', '');
   if (policy.exceptions.length === 0) out.push('None.', '');
   else {
-    out.push(
-      ...table(
-        ['Object', 'Component', 'Rule', 'Declared by', 'Reason', 'What it allows'],
-        policy.exceptions.map((e) => [e.object, e.component, e.rule, e.source === 'site' ? 'site (policy.exceptions)' : 'built-in', e.reason, e.suppressed]),
-      ),
-      '',
-    );
+    out.push(...table(['Object', 'Component', 'Rule', 'Declared by', 'Reason', 'What it allows'], exceptionRows(policy.exceptions)), '');
   }
   out.push('### Not checked', '');
   if (policy.unchecked.length === 0) out.push('Every component is rendered into dist/ and checked.');
@@ -440,102 +441,62 @@ function policySection(policy: PolicyReport): string[] {
   return out;
 }
 
+type AppliedException = PolicyReport['exceptions'][number];
+
+/**
+ * The exceptions as few rows: the rules one object is excepted from for one reason share a row, and objects excepted
+ * alike (same rules, what they allow, and a reason that differs only in naming the object's own component) share
+ * one, listing the objects and components.
+ */
+export function exceptionRows(exceptions: readonly AppliedException[]): string[][] {
+  const declared = (e: AppliedException): string => (e.source === 'site' ? 'site (policy.exceptions)' : 'built-in');
+  interface ObjectRow {
+    readonly e: AppliedException;
+    readonly rules: string[];
+    readonly allows: string[];
+  }
+  const perObject = new Map<string, ObjectRow>();
+  for (const e of exceptions) {
+    const key = JSON.stringify([e.object, e.component, e.source, e.reason]);
+    const known = perObject.get(key);
+    if (known) {
+      known.rules.push(e.rule);
+      known.allows.push(e.suppressed);
+    } else perObject.set(key, { e, rules: [e.rule], allows: [e.suppressed] });
+  }
+  const groups = new Map<string, { rows: ObjectRow[]; reason: string }>();
+  for (const row of perObject.values()) {
+    // The reason with the component's own name taken out: the same words for every object of the group.
+    const own = new RegExp(`(?<![\\w-])${row.e.component.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
+    const reason = row.e.reason.replace(own, 'its component');
+    const key = JSON.stringify([row.rules, row.allows, row.e.source, reason]);
+    const known = groups.get(key);
+    if (known) known.rows.push(row);
+    else groups.set(key, { rows: [row], reason });
+  }
+  return [...groups.values()].map(({ rows, reason }) => {
+    const first = rows[0];
+    if (rows.length === 1) return [first.e.object, first.e.component, first.rules.join(', '), declared(first.e), first.e.reason, first.allows.join('; ')];
+    const kinds = [...new Set(rows.map((r) => r.e.object.split('/')[0]))];
+    const objects = kinds.length === 1 ? `${rows.length} × ${kinds[0]}: ${rows.map((r) => r.e.object.slice(kinds[0].length + 1)).join(', ')}` : rows.map((r) => r.e.object).join(', ');
+    return [objects, [...new Set(rows.map((r) => r.e.component))].join(', '), first.rules.join(', '), declared(first.e), reason, first.allows.join('; ')];
+  });
+}
+
 function warningsSection(result: ReviewInput, policy: PolicyReport): string[] {
   const all = [...result.warnings, ...policy.warnings];
   return ['## Warnings', '', ...(all.length === 0 ? ['None.'] : all.map((w) => `- ${oneLine(w)}`))];
 }
 
 // ---------------------------------------------------------------------------------------------
-// Diagram
+// Diagrams (synth/review-diagrams.ts)
 
-/** Mermaid label text: quotes and angle brackets as entities, so any name stays inside its label. */
-function label(...lines: string[]): string {
-  return `"${lines.map((l) => l.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')).join('<br/>')}"`;
+/** The sync wave of each component as its rendered Argo CD Application carries it. */
+function syncWavesOf(result: ReviewInput): SyncWaves {
+  const waves = new Map<string, number>();
+  for (const o of result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []) {
+    const wave = Number((o.metadata.annotations as Readonly<Record<string, string>> | undefined)?.[SYNC_WAVE]);
+    if (o.kind === 'Application' && Number.isInteger(wave)) waves.set(o.metadata.name, wave);
+  }
+  return waves;
 }
-
-function mermaidId(prefix: string, name: string): string {
-  return `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
-}
-
-/**
- * The dependencies of a component that no other of its dependencies already leads to: the graph's transitive
- * reduction, so every component does not also point at the CNI that everything needs.
- */
-function directNeeds(model: SiteModel, component: ComponentModel): string[] {
-  const byName = new Map(model.components.map((c) => [c.name, c]));
-  const reach = new Map<string, Set<string>>();
-  const ancestors = (name: string): Set<string> => {
-    const known = reach.get(name);
-    if (known) return known;
-    const set = new Set<string>();
-    reach.set(name, set);
-    for (const d of byName.get(name)?.dependsOn ?? []) {
-      set.add(d);
-      for (const a of ancestors(d)) set.add(a);
-    }
-    return set;
-  };
-  return component.dependsOn.filter((d) => !component.dependsOn.some((other) => other !== d && ancestors(other).has(d)));
-}
-
-/** Proxmox nodes -> VMs -> the Kubernetes cluster -> components in dependency order -> apps. */
-export function siteDiagram(model: SiteModel): string {
-  const lines: string[] = ['flowchart LR'];
-  lines.push(`  subgraph proxmox[${label(`Proxmox cluster ${model.site.proxmox.cluster}`)}]`);
-  lines.push('    direction TB');
-  for (const h of model.hosts) {
-    lines.push(`    ${mermaidId('host', h.name)}[${label(h.name, `${h.cpuCores} cores, ${h.memoryGiB} GiB`, ...(h.gpus.length > 0 ? [h.gpus.map((g) => g.model).join(', ')] : []))}]`);
-  }
-  lines.push('  end');
-  lines.push(`  subgraph vms[${label('VMs')}]`);
-  lines.push('    direction TB');
-  for (const v of model.vms) {
-    lines.push(`    ${mermaidId('vm', v.name)}[${label(v.name, `${v.role}, ${v.ip}`, `${v.cores} vCPU, ${gib(v.memoryMiB)}`, ...(v.gpu ? [v.gpu.model] : []))}]`);
-  }
-  for (const v of model.serviceVms) {
-    lines.push(`    ${mermaidId('vm', v.name)}[${label(v.name, `${v.role}, ${v.ip}`, `${v.cores} vCPU, ${gib(v.memoryMiB)}`)}]`);
-  }
-  lines.push('  end');
-  for (const v of [...model.vms, ...model.serviceVms]) lines.push(`  ${mermaidId('host', v.host)} --> ${mermaidId('vm', v.name)}`);
-
-  const k = model.kubernetes;
-  const cluster = 'k8s_cluster';
-  lines.push(`  ${cluster}((${label(`Kubernetes ${k.clusterName}`, `${k.version}`, `API ${k.controlPlaneEndpoint}`)}))`);
-  for (const v of model.vms) lines.push(`  ${mermaidId('vm', v.name)} --> ${cluster}`);
-
-  const byKind = (kind: ComponentModel['kind']): ComponentModel[] => model.components.filter((c) => c.kind === kind);
-  const groups: [string, string, ComponentModel[]][] = [
-    ['addons', 'Platform add-ons', byKind('addon')],
-    ['stores', 'Data stores', byKind('data-store')],
-    ['apps', 'Apps', byKind('app')],
-  ];
-  for (const [id, title, list] of groups) {
-    if (list.length === 0) continue;
-    lines.push(`  subgraph ${id}[${label(title)}]`);
-    for (const c of list) {
-      const detail = c.delivery === 'argocd' ? 'chart via Argo CD' : c.delivery === 'rendered' ? 'chart rendered' : `namespace ${c.namespace}`;
-      lines.push(`    ${mermaidId('c', c.name)}[${label(c.name, detail)}]`);
-    }
-    lines.push('  end');
-  }
-  for (const c of model.components) {
-    if (c.dependsOn.length === 0) lines.push(`  ${cluster} --> ${mermaidId('c', c.name)}`);
-    for (const d of directNeeds(model, c)) lines.push(`  ${mermaidId('c', d)} --> ${mermaidId('c', c.name)}`);
-  }
-  // GPU apps run on the GPU workers: the one placement a reviewer needs to see.
-  for (const app of model.apps.filter((a) => a.gpu)) {
-    for (const v of k.gpuWorkers) lines.push(`  ${mermaidId('vm', v.name)} -. GPU .-> ${mermaidId('c', app.name)}`);
-  }
-  lines.push('  classDef app fill:#e8f4ea,stroke:#2e7d32');
-  lines.push('  classDef store fill:#fff4e0,stroke:#b26a00');
-  const apps = byKind('app').map((c) => mermaidId('c', c.name));
-  const stores = byKind('data-store').map((c) => mermaidId('c', c.name));
-  if (apps.length > 0) lines.push(`  class ${apps.join(',')} app`);
-  if (stores.length > 0) lines.push(`  class ${stores.join(',')} store`);
-  return `${lines.join('\n')}\n`;
-}
-
-function diagram(model: SiteModel): string[] {
-  return ['## Site', '', 'Proxmox nodes, the VMs on them, the Kubernetes cluster they form, and its components in dependency order: an arrow points at what needs it, and a need that follows from a longer path is not drawn again.', '', '```mermaid', siteDiagram(model).trimEnd(), '```'];
-}
-

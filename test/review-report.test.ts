@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../model';
 import { siteSchema } from '../site';
 import reference from '../sites/hookprobe';
-import { parseQuantity, renderReview, REVIEW_FILE, siteDiagram, withReview } from '../synth/review-report';
+import { exceptionRows, parseQuantity, renderReview, REVIEW_FILE, withReview } from '../synth/review-report';
 import { synthesize } from '../synth/synthesize';
 import { checkPolicy } from '../validate/policy';
 import { referenceSite } from './support/sites';
@@ -113,24 +113,50 @@ describe('renderReview', () => {
     expect(section(report, '## Warnings')).toContain('policy.exceptions[1] (read-only-root-fs on Deployment/hookprobe/gone) matched no finding');
   });
 
-  it('has a diagram that is valid Mermaid, from Proxmox nodes through VMs to components and apps', async () => {
-    const diagram = mermaidBlock(review);
-    await expect(mermaidParse(diagram)).resolves.toMatchObject({ diagramType: 'flowchart-v2' });
-    for (const h of model.hosts) expect(diagram).toContain(`host_${h.name.replace(/-/g, '_')}["${h.name}`);
-    for (const v of model.vms) expect(diagram).toContain(`host_${v.host.replace(/-/g, '_')} --> vm_${v.name.replace(/-/g, '_')}`);
-    for (const c of model.components) expect(diagram).toContain(`c_${c.name.replace(/-/g, '_')}["${c.name}`);
-  });
-
-  it('keeps the diagram valid with names that need escaping', async () => {
-    const odd = 'end "quoted" <b>x</b> | & (1) [2] {3}';
-    const text = siteDiagram({ ...model, site: { ...model.site, proxmox: { ...model.site.proxmox, cluster: odd } } });
-    expect(text).toContain('Proxmox cluster end #quot;quoted#quot; #lt;b#gt;x#lt;/b#gt; | #amp; (1) [2] {3}');
-    await expect(mermaidParse(text)).resolves.toBeTruthy();
+  it('has every diagram under ## Site as valid Mermaid: hosts, add-ons in sync order, apps', async () => {
+    const site = section(review, '## Site');
+    const blocks = [...site.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(site.match(/^### .*/gm)).toEqual(['### Proxmox nodes and their VMs', '### Platform add-ons in sync order', '### Apps and data stores']);
+    for (const b of blocks) await expect(mermaidParse(b)).resolves.toMatchObject({ diagramType: 'flowchart-v2' });
   });
 
   it('is checked by a parser that rejects a broken diagram', async () => {
     const broken = mermaidBlock(review).replace(/\n {2}end\n/, '\n');
     await expect(mermaidParse(broken)).rejects.toThrow();
+  });
+
+  it('shortens long name lists of the Terraform table and says how to read them', () => {
+    const terraform = section(review, '## Terraform');
+    expect(terraform).toContain('| proxmox_virtual_environment_file | 19 | {k8s-control-1…3, k8s-worker-1…3}_user-data_pve-node-1…3, k8s-gpu-worker-1_user-data_pve-node-2 |');
+    expect(terraform).toContain('| proxmox_ceph_pool | 4 | k8s-fs-data, k8s-fs-metadata, k8s-rbd, k8s-storage |');
+    expect(terraform).toContain('`x-1…3` is x-1, x-2 and x-3');
+  });
+
+  it('groups exceptions that differ only in the object and its component into one row', () => {
+    const exceptions = section(review, '### Exceptions');
+    const rows = exceptions.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Object') && !l.startsWith('| ---'));
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatch(/^\| 9 × Namespace: argocd, cert-manager, cnpg-system, external-secrets, falco, ingress-nginx, monitoring, rook-ceph, velero \| argocd, cert-manager, cloudnative-pg, .* \| namespace-default-deny \| built-in \| holds only the third-party chart of its component /);
+    // One object excepted from two rules for one reason: one row naming both rules.
+    expect(exceptions).toContain('| DaemonSet/nvidia-gpu/dcgm-exporter | nvidia-gpu | host-path, run-as-non-root | built-in |');
+  });
+});
+
+describe('exceptionRows', () => {
+  const e = (object: string, component: string, reason: string, source: 'site' | 'built-in' = 'built-in') => ({ object, component, rule: 'probes', reason, source, suppressed: 'has no livenessProbe' }) as const;
+
+  it('keeps rows apart when their reasons differ beyond the component name', () => {
+    const rows = exceptionRows([e('Deployment/a/x', 'a', 'a serves no health endpoint'), e('Deployment/b/y', 'b', 'b is probed by its operator')]);
+    expect(rows).toHaveLength(2);
+  });
+
+  it('keeps rows apart when one is declared by the site and the other built in', () => {
+    expect(exceptionRows([e('Deployment/a/x', 'a', 'a serves no health endpoint', 'site'), e('Deployment/b/y', 'b', 'b serves no health endpoint')])).toHaveLength(2);
+  });
+
+  it('replaces only the whole component name, not a word containing it', () => {
+    const [row] = exceptionRows([e('Deployment/a/x', 'a', 'a serves no health endpoint at all'), e('Deployment/b/y', 'b', 'b serves no health endpoint at all')]);
+    expect(row).toEqual(['2 × Deployment: a/x, b/y', 'a, b', 'probes', 'built-in', 'its component serves no health endpoint at all', 'has no livenessProbe']);
   });
 });
 
