@@ -3,6 +3,7 @@ import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
+import { FlowReport, checkFlows, formatFlowFinding } from '../validate/network-flows';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -12,6 +13,8 @@ export interface CompiledSite {
   readonly model: SiteModel;
   readonly result: SynthResult;
   readonly policy: PolicyReport;
+  /** The needed network flows and how the tree's policies treat them. */
+  readonly flows: FlowReport;
   readonly lock: ChartLock;
   /** Every file of the output folder, REVIEW.md and the manifest of what was written included. */
   readonly tree: FileTree;
@@ -35,8 +38,10 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
     chartSources: { lock, facts, siteSource: loaded.projectPath, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions },
   });
-  // Evaluated once: it both gates the tree and feeds REVIEW.md.
+  // Evaluated once each: they both gate the tree and feed REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
-  if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
-  return { model, result, policy, lock, tree: withManifest(withReview(model, result, policy), model.name) };
+  const flows = checkFlows({ model, manifests: result.manifests, releases: facts.releases });
+  const refused = [...policy.findings.map(formatFinding), ...flows.findings.map(formatFlowFinding)];
+  if (enforce && refused.length > 0) throw new SynthError(refused);
+  return { model, result, policy, flows, lock, tree: withManifest(withReview(model, result, policy, flows), model.name) };
 }
