@@ -99,7 +99,7 @@ function external(cidr: string, except: readonly string[]): Endpoint {
   return same ? INTERNET : { kind: 'external', id: except.length > 0 ? `${cidr} except ${except.join(', ')}` : cidr, cidr, except };
 }
 /** Labels charts stamp on every object: they say nothing about which pods a rule means. */
-const NOISE_LABELS = new Set(['helm.sh/chart', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of']);
+const NOISE_LABELS = new Set(['cdk8s.io/metadata.addr', 'helm.sh/chart', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of']);
 
 // ---------------------------------------------------------------------------------------------
 // Where pods come from
@@ -419,10 +419,14 @@ function chartPolicies(input: FlowInput, all: readonly KubeObject[]): Map<string
   return out;
 }
 
+function labelsText(e: Extract<Endpoint, { kind: 'pod' }>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(e.labels).filter(([k]) => !NOISE_LABELS.has(k))));
+}
+
 function peerText(e: Endpoint): string {
   if (e.kind === 'pod') {
-    const labels = Object.fromEntries(Object.entries(e.labels).filter(([k]) => !NOISE_LABELS.has(k)));
-    return `{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: ${e.namespace} } }, podSelector: { matchLabels: ${JSON.stringify(labels)} } }`;
+    const labels = labelsText(e);
+    return `{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: ${e.namespace} } }, podSelector: { matchLabels: ${labels} } }`;
   }
   if (e.kind === 'apiserver') return `the API server (${e.addresses.map((a) => `${a}/32`).join(', ')}; on Cilium a CiliumNetworkPolicy toEntities: [kube-apiserver])`;
   return `{ ipBlock: { cidr: ${e.cidr}${e.except && e.except.length > 0 ? `, except: [${e.except.join(', ')}]` : ''} } }`;
@@ -433,12 +437,12 @@ function blockedFinding(flow: NeededFlow, id: string, verdict: FlowVerdict): Flo
   const isolatedBy = (side === 'egress' ? verdict.egress : verdict.ingress).isolatedBy;
   const self = side === 'egress' ? flow.source : flow.destination;
   const peer = side === 'egress' ? flow.destination : flow.source;
-  const where = self.kind === 'pod' ? ` in namespace ${self.namespace}` : '';
+  const where = self.kind === 'pod' ? ` in namespace ${self.namespace} with podSelector: { matchLabels: ${labelsText(self)} } (the pods of ${self.id})` : '';
   return {
     object: id,
     rule: 'needed-flow',
     message: `${flow.why}, but ${isolatedBy.join(' and ')} ${isolatedBy.length === 1 ? 'isolates' : 'isolate'} ${self.id} for ${side} and no rule of ${isolatedBy.length === 1 ? 'it' : 'them'} allows ${flow.port}/${flow.protocol} ${side === 'egress' ? 'to' : 'from'} ${peer.id}`,
-    fix: `add a NetworkPolicy${where} selecting ${self.id} with an ${side} rule ${side === 'egress' ? 'to' : 'from'} ${peerText(peer)} on port ${flow.port}/${flow.protocol} (in the construct or add-on that renders ${isolatedBy[0]}), or accept it in the site with policy.exceptions: [{ rule: needed-flow, object: '${id}', reason: <why> }]`,
+    fix: `add a NetworkPolicy${where} with an ${side} rule ${side === 'egress' ? 'to' : 'from'} ${peerText(peer)} on port ${flow.port}/${flow.protocol} (in the construct or add-on that renders ${isolatedBy[0]}), or accept it in the site with policy.exceptions: [{ rule: needed-flow, object: '${id}', reason: <why> }]`,
   };
 }
 
