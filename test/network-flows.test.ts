@@ -167,10 +167,33 @@ describe('what the evaluator cannot prove or must refuse', () => {
     expect(homelab.flows.findings).toEqual([]);
   });
 
-  it('marks flows of namespaces with chart NetworkPolicies the facts do not hold as unverified, never as proven', () => {
-    const argo = hookprobe.flows.results.filter((r) => r.flow.source.kind === 'pod' && r.flow.source.namespace === 'argocd');
+  const monitor = (name: string, namespace: string, component: string, port: string): KubeObject => ({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name, namespace: 'monitoring' },
+    spec: { namespaceSelector: { matchNames: [namespace] }, selector: { matchLabels: { 'app.kubernetes.io/name': component } }, endpoints: [{ port }] },
+  }) as unknown as KubeObject;
+
+  it('evaluates the NetworkPolicies a chart renders from their measured specs (Argo CD\'s, not in the tree)', () => {
+    const open = withObject(monitor('argocd-controller', 'argocd', 'argocd-application-controller', 'metrics'));
+    const scrape = find(open, 'Prometheus (monitoring) -> StatefulSet/argocd/argocd-application-controller:8082/TCP');
+    expect(scrape?.status).toBe('allowed');
+    expect(scrape?.verdict.ingress.allowedBy).toEqual([{ policy: 'NetworkPolicy/argocd/argocd-application-controller', direction: 'ingress', index: 0 }]);
+  });
+
+  it('fails when a chart\'s own NetworkPolicy is in the way (Argo CD\'s redis admits only Argo CD)', () => {
+    const report = withObject(monitor('argocd-redis', 'argocd', 'argocd-redis', 'redis'));
+    expect(report.findings.map((f) => f.object)).toEqual(['Prometheus (monitoring) -> Deployment/argocd/argocd-redis:6379/TCP']);
+    expect(report.findings[0].message).toContain('NetworkPolicy/argocd/argocd-redis isolates Deployment/argocd/argocd-redis for ingress');
+  });
+
+  it('marks flows where a chart renders NetworkPolicies whose specs the facts lack as unverified, never as proven', () => {
+    const releases = releasesOf('sites/hookprobe.ts').map(({ networkPolicies: _, ...r }) => r);
+    const report = checkFlows({ model: hookprobe.model, manifests: hookprobe.result.manifests, releases });
+    const argo = report.results.filter((r) => r.flow.source.kind === 'pod' && r.flow.source.namespace === 'argocd');
     expect(argo.length).toBeGreaterThan(0);
     expect(new Set(argo.map((r) => r.status))).toEqual(new Set(['unverified']));
+    expect(hookprobe.flows.results.filter((r) => r.status === 'unverified')).toEqual([]);
   });
 });
 

@@ -374,9 +374,11 @@ export function checkFlows(input: FlowInput): FlowReport {
   clusterServiceFlows(ctx);
 
   const findings: FlowFinding[] = [...policyKindFindings(input.model, all), ...trafficPolicyFindings(input.model, all)];
-  const policies = all.map(parsePolicy).filter((p): p is ParsedPolicy => p !== undefined);
-  const cluster = clusterFactsOf(input.model, all);
   const hidden = chartPolicies(input, all);
+  const policies = [...all, ...hidden.measured].map(parsePolicy).filter((p): p is ParsedPolicy => p !== undefined);
+  const cluster = clusterFactsOf(input.model, all);
+  // A chart's own rules carry traffic between its pods that this check does not derive: they are evaluated, not listed as unneeded.
+  const chartIds = new Set(hidden.measured.map(objectId));
   const exceptions = input.model.site.policy.exceptions.map((e, i) => ({ ...e, index: i })).filter((e) => e.rule === 'needed-flow');
   const used = new Set<number>();
   const seen = new Set<string>();
@@ -387,7 +389,7 @@ export function checkFlows(input: FlowInput): FlowReport {
     seen.add(id);
     const verdict = evaluateFlow(policies, flow, cluster);
     if (verdict.allowed) {
-      const shadow = [flow.source, flow.destination].flatMap((e) => (e.kind === 'pod' ? hidden.get(e.namespace) ?? [] : []));
+      const shadow = [flow.source, flow.destination].flatMap((e) => (e.kind === 'pod' ? hidden.unknown.get(e.namespace) ?? [] : []));
       results.push(shadow.length > 0 ? { flow, id, status: 'unverified', verdict, note: `the chart's own ${shadow.join(', ')} also apply, and the facts do not hold their rules` } : { flow, id, status: 'allowed', verdict });
       continue;
     }
@@ -403,20 +405,29 @@ export function checkFlows(input: FlowInput): FlowReport {
   for (const e of exceptions) if (!used.has(e.index)) ctx.notes.push(`policy.exceptions[${e.index}] (needed-flow on ${e.object}) matched no blocked flow: remove it, or write the flow as REVIEW.md names it (source -> destination:port/protocol)`);
   results.sort((a, b) => byCodePoint(a.flow.category, b.flow.category) || byCodePoint(a.id, b.id));
   findings.sort((a, b) => byCodePoint(a.rule, b.rule) || byCodePoint(a.object, b.object));
-  return { results, findings, unneeded: unneededGrants(policies, results, ctx.inv.pods, cluster), notes: [...new Set(ctx.notes)].sort(byCodePoint) };
+  return { results, findings, unneeded: unneededGrants(policies.filter((p) => !chartIds.has(p.id)), results, ctx.inv.pods, cluster), notes: [...new Set(ctx.notes)].sort(byCodePoint) };
 }
 
-/** NetworkPolicies a chart renders in the cluster (facts name them, the tree does not hold them), by namespace. */
-function chartPolicies(input: FlowInput, all: readonly KubeObject[]): Map<string, string[]> {
+/**
+ * NetworkPolicies a chart renders in the cluster (with `argocd` delivery the tree does not hold them): those whose
+ * specs the facts hold are evaluated like the tree's own; those measured before the facts held specs are named, by
+ * namespace, so flows there are reported as unverified rather than proven.
+ */
+function chartPolicies(input: FlowInput, all: readonly KubeObject[]): { measured: KubeObject[]; unknown: Map<string, string[]> } {
   const inTree = new Set(all.map(objectId));
-  const out = new Map<string, string[]>();
-  for (const r of input.releases) {
-    for (const ref of r.objects.map(parseObjectRef)) {
-      if (ref.kind !== 'NetworkPolicy' || ref.namespace === undefined || inTree.has(`NetworkPolicy/${ref.namespace}/${ref.name}`)) continue;
-      out.set(ref.namespace, [...(out.get(ref.namespace) ?? []), `NetworkPolicy/${ref.namespace}/${ref.name}`]);
+  const measured: KubeObject[] = [];
+  const unknown = new Map<string, string[]>();
+  const components = new Set(input.model.components.map((c) => c.name));
+  for (const r of input.releases.filter((x) => components.has(x.component))) {
+    const specs = new Map((r.networkPolicies ?? []).map((p) => [p.policy, p.spec]));
+    for (const [text, ref] of r.objects.map((o) => [o, parseObjectRef(o)] as const)) {
+      const id = `NetworkPolicy/${ref.namespace}/${ref.name}`;
+      if (ref.kind !== 'NetworkPolicy' || ref.namespace === undefined || inTree.has(id)) continue;
+      if (specs.has(text)) measured.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ref.name, namespace: ref.namespace }, spec: specs.get(text) } as KubeObject);
+      else unknown.set(ref.namespace, [...(unknown.get(ref.namespace) ?? []), id]);
     }
   }
-  return out;
+  return { measured, unknown };
 }
 
 function labelsText(e: Extract<Endpoint, { kind: 'pod' }>): string {
