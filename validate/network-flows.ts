@@ -11,7 +11,7 @@
  * pod to the cluster DNS (UDP and TCP 53); operators to the pods they create, and those pods to each other; pods to
  * the API server where they use it; each app's declared egress and the backups' object store.
  */
-import type { AddonNetworkFacts, PodRole } from '../addons/addon-facts';
+import type { ManagedPods, PodRole } from '../addons/addon-facts';
 import type { ReleaseFacts } from '../constructs/chart-facts-file';
 import { parseObjectRef } from '../constructs/chart-measure';
 import { KubeObject, objectId } from '../core/kube-object';
@@ -108,7 +108,8 @@ interface Inventory {
   readonly pods: readonly Pod[];
   /** Pods that call the API server, by id. */
   readonly apiClients: ReadonlySet<string>;
-  readonly managed: readonly { readonly pod: Pod; readonly operator: AddonNetworkFacts['operator'] & object; readonly namespace: string }[];
+  /** Pods operators create from the tree's custom resources, with what creates them. */
+  readonly managed: readonly { readonly pod: Pod; readonly kind: ManagedPods; readonly operator: { readonly pods: PodRole; readonly namespace: string; readonly component: string } }[];
 }
 
 function containerPorts(spec: Json): ContainerPort[] {
@@ -125,7 +126,7 @@ function boundServiceAccounts(all: readonly KubeObject[]): Set<string> {
   return bound;
 }
 
-function inventory(input: FlowInput, all: readonly KubeObject[], roles: readonly AddonNetworkFacts[]): Inventory {
+function inventory(input: FlowInput, all: readonly KubeObject[]): Inventory {
   const pods: Pod[] = [];
   const apiClients = new Set<string>();
   const bound = boundServiceAccounts(all);
@@ -151,13 +152,14 @@ function inventory(input: FlowInput, all: readonly KubeObject[], roles: readonly
     }
   }
   const managed: Inventory['managed'][number][] = [];
-  for (const role of roles) {
-    for (const m of role.operator?.manages ?? []) {
+  for (const addon of input.model.addons) {
+    const operator = addon.facts.network?.operator;
+    for (const m of operator?.manages ?? []) {
       for (const obj of all.filter((o) => policyKind(o) === m.kind && o.metadata.namespace !== undefined)) {
         const pod: Pod = { kind: 'pod', id: `${objectId(obj)} pods`, namespace: obj.metadata.namespace as string, labels: m.podLabels(obj.metadata.name), ports: m.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) };
         pods.push(pod);
         if (m.usesApiServer) apiClients.add(pod.id);
-        managed.push({ pod, operator: role.operator as NonNullable<AddonNetworkFacts['operator']>, namespace: pod.namespace });
+        managed.push({ pod, kind: m, operator: { pods: operator?.pods ?? { podLabels: {} }, namespace: addon.namespace, component: addon.component } });
       }
     }
   }
@@ -195,7 +197,6 @@ interface Context {
   readonly input: FlowInput;
   readonly all: readonly KubeObject[];
   readonly inv: Inventory;
-  readonly roles: readonly AddonNetworkFacts[];
   readonly notes: string[];
   readonly flows: NeededFlow[];
 }
@@ -311,18 +312,18 @@ function scrapeFlows(ctx: Context): void {
 }
 
 function operatorFlows(ctx: Context): void {
-  for (const { pod, operator } of ctx.inv.managed) {
-    const ns = ctx.input.model.addons.find((a) => a.facts.network?.operator === operator);
-    const operators = ns ? podsOfRole(ctx.inv.pods, operator.pods, ns.namespace, `${ns.component} operator`) : [];
-    const kind = operator.manages.find((m) => pod.id.startsWith(`${m.kind.split('/')[1]}/`));
-    for (const port of kind?.operatorCalls ?? []) for (const src of operators) add(ctx, 'operator', src, pod, port, 'TCP', `the operator manages ${pod.id}`);
-    for (const port of kind?.peerCalls ?? []) add(ctx, 'operator', pod, pod, port, 'TCP', `${pod.id} call each other (replication, status)`);
+  for (const { pod, kind, operator } of ctx.inv.managed) {
+    const operators = podsOfRole(ctx.inv.pods, operator.pods, operator.namespace, `${operator.component} operator`);
+    for (const port of kind.operatorCalls) for (const src of operators) add(ctx, 'operator', src, pod, port, 'TCP', `the operator manages ${pod.id}`);
+    for (const port of kind.peerCalls ?? []) add(ctx, 'operator', pod, pod, port, 'TCP', `${pod.id} call each other (replication, status)`);
   }
-  const pg = ctx.input.model.site.dataStores.postgres;
-  const store = ctx.input.model.site.platform.backupStore;
-  const postgres = ctx.inv.managed.find((m) => m.pod.id.startsWith('Cluster/'));
-  if (pg?.backup && store && postgres) {
-    add(ctx, 'egress', postgres.pod, INTERNET, 443, 'TCP', `dataStores.postgres.backup writes to the object store (platform.backupStore bucket ${store.bucket}, an address on the internet)`);
+  const { model } = ctx.input;
+  const store = model.site.platform.backupStore;
+  if (model.site.dataStores.postgres?.backup && store) {
+    const selector = workloadEndpoint(model, 'postgres').selector;
+    for (const pod of ctx.inv.pods.filter((p) => p.namespace === model.appNamespace && selectorMatches({ matchLabels: selector }, p.labels))) {
+      add(ctx, 'egress', pod, INTERNET, 443, 'TCP', `dataStores.postgres.backup writes to the object store (platform.backupStore bucket ${store.bucket}, an address on the internet)`);
+    }
   }
 }
 
@@ -345,11 +346,6 @@ function flowId(f: Flow): string {
   return `${f.source.id} -> ${f.destination.id}:${f.port}/${f.protocol}`;
 }
 
-/** The site's installed add-ons' network facts. */
-function rolesOf(model: SiteModel): AddonNetworkFacts[] {
-  return model.addons.flatMap((a) => (a.facts.network ? [a.facts.network] : []));
-}
-
 export function clusterFactsOf(model: SiteModel, all: readonly KubeObject[]): ClusterFacts {
   const cni = providerOf(model, 'cni');
   const namespaceLabels = new Map<string, Record<string, string>>();
@@ -365,8 +361,7 @@ export function clusterFactsOf(model: SiteModel, all: readonly KubeObject[]): Cl
 /** Derives the needed flows and evaluates them; pure. */
 export function checkFlows(input: FlowInput): FlowReport {
   const all = [...input.manifests.keys()].sort(byCodePoint).flatMap((c) => input.manifests.get(c) ?? []);
-  const roles = rolesOf(input.model);
-  const ctx: Context = { input, all, inv: inventory(input, all, roles), roles, notes: [], flows: [] };
+  const ctx: Context = { input, all, inv: inventory(input, all), notes: [], flows: [] };
   dependencyFlows(ctx);
   ingressFlows(ctx);
   scrapeFlows(ctx);
