@@ -2,7 +2,6 @@ import { validateManifests } from '../validate/kubernetes-schema';
 import { checkPolicy, formatFinding } from '../validate/policy';
 import { checkInfrastructure } from '../validate/check-infrastructure';
 import { checkFlows, formatFlowFinding } from '../validate/network-flows';
-import type { ReleaseFacts } from '../constructs/chart-facts-file';
 import type { OutputCheck } from './synthesize';
 
 /**
@@ -30,14 +29,13 @@ export const policyCheck: OutputCheck = (result, model) => checkPolicy(result.ma
 
 /**
  * The connections the system needs against the tree's NetworkPolicies: a blocked one refuses the write. The chart
- * facts add the pods of third-party charts; without them only the tree's pods and the add-ons' declared roles count.
+ * facts of the tree's releases add the pods (and policies) of third-party charts.
  */
-export function networkFlowsCheck(releases: readonly ReleaseFacts[] = []): OutputCheck {
-  return (result, model) => checkFlows({ model, manifests: result.manifests, releases }).findings.map(formatFlowFinding);
-}
+export const networkFlowsCheck: OutputCheck = (result, model) =>
+  checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }).findings.map(formatFlowFinding);
 
 /** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
-export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck, networkFlowsCheck()];
+export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck, networkFlowsCheck];
 
 /** The schema checks alone: compileSite runs the policy and the flows once itself, because REVIEW.md needs their reports too. */
 export const SCHEMA_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck];

@@ -40,7 +40,7 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   });
   // Evaluated once each: they both gate the tree and feed REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
-  const flows = checkFlows({ model, manifests: result.manifests, releases: facts.releases });
+  const flows = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] });
   const refused = [...policy.findings.map(formatFinding), ...flows.findings.map(formatFlowFinding)];
   if (enforce && refused.length > 0) throw new SynthError(refused);
   return { model, result, policy, flows, lock, tree: withManifest(withReview(model, result, policy, flows), model.name) };

@@ -2,7 +2,7 @@ import type { ComponentModel, SiteModel, VmModel } from '../model';
 import { byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
-import type { FlowReport, FlowResult } from '../validate/network-flows';
+import { checkFlows, FlowReport, FlowResult } from '../validate/network-flows';
 
 /**
  * dist/REVIEW.md: what a person reads (and looks at) before merging a change to the site. Everything in it is
@@ -14,8 +14,13 @@ export const REVIEW_FILE = 'REVIEW.md';
 
 export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings'>;
 
-/** The file tree with REVIEW.md added (or replaced), the policy checked on the same output. */
-export function withReview(model: SiteModel, result: ReviewInput & Pick<SynthResult, 'files'>, policy: PolicyReport = checkPolicy(result.manifests, model), flows?: FlowReport): FileTree {
+/** The file tree with REVIEW.md added (or replaced), the policy and the network flows checked on the same output. */
+export function withReview(
+  model: SiteModel,
+  result: ReviewInput & Pick<SynthResult, 'files' | 'releaseFacts'>,
+  policy: PolicyReport = checkPolicy(result.manifests, model),
+  flows: FlowReport = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }),
+): FileTree {
   const files = new Map(result.files);
   files.set(REVIEW_FILE, renderReview(model, result, policy, flows));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
