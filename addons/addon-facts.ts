@@ -44,6 +44,59 @@ export interface AddonPolicyException {
   readonly reason: string;
 }
 
+/** Labels of a set of pods, with the container ports they listen on. */
+export interface PodRole {
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** @default - none: the pods serve nothing the flow check needs */
+  readonly ports?: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP'; readonly name?: string }[];
+}
+
+/** Pods an operator creates from one kind of custom resource, and the connections it and they need. */
+export interface ManagedPods {
+  /** `group/Kind` of the custom resource, e.g. `postgresql.cnpg.io/Cluster`. */
+  readonly kind: string;
+  /** Labels of the pods made from the resource with this name. */
+  podLabels(name: string): Readonly<Record<string, string>>;
+  readonly ports: NonNullable<PodRole['ports']>;
+  /** Ports of the pods the operator itself calls (status, health). */
+  readonly operatorCalls: readonly number[];
+  /** Ports the pods of one resource call each other on (replication). @default - none */
+  readonly peerCalls?: readonly number[];
+  /** Whether the pods call the Kubernetes API server. */
+  readonly usesApiServer: boolean;
+}
+
+/**
+ * What the network flow check (validate/network-flows.ts) must know about an add-on's pods by role, so the flows a
+ * working system needs follow capabilities, never a named add-on.
+ */
+export interface AddonNetworkFacts {
+  /** Ingress providers: the pods that proxy to the Ingress backends. @default - none */
+  readonly ingressController?: PodRole;
+  /** Metrics providers: the pods that scrape ServiceMonitor and PodMonitor targets (operator-created, so not in the chart facts). @default - none */
+  readonly scraper?: PodRole;
+  /**
+   * Certificates providers: the ACME HTTP-01 solver pod started in the namespace of an Ingress that asks for a
+   * certificate (the ingress controller must reach it), and the pods that run the ACME client (they check the
+   * challenge through the ingress before telling the ACME server). @default - none
+   */
+  readonly http01?: { readonly solver: PodRole & { readonly port: number }; readonly client: PodRole };
+  /** The operator's pods and the pods it creates from custom resources. @default - none */
+  readonly operator?: { readonly pods: PodRole; readonly manages: readonly ManagedPods[] };
+  /**
+   * CNIs: whether a NetworkPolicy ipBlock matches cluster addresses (pods, nodes, the API server). Cilium gives those
+   * their own identities, which CIDR rules never match; Calico matches addresses as they are. @default - they match
+   */
+  readonly ipBlockMatchesCluster?: boolean;
+  /** CNIs: the policy kinds (`group/Kind`) the CNI enforces beside NetworkPolicy. @default - none */
+  readonly policyKinds?: readonly string[];
+  /**
+   * Load-balancer providers: why a LoadBalancer Service with `externalTrafficPolicy: Local` does not work on its
+   * addresses. @default - it works
+   */
+  readonly externalTrafficPolicyLocal?: { readonly supported: false; readonly reason: string };
+}
+
 export interface AddonFacts<K extends string = string, S extends z.ZodType = z.ZodType> {
   /** Key under platform.addons in the site. */
   readonly key: K;
@@ -87,6 +140,8 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
    * @default - none: every object meets the policy
    */
   readonly policyExceptions?: readonly AddonPolicyException[];
+  /** The add-on's pods by role, for the network flow check. @default - none: it plays no role there */
+  readonly network?: AddonNetworkFacts;
 }
 
 /** Identity function that keeps the literal key and schema types of an add-on's facts. */

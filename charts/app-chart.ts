@@ -46,6 +46,28 @@ function buildBase(scope: Construct, model: SiteModel): void {
       ports: [{ port: CLUSTER_DNS.port, protocol: 'UDP' }, { port: CLUSTER_DNS.port, protocol: 'TCP' }],
     }],
   });
+  allowHttp01Solver(scope, model);
+}
+
+/**
+ * A published app's certificate is issued over ACME HTTP-01: the certificates provider starts a solver pod in the
+ * Ingress's namespace and the ACME server fetches the token from it through the ingress controller. Behind the
+ * namespace's default deny that fetch fails and the certificate is never issued, so the controller may reach the
+ * solver's port, and nothing else may.
+ */
+function allowHttp01Solver(scope: Construct, model: SiteModel): void {
+  const ingress = providerOf(model, 'ingress');
+  const controller = ingress?.facts.network?.ingressController;
+  const http01 = providerOf(model, 'certificates')?.facts.network?.http01;
+  const published = model.apps.some((a) => a.namespace === model.appNamespace && a.spec.ingress !== undefined);
+  if (!ingress || !controller || !http01 || !published) return;
+  new WorkloadNetworkPolicy(scope, 'acme-http01-solver', {
+    name: 'allow-acme-http01-solver',
+    namespace: model.appNamespace,
+    podSelector: http01.solver.podLabels,
+    policyTypes: ['Ingress'],
+    ingress: [{ peer: { pods: controller.podLabels, namespace: ingress.namespace }, ports: [{ port: http01.solver.port }] }],
+  });
 }
 
 function buildApp(scope: Construct, model: SiteModel, app: AppModel): void {

@@ -15,8 +15,7 @@ import { byCodePoint } from '../core/order';
 export const POSTGRES_CLUSTER = 'postgres';
 export const REDIS_WORKLOAD = 'redis';
 
-/** The cluster DNS pods as kubeadm deploys CoreDNS: every connection a pod makes starts with a lookup there. */
-export const CLUSTER_DNS = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 } as const;
+export { CLUSTER_DNS } from '../constructs/default-deny-network-policy';
 
 export interface WorkloadEndpoint {
   readonly name: string;

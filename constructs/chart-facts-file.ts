@@ -135,6 +135,7 @@ function ordered(r: ReleaseFacts): ReleaseFacts {
     crds: r.crds,
     objects: r.objects,
     workloads: r.workloads,
+    ...(r.networkPolicies ? { networkPolicies: r.networkPolicies } : {}),
   };
 }
 

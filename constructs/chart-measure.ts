@@ -69,6 +69,17 @@ export interface MeasuredChart {
    * not in these facts. Absent when the measurement is complete.
    */
   readonly unmeasuredDependencies?: readonly string[];
+  /**
+   * The NetworkPolicies the chart renders, with their specs: the network flow check evaluates them beside the tree's
+   * own. Absent when the chart renders none.
+   */
+  readonly networkPolicies?: readonly NetworkPolicyFact[];
+}
+
+export interface NetworkPolicyFact {
+  /** `NetworkPolicy.networking.k8s.io namespace/name`. */
+  readonly policy: string;
+  readonly spec: unknown;
 }
 
 export interface MeasureInput {
@@ -139,6 +150,11 @@ export function measureObjects(docs: readonly KubeDoc[], releaseNamespace: strin
   const sizes = objects.map((o, i) => ({ object: refs[i], bytes: Buffer.byteLength(JSON.stringify(o)) }));
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes || (b.bytes === a.bytes && b.object < a.object) ? b : a), { object: '', bytes: 0 });
   const workloads = objects.flatMap((o, i) => workloadFact(o, refs[i]));
+  const networkPolicies = objects
+    .map((o, i) => ({ o, ref: refs[i] }))
+    .filter(({ o }) => o.kind === 'NetworkPolicy' && o.apiVersion === 'networking.k8s.io/v1')
+    .map(({ o, ref }) => ({ policy: ref, spec: o.spec ?? {} }))
+    .sort((a, b) => byCodePoint(a.policy, b.policy));
   return {
     objects: [...new Set(refs)].sort(byCodePoint),
     crds: crds.sort((a, b) => byCodePoint(a.name, b.name)),
@@ -146,6 +162,7 @@ export function measureObjects(docs: readonly KubeDoc[], releaseNamespace: strin
     oversized: sizes.filter((s) => s.bytes > CLIENT_SIDE_APPLY_LIMIT).map((s) => s.object).sort(byCodePoint),
     workloads: workloads.sort((a, b) => byCodePoint(a.workload, b.workload)),
     podSecurity: LEVELS[Math.max(0, ...workloads.map((w) => LEVELS.indexOf(w.podSecurity)))],
+    ...(networkPolicies.length > 0 ? { networkPolicies } : {}),
   };
 }
 

@@ -1,6 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
+import { WorkloadNetworkPolicy } from './workload-network-policy';
+
+/** The cluster DNS pods as kubeadm deploys CoreDNS: every connection a pod makes starts with a lookup there. */
+export const CLUSTER_DNS = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 } as const;
 
 export interface DefaultDenyNetworkPolicyProps {
   /** Namespace whose pods get no traffic in or out unless another policy allows it. */
@@ -21,6 +25,20 @@ export class DefaultDenyNetworkPolicy extends Construct {
     this.apiObject = new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: 'default-deny-all', namespace: props.namespace },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  }
+
+  /**
+   * Lets every pod of the namespace resolve names: UDP and TCP 53 to the cluster DNS (large answers retry over TCP).
+   * Without it a pod that looks up anything, a Service name included, fails behind the default deny.
+   */
+  public allowClusterDns(): WorkloadNetworkPolicy {
+    return new WorkloadNetworkPolicy(this, 'allow-cluster-dns', {
+      name: 'allow-cluster-dns',
+      namespace: this.namespace,
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ peer: { pods: CLUSTER_DNS.podLabels, namespace: CLUSTER_DNS.namespace }, ports: [{ port: CLUSTER_DNS.port, protocol: 'UDP' }, { port: CLUSTER_DNS.port, protocol: 'TCP' }] }],
     });
   }
 

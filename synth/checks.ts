@@ -1,6 +1,7 @@
 import { validateManifests } from '../validate/kubernetes-schema';
 import { checkPolicy, formatFinding } from '../validate/policy';
 import { checkInfrastructure } from '../validate/check-infrastructure';
+import { checkFlows, formatFlowFinding } from '../validate/network-flows';
 import type { OutputCheck } from './synthesize';
 
 /**
@@ -26,8 +27,15 @@ export const kubernetesSchemaCheck: OutputCheck = (result) => {
 /** The policy as a synth output check: each finding is one line, and any line refuses the write. */
 export const policyCheck: OutputCheck = (result, model) => checkPolicy(result.manifests, model).findings.map(formatFinding);
 
-/** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
-export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck];
+/**
+ * The connections the system needs against the tree's NetworkPolicies: a blocked one refuses the write. The chart
+ * facts of the tree's releases add the pods (and policies) of third-party charts.
+ */
+export const networkFlowsCheck: OutputCheck = (result, model) =>
+  checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }).findings.map(formatFlowFinding);
 
-/** The schema checks alone: compileSite runs the policy once itself, because REVIEW.md needs its report too. */
+/** The checks `npm run synth` runs before it writes anything; one finding refuses the whole tree. */
+export const DEFAULT_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck, policyCheck, networkFlowsCheck];
+
+/** The schema checks alone: compileSite runs the policy and the flows once itself, because REVIEW.md needs their reports too. */
 export const SCHEMA_CHECKS: readonly OutputCheck[] = [terraformSchemaCheck, kubernetesSchemaCheck];

@@ -4,6 +4,7 @@ import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
 import { checkTreeScheduling } from '../validate/scheduling-input';
+import { FlowReport, checkFlows, formatFlowFinding } from '../validate/network-flows';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -13,6 +14,8 @@ export interface CompiledSite {
   readonly model: SiteModel;
   readonly result: SynthResult;
   readonly policy: PolicyReport;
+  /** The needed network flows and how the tree's policies treat them. */
+  readonly flows: FlowReport;
   readonly lock: ChartLock;
   /** Every file of the output folder, REVIEW.md and the manifest of what was written included. */
   readonly tree: FileTree;
@@ -36,12 +39,13 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
     chartSources: { lock, facts, siteSource: loaded.projectPath, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions },
   });
-  // Evaluated once: it both gates the tree and feeds REVIEW.md.
+  // Evaluated once each: they both gate the tree and feed REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
   // Every pod of the tree and of the charts Argo CD renders, placed on the nodes the tree creates.
   const scheduling = checkTreeScheduling(model, result.manifests, facts, loaded.projectPath);
-  const findings = [...policy.findings.map(formatFinding), ...scheduling.problems];
-  if (enforce && findings.length > 0) throw new SynthError(findings);
+  const flows = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] });
+  const refused = [...policy.findings.map(formatFinding), ...scheduling.problems, ...flows.findings.map(formatFlowFinding)];
+  if (enforce && refused.length > 0) throw new SynthError(refused);
   const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;
-  return { model, result: checked, policy, lock, tree: withManifest(withReview(model, checked, policy), model.name) };
+  return { model, result: checked, policy, flows, lock, tree: withManifest(withReview(model, checked, policy, flows), model.name) };
 }

@@ -5,6 +5,7 @@ import { generatedMarker } from '../core/generated';
 import { ARGOCD_APPS_COMPONENT, SYNC_WAVE } from '../charts/argocd-apps-chart';
 import { siteDiagramsSection, type SyncWaves } from './review-diagrams';
 import { summariseNames } from './name-summary';
+import { checkFlows, FlowReport, FlowResult } from '../validate/network-flows';
 
 /**
  * dist/REVIEW.md: what a person reads (and looks at) before merging a change to the site. Everything in it is
@@ -16,14 +17,19 @@ export const REVIEW_FILE = 'REVIEW.md';
 
 export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings'>;
 
-/** The file tree with REVIEW.md added (or replaced), the policy checked on the same output. */
-export function withReview(model: SiteModel, result: ReviewInput & Pick<SynthResult, 'files'>, policy: PolicyReport = checkPolicy(result.manifests, model)): FileTree {
+/** The file tree with REVIEW.md added (or replaced), the policy and the network flows checked on the same output. */
+export function withReview(
+  model: SiteModel,
+  result: ReviewInput & Pick<SynthResult, 'files' | 'releaseFacts'>,
+  policy: PolicyReport = checkPolicy(result.manifests, model),
+  flows: FlowReport = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }),
+): FileTree {
   const files = new Map(result.files);
-  files.set(REVIEW_FILE, renderReview(model, result, policy));
+  files.set(REVIEW_FILE, renderReview(model, result, policy, flows));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function renderReview(model: SiteModel, result: ReviewInput, policy: PolicyReport): string {
+export function renderReview(model: SiteModel, result: ReviewInput, policy: PolicyReport, flows?: FlowReport): string {
   const out: string[] = [];
   out.push(`# Review: site ${model.name}`, '');
   out.push(generatedMarker(model.name), '');
@@ -34,6 +40,7 @@ export function renderReview(model: SiteModel, result: ReviewInput, policy: Poli
   out.push(...capacitySection(model, result, policy), '');
   out.push(...ipPlanSection(model), '');
   out.push(...policySection(policy), '');
+  if (flows) out.push(...flowsSection(flows), '');
   out.push(...warningsSection(result, policy));
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
@@ -499,4 +506,76 @@ function syncWavesOf(result: ReviewInput): SyncWaves {
     if (o.kind === 'Application' && Number.isInteger(wave)) waves.set(o.metadata.name, wave);
   }
   return waves;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network flows
+
+/** Up to `max` names, then how many more. */
+function some(names: readonly string[], max = 4): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** What lets a flow through (the allowing rules' policies, or no isolation) or what stands in its way. */
+function throughOf(r: FlowResult): string {
+  if (r.status === 'blocked' || r.status === 'excepted') {
+    const side = !r.verdict.egress.allowed ? r.verdict.egress : r.verdict.ingress;
+    return `in the way: ${side.isolatedBy.join(', ')}`;
+  }
+  const rules = [...r.verdict.egress.allowedBy, ...r.verdict.ingress.allowedBy].map((a) => `${a.policy} ${a.direction}[${a.index}]`);
+  return rules.length === 0 ? 'neither end isolated' : [...new Set(rules)].join(', ');
+}
+
+/**
+ * The flow matrix, compacted: rows that differ only in the port (DNS over UDP and TCP), then only in the source,
+ * then only in the destination, are merged, so a thousand scrape targets or every pod's DNS are one row each.
+ */
+function flowRows(results: readonly FlowResult[]): string[][] {
+  const group = <T>(items: readonly T[], key: (t: T) => string): T[][] => {
+    const m = new Map<string, T[]>();
+    for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    return [...m.values()];
+  };
+  const rows = results.map((r) => ({ kind: r.flow.category, src: [r.flow.source.id], dst: [r.flow.destination.id], port: `${r.flow.port}/${r.flow.protocol}`, status: r.status, through: throughOf(r) }));
+  const byPort = group(rows, (r) => [r.kind, r.src[0], r.dst[0], r.status, r.through].join('|')).map((g) => ({ ...g[0], port: g.map((r) => r.port).join(', ') }));
+  const bySource = group(byPort, (r) => [r.kind, r.dst[0], r.port, r.status, r.through].join('|')).map((g) => ({ ...g[0], src: g.map((r) => r.src[0]) }));
+  const byDest = group(bySource, (r) => [r.kind, r.src.join(','), r.port, r.status, r.through].join('|')).map((g) => ({ ...g[0], dst: g.map((r) => r.dst[0]) }));
+  return byDest.map((r) => [
+    r.kind,
+    r.src.length === 1 ? r.src[0] : `${r.src.length} pod groups: ${some(r.src)}`,
+    r.dst.length === 1 ? r.dst[0] : `${r.dst.length} destinations: ${some(r.dst)}`,
+    r.port,
+    r.status,
+    r.through,
+  ]);
+}
+
+function flowsSection(flows: FlowReport): string[] {
+  const count = (s: string): number => flows.results.filter((r) => r.status === s).length;
+  const kinds = [...new Set(flows.results.map((r) => r.flow.category))].map((k) => `${k} ${flows.results.filter((r) => r.flow.category === k).length}`);
+  const out: string[] = ['## Network flows', ''];
+  out.push(
+    `${flows.results.length} connections the system needs (${kinds.join(', ')}), evaluated against the tree's NetworkPolicies and the CNI's own policies: ` +
+      `${count('allowed')} allowed, ${count('unverified')} allowed by the tree but also subject to a chart's own NetworkPolicies the facts do not hold, ` +
+      `${count('excepted')} blocked but accepted by the site, ${count('blocked')} blocked.`,
+    '',
+  );
+  if (flows.findings.length > 0) {
+    out.push(`**${flows.findings.length} finding${flows.findings.length === 1 ? '' : 's'}: synth refuses to write until they are fixed or excepted.**`, '');
+    out.push(...table(['Flow or object', 'Rule', 'Problem', 'Fix'], flows.findings.map((f) => [f.object, f.rule, f.message, f.fix])), '');
+  }
+  out.push('### Needed flows', '');
+  out.push(...table(['Kind', 'Source', 'Destination', 'Port', 'Verdict', 'Through'], flowRows(flows.results)), '');
+  const excepted = flows.results.filter((r) => r.status === 'excepted');
+  if (excepted.length > 0) {
+    out.push('### Accepted blocked flows (policy.exceptions, rule needed-flow)', '', ...table(['Flow', 'Reason'], excepted.map((r) => [r.id, r.note])), '');
+  }
+  out.push('### Allowed, but no needed flow uses it', '');
+  if (flows.unneeded.length === 0) out.push('Every rule of every policy in the tree carries only needed flows.', '');
+  else out.push(...table(['Policy rule', 'Allows'], flows.unneeded.map((u) => [`${u.rule.policy} ${u.rule.direction}[${u.rule.index}]`, some(u.grants, 6)])), '');
+  const unverified = [...new Set(flows.results.filter((r) => r.status === 'unverified').map((r) => r.note ?? ''))];
+  if (unverified.length > 0 || flows.notes.length > 0) {
+    out.push('### Not proven', '', ...unverified.map((n) => `- ${oneLine(n)}`), ...flows.notes.map((n) => `- ${oneLine(n)}`));
+  }
+  return out;
 }

@@ -10,6 +10,8 @@ import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
 import { DistFiles } from '../constructs/dist-files';
 import { ChartSources, HelmRelease } from '../constructs/helm-release';
+import type { ReleaseFacts } from '../constructs/chart-facts-file';
+import { lookupFacts } from '../charts/gitops/measured-facts';
 import { buildInfrastructure } from '../infra';
 import { App as TerraformApp, TerraformStack } from '../core/cdktf';
 import type { SiteModel } from '../model';
@@ -43,6 +45,12 @@ export interface SynthResult {
    * by file: schema-checked, but not Argo CD components of this cluster.
    */
   readonly extraManifests: ReadonlyMap<string, readonly KubeObject[]>;
+  /**
+   * The measured facts of every chart release in the tree (the site's own facts, else the project's committed facts
+   * of the same chart and values), for checks that need the pods a chart runs.
+   * @default - none
+   */
+  readonly releaseFacts?: readonly ReleaseFacts[];
 }
 
 export type { KubeObject } from '../core/kube-object';
@@ -138,11 +146,15 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const schema = options.addons ? siteSchemaFor(options.addons.map((a) => a.facts)) : siteSchema;
   files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
 
-  const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
+  // The same lookup the Argo CD Applications use, so a site and its YAML print see the same facts.
+  const releaseFacts = HelmRelease.releasesIn(k8sApp)
+    .map((r) => lookupFacts(r, model.kubernetes.version, options.chartSources?.facts).facts)
+    .filter((f): f is ReleaseFacts => f !== undefined);
+  const partial = { warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests };
+  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
 }
 
 /**

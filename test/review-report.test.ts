@@ -5,12 +5,13 @@ import { siteSchema } from '../site';
 import reference from '../sites/hookprobe';
 import { exceptionRows, parseQuantity, renderReview, REVIEW_FILE, withReview } from '../synth/review-report';
 import { synthesize } from '../synth/synthesize';
+import { checkFlows } from '../validate/network-flows';
 import { checkPolicy } from '../validate/policy';
 import { referenceSite } from './support/sites';
 
 const model = buildModel(reference);
 const result = synthesize(model);
-const review = renderReview(model, result, checkPolicy(result.manifests, model));
+const review = renderReview(model, result, checkPolicy(result.manifests, model), checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }));
 
 type Parse = (text: string) => Promise<unknown>;
 let mermaidParse: Parse;
@@ -42,7 +43,7 @@ function section(markdown: string, heading: string): string {
 describe('renderReview', () => {
   it('is byte-identical across two synths of the same site', () => {
     const again = synthesize(buildModel(reference));
-    expect(renderReview(model, again, checkPolicy(again.manifests, model))).toBe(review);
+    expect(renderReview(model, again, checkPolicy(again.manifests, model), checkFlows({ model, manifests: again.manifests, releases: again.releaseFacts ?? [] }))).toBe(review);
   });
 
   it('holds no date, absolute path or tool version', () => {

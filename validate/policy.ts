@@ -37,9 +37,13 @@ export const POLICY_RULES = {
   'namespace-pss-labels': 'every namespace carries the Pod Security Standards enforce, audit and warn labels, and a reason below restricted',
   'namespace-default-deny': 'every namespace has a default-deny NetworkPolicy for ingress and egress',
   'exception-rule': 'every exception in the site names a rule this check knows',
+  'needed-flow': 'every connection the system needs gets through the NetworkPolicies (validate/network-flows.ts; the exception names the flow as REVIEW.md does: source -> destination:port/protocol)',
 } as const;
 
 export type PolicyRule = keyof typeof POLICY_RULES;
+
+/** Rules the network flow check applies (and reports unused exceptions of) rather than this one. */
+const FLOW_RULES: ReadonlySet<string> = new Set(['needed-flow']);
 
 /** Code-point order: the same on every machine whatever its locale. */
 export const byCode = byCodePoint;
@@ -311,7 +315,7 @@ export function checkPolicy(manifests: ReadonlyMap<string, readonly KubeObject[]
         message: `"${e.rule}" is not a policy rule, so this exception (for ${e.object}) can never apply`,
         fix: `use one of ${[...known].filter((r) => r !== 'exception-rule').join(', ')}`,
       });
-    } else if (!used.has(i)) {
+    } else if (!used.has(i) && !FLOW_RULES.has(e.rule)) {
       warnings.push(
         `policy.exceptions[${i}] (${e.rule} on ${e.object}) matched no finding: the object passes that rule, is not rendered into dist/, or is misnamed (write Kind/namespace/name, or Kind/name for a cluster-scoped object); remove it when it is no longer needed`,
       );

@@ -19,6 +19,8 @@ export const calicoFacts = addonFacts({
   component: 'calico',
   namespace: 'tigera-operator',
   provides: ['cni'],
+  // Calico matches ipBlock against the addresses as they are (pods, nodes and the API server included).
+  network: { policyKinds: ['projectcalico.org/NetworkPolicy', 'projectcalico.org/GlobalNetworkPolicy', 'crd.projectcalico.org/NetworkPolicy', 'crd.projectcalico.org/GlobalNetworkPolicy'] },
   needs: [],
   // Calico's eBPF data plane serves Services itself; with iptables kube-proxy stays.
   replacesKubeProxy: (config) => config.dataplane === 'bpf',

@@ -25,4 +25,12 @@ export const certManagerFacts = addonFacts({
   needs: ['cni'],
   podSecurity: RESTRICTED,
   clusterIssuer: 'acme',
+  network: {
+    http01: {
+      // cert-manager's acmesolver pod: labelled http01-solver and serving the token on 8089 (port name http).
+      solver: { podLabels: { 'acme.cert-manager.io/http01-solver': 'true' }, port: 8089, ports: [{ port: 8089, name: 'http' }] },
+      // The controller runs the ACME client and checks the token through the ingress before presenting it.
+      client: { podLabels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' } },
+    },
+  },
 });

@@ -25,6 +25,15 @@ export const ciliumFacts = addonFacts({
   replacesKubeProxy: () => true,
   loadBalancerRange: (config) => config.loadBalancerRange,
   loadBalancerIpAnnotation: 'lbipam.cilium.io/ips',
+  network: {
+    // Pods, nodes and the API server have Cilium identities of their own; CIDR rules match only addresses outside the cluster.
+    ipBlockMatchesCluster: false,
+    policyKinds: ['cilium.io/CiliumNetworkPolicy', 'cilium.io/CiliumClusterwideNetworkPolicy'],
+    externalTrafficPolicyLocal: {
+      supported: false,
+      reason: 'Cilium\'s L2 announcements answer for an address from one elected node, which need not run a backend pod, and its documentation lists externalTrafficPolicy: Local as unsupported with them',
+    },
+  },
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking, BPF mounts and NET_ADMIN/SYS_ADMIN on every node' },
   // The agent programs the node's network, so it lives in the host's network namespace with BPF and cgroup mounts.
   policyExceptions: [

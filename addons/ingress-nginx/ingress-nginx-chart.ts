@@ -16,6 +16,10 @@ export function buildIngressNginxChart(chart: ComponentChart, { config: spec, mo
   const className = ingressClassName(model) as string;
   const address = ingressLoadBalancerAddress(model);
   const annotations: Record<string, string> = address ? { [address.annotation]: address.ip } : {};
+  // Local keeps the client's source address (edge SBCs are identified by it) and skips a second hop, where the
+  // load-balancer provider supports it; where it does not (Cilium's L2 announcements), the address would answer from
+  // a node without a controller pod and drop the traffic.
+  const local = providerOf(model, 'load-balancer')?.facts.network?.externalTrafficPolicyLocal?.supported !== false;
 
   new HelmRelease(chart, 'ingress-nginx', {
     repoUrl: 'https://kubernetes.github.io/ingress-nginx',
@@ -33,8 +37,7 @@ export function buildIngressNginxChart(chart: ComponentChart, { config: spec, mo
         allowSnippetAnnotations: false,
         service: {
           type: 'LoadBalancer',
-          // Keeps the client's source address (edge SBCs are identified by it) and skips a second hop.
-          externalTrafficPolicy: 'Local',
+          externalTrafficPolicy: local ? 'Local' : 'Cluster',
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         },
         metrics: { enabled: providerOf(model, 'metrics') !== undefined },

@@ -18,6 +18,13 @@ export const ingressNginxFacts = addonFacts({
   needs: ['cni', 'load-balancer'],
   podSecurity: RESTRICTED,
   ingressClass: 'nginx',
+  network: {
+    // The controller pods as the chart labels them, with the ports the chart gives their containers.
+    ingressController: {
+      podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+      ports: [{ port: 80, name: 'http' }, { port: 443, name: 'https' }],
+    },
+  },
   // The ingress controller is the site's published entry point: a LoadBalancer Service is what the add-on is.
   policyExceptions: [
     {

@@ -19,7 +19,8 @@ export function buildLocalPathChart(chart: ComponentChart, { config: spec, model
     defaultClass: defaultStorageClassName(model) === LOCAL_PATH_STORAGE_CLASS,
   });
 
-  new DefaultDenyNetworkPolicy(chart, 'default-deny', { namespace: ns });
+  // The provisioner resolves the API server's Service name like any client.
+  new DefaultDenyNetworkPolicy(chart, 'default-deny', { namespace: ns }).allowClusterDns();
   const k = model.kubernetes;
   const cilium = model.site.platform.addons.cilium !== undefined;
   // The API server after Service translation (the control planes), the VIP, and the `kubernetes` Service itself.

@@ -28,6 +28,8 @@ export const monitoringFacts = addonFacts({
   component: 'monitoring',
   namespace: 'monitoring',
   provides: ['metrics'],
+  // Prometheus pods are created by the operator from the chart's Prometheus resource, labelled by the operator.
+  network: { scraper: { podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ port: 9090, name: 'http-web' }] } },
   needs: ['cni', 'storage', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'node-exporter reads host metrics with hostNetwork, hostPID and hostPath' },
   // Host metrics are the host's /proc, /sys and root filesystem, and its network and process tables.

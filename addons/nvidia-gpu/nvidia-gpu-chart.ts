@@ -45,8 +45,10 @@ export function buildNvidiaGpuChart(chart: ComponentChart, { config: spec, model
     taints,
     runtimeClassName: NVIDIA_RUNTIME_CLASS,
   });
-  // Neither pod talks over the network (both use kubelet sockets on the host); only Prometheus scrapes DCGM.
+  // Both pods talk to kubelet over host sockets; only Prometheus scrapes DCGM. Their Go runtimes still resolve names
+  // (the device plugin's kubelet client, DCGM's hostname lookups), so DNS stays open.
   const deny = new DefaultDenyNetworkPolicy(chart, 'default-deny', { namespace: component.namespace });
+  deny.allowClusterDns();
   const metrics = providerOf(model, 'metrics');
   if (metrics) deny.allowFromNamespace(metrics.namespace, dcgm.serviceLabels, DcgmExporter.PORT);
 }
