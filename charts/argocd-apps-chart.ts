@@ -9,6 +9,8 @@ import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-flee
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
 import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
+import { secretStoreSeed } from './gitops/secret-seed';
+import type { KubeObject } from '../core/kube-object';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 import { generatedMarker } from '../core/generated';
 
@@ -31,8 +33,12 @@ export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Kubernetes caps the total size of an object's annotations; client-side apply copies the whole object into one. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-/** Custom resources wait for operators that register their CRDs at start-up: retry rather than fail the sync. */
-const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
+/**
+ * Retry a failed sync without end, every 5 minutes at most: custom resources wait for operators that register their
+ * CRDs at start-up, and an ExternalSecret waits for a secret added to the store late. With a limit, automated sync
+ * gives up after the last attempt and tries again only on a new commit, so a late secret would never heal.
+ */
+const RETRY = { limit: -1, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 const APP_SYNC_OPTIONS = ['PruneLast=true', 'FailOnSharedResource=true'];
 
 /**
@@ -438,8 +444,22 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
     rootName: ARGOCD_APPS_COMPONENT,
     argocdNamespace: argocd.namespace,
     header: header(model),
+    ...secretStoreOf(states),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
+}
+
+/**
+ * The secret store the ExternalSecrets read and what it must hold, for the bootstrap to check before the root: the
+ * ClusterSecretStore any component renders, and its namespace's object when the store keeps Secrets in this cluster.
+ */
+function secretStoreOf(states: readonly ComponentState[]): { secretStore?: { seed: NonNullable<ReturnType<typeof secretStoreSeed>>; namespaceObjects: object[] } } {
+  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.map((o) => o.api.toJson() as KubeObject)]));
+  const store = [...byComponent.values()].flat().find((o) => o.kind === 'ClusterSecretStore');
+  const seed = store ? secretStoreSeed(store, byComponent) : undefined;
+  if (!seed) return {};
+  const namespaceObjects = [...byComponent.values()].flat().filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === seed.namespace);
+  return { secretStore: { seed, namespaceObjects } };
 }
 
 /** dist/ inside the repository: gitops.path names its kubernetes/ folder. */

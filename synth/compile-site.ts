@@ -3,6 +3,7 @@ import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
+import { argoCdSyncFindings } from './argocd-sync-check';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -38,5 +39,8 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
   if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
+  // Argo CD's sync of the tree, simulated: what the cluster would refuse or where the root sync would stop.
+  const sync = enforce ? argoCdSyncFindings(result, facts) : [];
+  if (sync.length > 0) throw new SynthError(sync);
   return { model, result, policy, lock, tree: withManifest(withReview(model, result, policy), model.name) };
 }
