@@ -5,11 +5,11 @@ import * as argo from '../imports/k8s-crds/argoproj.io';
 import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
-import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
+import { EDGE_DIST, EDGE_FLEET_LABEL, EDGE_SITE_LABEL, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
 import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
-import { secretStoreSeed } from './gitops/secret-seed';
+import { LATER_KEY_ANNOTATION, secretStoreSeed } from './gitops/secret-seed';
 import type { KubeObject } from '../core/kube-object';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 import { generatedMarker } from '../core/generated';
@@ -96,7 +96,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
   const cni = new Set(model.addons.filter((a) => a.provides.includes('cni')).map((a) => a.component));
   const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
   const { names, lastWave } = componentApplications(chart, model, states, waves, argocd, new Set([...cni, argocd.name]));
-  edgeApplicationSet(chart, model, states, names, lastWave, argocd.namespace, problem);
+  edgeApplicationSet(chart, model, states, names, waves, lastWave, argocd.namespace, problem);
   const { rootProject, root } = rootApplication(chart, model, argocd.namespace);
 
   const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
@@ -248,6 +248,12 @@ function syncOrder(model: SiteModel, states: readonly ComponentState[], { provid
     }
     return { name: s.component.name, after };
   });
+  // A component reading store keys that arrive after the bootstrap (edge registrations) stays Degraded until they do:
+  // it syncs after every other component, so no wave waits for it.
+  for (const late of states.filter((s) => s.objects.some((o) => o.annotations[LATER_KEY_ANNOTATION] !== undefined))) {
+    const node = nodes.find((n) => n.name === late.component.name);
+    for (const other of nodes) if (other !== node && !other.after.has(late.component.name)) (node?.after as Map<string, string> | undefined)?.set(other.name, 'reads store keys that arrive after the bootstrap, so nothing may wait for it');
+  }
   const order = syncWaves(nodes);
   if ('cycle' in order) {
     problem('components', order.cycle.map((e) => e.from), `cannot be ordered for Argo CD: ${describeCycle(order.cycle)}`, 'break the cycle: move the custom resource to another component, or remove one of the dependencies');
@@ -347,7 +353,7 @@ function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentS
 }
 
 /** The edge clusters: one ApplicationSet over the sharded edge list, after every component. */
-function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, lastWave: number, argocdNamespace: string, problem: Problem): void {
+function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, waves: ReadonlyMap<string, number>, lastWave: number, argocdNamespace: string, problem: Problem): void {
   const git = model.site.gitops;
   const edges = model.edgeFleet?.edges ?? [];
   const edgeFiles = states.some((s) => s.component.name === EDGE_FLEET_COMPONENT) && edges.length > 0;
@@ -367,22 +373,25 @@ function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: rea
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
       },
     });
+    // Same wave as the edge fleet's component, the last one: its registrations wait for edges to enroll, and
+    // nothing may wait for them. The cluster generator makes an Application only for a registered edge.
+    const wave = waves.get(EDGE_FLEET_COMPONENT) ?? lastWave + 1;
     new argo.ApplicationSet(chart, `applicationset-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(wave) } },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
-        generators: [{ git: { repoUrl: git.repoUrl, revision: git.revision, files: [{ path: `${distRoot}${EDGE_DIST.clusters}-*.yaml` }] } }],
+        generators: [{ clusters: { selector: { matchLabels: { [EDGE_FLEET_LABEL]: model.name } } } }],
         template: {
           metadata: {
-            name: '{{.cluster}}',
-            labels: { 'app.kubernetes.io/part-of': model.name, 'site-compiler/edge-site': '{{.site}}' },
+            name: '{{.name}}',
+            labels: { 'app.kubernetes.io/part-of': model.name, [EDGE_SITE_LABEL]: `{{index .metadata.labels "${EDGE_SITE_LABEL}"}}` },
             finalizers: [RESOURCES_FINALIZER],
           },
           spec: {
             project: EDGE_CLUSTERS,
             source: { repoUrl: git.repoUrl, targetRevision: git.revision, path: `${distRoot}${EDGE_DIST.workload}` },
-            destination: { name: '{{.cluster}}', namespace: EDGE_WORKLOAD_NAMESPACE },
+            destination: { name: '{{.name}}', namespace: EDGE_WORKLOAD_NAMESPACE },
             syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY, syncOptions: APP_SYNC_OPTIONS },
           },
         },

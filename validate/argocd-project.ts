@@ -33,10 +33,17 @@ export const IN_CLUSTER_NAME = 'in-cluster';
 
 /** Glob match as Argo CD uses it for project patterns: `*` is any run of characters, `?` one character. */
 export function globMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  if (pattern === '*' || pattern === value) return true;
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+    compiled.set(pattern, re);
+  }
   return re.test(value);
 }
+
+/** Patterns are few (the projects' rules) and matched once per object: compiled once. */
+const compiled = new Map<string, RegExp>();
 
 /** Reads an AppProject object (as rendered) into its rules; missing lists are empty. */
 export function projectRules(obj: { readonly metadata: { readonly name: string }; readonly spec?: unknown }): ProjectRules {

@@ -108,13 +108,14 @@ export function simulateArgoCdSync(input: SyncInput): SyncFinding[] {
   const children = rootObjects.filter((o) => o.kind === 'Application' && o.metadata.name !== rootApp.metadata.name).map((o) => simApp(o, `Application ${o.metadata.name}`, waveOf(o, 0), input));
   const clusters = registeredClusters([root, ...children], root.destination.namespace);
   const generated = rootObjects.filter((o) => o.kind === 'ApplicationSet').flatMap((o) => applicationSetApps(o, input, distRoot, clusters, findings));
+  const clusterIndex: ClusterIndex = { byName: new Map(clusters.map((c) => [c.name, c])), byServer: new Map(clusters.map((c) => [c.server, c])) };
   const apps = [root, ...children, ...generated];
 
   const crds = crdProviders(apps, input, boot);
   const namespaces = namespaceProviders(apps, boot);
   const lastWave = Math.max(0, ...rootObjects.map((o) => waveOf(o, 0)));
   for (const app of apps) {
-    checkProjectAndSources(app, projects, clusters, findings);
+    checkProjectAndSources(app, projects, clusterIndex, findings);
     for (const o of app.objects) {
       checkPermitted(app, o, projects.get(app.project)?.rules, crdScope(crds, o), findings);
       checkNamespace(app, o, namespaces, findings);
@@ -316,6 +317,11 @@ export interface RegisteredCluster {
   readonly by: string;
 }
 
+interface ClusterIndex {
+  readonly byName: ReadonlyMap<string, RegisteredCluster>;
+  readonly byServer: ReadonlyMap<string, RegisteredCluster>;
+}
+
 function registeredClusters(apps: readonly SimApp[], argocdNamespace: string): RegisteredCluster[] {
   const out: RegisteredCluster[] = [{ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, labels: {}, by: 'Argo CD' }];
   for (const app of apps) {
@@ -343,7 +349,7 @@ function finding(findings: SyncFinding[], app: { label: string }, object: string
 }
 
 /** The Application's project exists before it, allows its sources and its destination, and the destination cluster is known. */
-function checkProjectAndSources(app: SimApp, projects: ReadonlyMap<string, { rules: ProjectRules; wave: number }>, clusters: readonly RegisteredCluster[], findings: SyncFinding[]): void {
+function checkProjectAndSources(app: SimApp, projects: ReadonlyMap<string, { rules: ProjectRules; wave: number }>, clusters: ClusterIndex, findings: SyncFinding[]): void {
   const project = projects.get(app.project);
   const self = `Application ${app.name}`;
   if (!project) {
@@ -354,7 +360,7 @@ function checkProjectAndSources(app: SimApp, projects: ReadonlyMap<string, { rul
   for (const repo of app.repos) {
     if (!repoPermitted(project.rules, repo)) finding(findings, app, self, `has a source in ${repo}, which AppProject ${app.project} does not list in sourceRepos`, `add ${repo} to the sourceRepos of AppProject ${app.project}`);
   }
-  const cluster = clusters.find((c) => (app.destination.name !== undefined ? c.name === app.destination.name : c.server === app.destination.server));
+  const cluster = app.destination.name !== undefined ? clusters.byName.get(app.destination.name) : clusters.byServer.get(app.destination.server ?? '');
   if (!cluster) {
     finding(findings, app, self, `deploys to cluster ${app.destination.name ?? app.destination.server}, which no Argo CD cluster Secret registers; the controller refuses it and the Application stays Unknown`, 'register the cluster (a Secret labelled argocd.argoproj.io/secret-type=cluster in the Argo CD namespace) before the Application, or generate Applications only for registered clusters (an ApplicationSet cluster generator)');
     return;
