@@ -1,7 +1,7 @@
 import type { ChartFactsFile } from '../constructs/chart-facts-file';
 import { RUNTIME_CRD_GROUPS, builtInApiGroups, committedReleaseFacts } from '../charts/gitops/measured-facts';
 import { formatSyncFinding, simulateArgoCdSync } from '../validate/argocd-sync';
-import type { SynthResult } from './synthesize';
+import { SynthError, SynthResult } from './synthesize';
 
 /**
  * The Argo CD sync simulation over a synthesized tree: the root Application from the bootstrap, every Application's
@@ -16,4 +16,10 @@ export function argoCdSyncFindings(result: Pick<SynthResult, 'files' | 'manifest
     builtInGroups: builtInApiGroups(),
     runtimeCrds: RUNTIME_CRD_GROUPS,
   }).map(formatSyncFinding);
+}
+
+/** What compileSite runs before it returns a tree: any finding refuses the whole tree, like the policy. */
+export function refuseOnSyncFindings(result: Pick<SynthResult, 'files' | 'manifests'>, facts: Pick<ChartFactsFile, 'releases'>): void {
+  const findings = argoCdSyncFindings(result, facts);
+  if (findings.length > 0) throw new SynthError(findings);
 }

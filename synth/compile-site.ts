@@ -3,7 +3,7 @@ import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
-import { argoCdSyncFindings } from './argocd-sync-check';
+import { refuseOnSyncFindings } from './argocd-sync-check';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -40,7 +40,6 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const policy = checkPolicy(result.manifests, model);
   if (enforce && policy.findings.length > 0) throw new SynthError(policy.findings.map(formatFinding));
   // Argo CD's sync of the tree, simulated: what the cluster would refuse or where the root sync would stop.
-  const sync = enforce ? argoCdSyncFindings(result, facts) : [];
-  if (sync.length > 0) throw new SynthError(sync);
+  if (enforce) refuseOnSyncFindings(result, facts);
   return { model, result, policy, lock, tree: withManifest(withReview(model, result, policy), model.name) };
 }
