@@ -230,14 +230,13 @@ function bootstrapped(input: SyncInput): Bootstrapped {
       if (o?.kind === 'CustomResourceDefinition') crds.add(crdKey(o));
     }
   }
-  for (const m of script.matchAll(/^helm upgrade --install (\S+) (\S+) .*--version (\S+) --namespace (\S+)/gm)) {
-    const [, release, chartRef, version, namespace] = m;
+  // Releases the script installs with helm: what their facts say they install exists before the root.
+  for (const m of script.matchAll(/^helm upgrade --install (\S+) (\S+) .*--version (\S+) /gm)) {
+    const [, release, chartRef, version] = m;
     const chart = chartRef.split('/').pop() ?? chartRef;
     const facts = input.charts.find((f) => f.releaseName === release && f.chart === chart && f.version === version);
     for (const c of facts?.crds ?? []) crds.add(`${c.group}/${c.kind}`);
     for (const ref of facts?.objects ?? []) if (ref.startsWith('Namespace ')) namespaces.add(parseObjectRef(ref).name);
-    // helm installs into an existing namespace only (no --create-namespace): the script applies it first, or it is built in.
-    void namespace;
   }
   // The seed list counts for the keys the script really checks (its `seed '<key>' '<property>'` lines).
   const seedText = input.files.get(SEED_FILE);
