@@ -5,10 +5,12 @@ import * as argo from '../imports/k8s-crds/argoproj.io';
 import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
-import { EDGE_DIST, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
+import { EDGE_DIST, EDGE_FLEET_LABEL, EDGE_SITE_LABEL, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
 import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
+import { LATER_KEY_ANNOTATION, secretStoreSeed } from './gitops/secret-seed';
+import type { KubeObject } from '../core/kube-object';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 import { generatedMarker } from '../core/generated';
 
@@ -31,8 +33,12 @@ export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Kubernetes caps the total size of an object's annotations; client-side apply copies the whole object into one. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-/** Custom resources wait for operators that register their CRDs at start-up: retry rather than fail the sync. */
-const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
+/**
+ * Retry a failed sync without end, every 5 minutes at most: custom resources wait for operators that register their
+ * CRDs at start-up, and an ExternalSecret waits for a secret added to the store late. With a limit, automated sync
+ * gives up after the last attempt and tries again only on a new commit, so a late secret would never heal.
+ */
+const RETRY = { limit: -1, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 const APP_SYNC_OPTIONS = ['PruneLast=true', 'FailOnSharedResource=true'];
 
 /**
@@ -90,7 +96,7 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
   const cni = new Set(model.addons.filter((a) => a.provides.includes('cni')).map((a) => a.component));
   const chart = new ComponentChart(app, ARGOCD_APPS_COMPONENT, { component: ARGOCD_APPS_COMPONENT });
   const { names, lastWave } = componentApplications(chart, model, states, waves, argocd, new Set([...cni, argocd.name]));
-  edgeApplicationSet(chart, model, states, names, lastWave, argocd.namespace, problem);
+  edgeApplicationSet(chart, model, states, names, waves, lastWave, argocd.namespace, problem);
   const { rootProject, root } = rootApplication(chart, model, argocd.namespace);
 
   const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
@@ -242,6 +248,12 @@ function syncOrder(model: SiteModel, states: readonly ComponentState[], { provid
     }
     return { name: s.component.name, after };
   });
+  // A component reading store keys that arrive after the bootstrap (edge registrations) stays Degraded until they do:
+  // it syncs after every other component, so no wave waits for it.
+  for (const late of states.filter((s) => s.objects.some((o) => o.annotations[LATER_KEY_ANNOTATION] !== undefined))) {
+    const node = nodes.find((n) => n.name === late.component.name);
+    for (const other of nodes) if (other !== node && !other.after.has(late.component.name)) (node?.after as Map<string, string> | undefined)?.set(other.name, 'reads store keys that arrive after the bootstrap, so nothing may wait for it');
+  }
   const order = syncWaves(nodes);
   if ('cycle' in order) {
     problem('components', order.cycle.map((e) => e.from), `cannot be ordered for Argo CD: ${describeCycle(order.cycle)}`, 'break the cycle: move the custom resource to another component, or remove one of the dependencies');
@@ -341,7 +353,7 @@ function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentS
 }
 
 /** The edge clusters: one ApplicationSet over the sharded edge list, after every component. */
-function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, lastWave: number, argocdNamespace: string, problem: Problem): void {
+function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, waves: ReadonlyMap<string, number>, lastWave: number, argocdNamespace: string, problem: Problem): void {
   const git = model.site.gitops;
   const edges = model.edgeFleet?.edges ?? [];
   const edgeFiles = states.some((s) => s.component.name === EDGE_FLEET_COMPONENT) && edges.length > 0;
@@ -361,22 +373,25 @@ function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: rea
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
       },
     });
+    // Same wave as the edge fleet's component, the last one: its registrations wait for edges to enroll, and
+    // nothing may wait for them. The cluster generator makes an Application only for a registered edge.
+    const wave = waves.get(EDGE_FLEET_COMPONENT) ?? lastWave + 1;
     new argo.ApplicationSet(chart, `applicationset-${EDGE_CLUSTERS}`, {
-      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(lastWave + 1) } },
+      metadata: { name: EDGE_CLUSTERS, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: String(wave) } },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
-        generators: [{ git: { repoUrl: git.repoUrl, revision: git.revision, files: [{ path: `${distRoot}${EDGE_DIST.clusters}-*.yaml` }] } }],
+        generators: [{ clusters: { selector: { matchLabels: { [EDGE_FLEET_LABEL]: model.name } } } }],
         template: {
           metadata: {
-            name: '{{.cluster}}',
-            labels: { 'app.kubernetes.io/part-of': model.name, 'site-compiler/edge-site': '{{.site}}' },
+            name: '{{.name}}',
+            labels: { 'app.kubernetes.io/part-of': model.name, [EDGE_SITE_LABEL]: `{{index .metadata.labels "${EDGE_SITE_LABEL}"}}` },
             finalizers: [RESOURCES_FINALIZER],
           },
           spec: {
             project: EDGE_CLUSTERS,
             source: { repoUrl: git.repoUrl, targetRevision: git.revision, path: `${distRoot}${EDGE_DIST.workload}` },
-            destination: { name: '{{.cluster}}', namespace: EDGE_WORKLOAD_NAMESPACE },
+            destination: { name: '{{.name}}', namespace: EDGE_WORKLOAD_NAMESPACE },
             syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY, syncOptions: APP_SYNC_OPTIONS },
           },
         },
@@ -438,8 +453,22 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
     rootName: ARGOCD_APPS_COMPONENT,
     argocdNamespace: argocd.namespace,
     header: header(model),
+    ...secretStoreOf(states),
   });
   for (const [file, content] of bootstrap) files.add(file, content);
+}
+
+/**
+ * The secret store the ExternalSecrets read and what it must hold, for the bootstrap to check before the root: the
+ * ClusterSecretStore any component renders, and its namespace's object when the store keeps Secrets in this cluster.
+ */
+function secretStoreOf(states: readonly ComponentState[]): { secretStore?: { seed: NonNullable<ReturnType<typeof secretStoreSeed>>; namespaceObjects: object[] } } {
+  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.map((o) => o.api.toJson() as KubeObject)]));
+  const store = [...byComponent.values()].flat().find((o) => o.kind === 'ClusterSecretStore');
+  const seed = store ? secretStoreSeed(store, byComponent) : undefined;
+  if (!seed) return {};
+  const namespaceObjects = [...byComponent.values()].flat().filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === seed.namespace);
+  return { secretStore: { seed, namespaceObjects } };
 }
 
 /** dist/ inside the repository: gitops.path names its kubernetes/ folder. */

@@ -1,11 +1,13 @@
 import { k8s } from 'cdk8s-plus-30';
 import { stringify } from 'yaml';
-import { ComponentChart, DistFiles, WorkloadNetworkPolicy } from '../constructs';
+import { clusterSecretStoreName } from '../addons/addon-contracts';
+import { ComponentChart, DistFiles, SyncedSecret, WorkloadNetworkPolicy } from '../constructs';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
 import { providerOf } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
 import { YAML_OPTIONS } from '../core/yaml-options';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from './gitops/sharding';
+import { LATER_BY_ANNOTATION, LATER_KEY_ANNOTATION } from './gitops/secret-seed';
 import { generatedMarker } from '../core/generated';
 
 /**
@@ -26,8 +28,18 @@ export const EDGE_WORKLOAD_NAMESPACE = 'edge-monitoring';
 /** node-exporter release deployed to the edges. */
 export const EDGE_NODE_EXPORTER_IMAGE = 'quay.io/prometheus/node-exporter:v1.9.1';
 
-/** Where, relative to dist/, the ApplicationSet finds the edge list and the edge workload. */
-export const EDGE_DIST = { clusters: 'edge/clusters', workload: 'edge/workload' } as const;
+/** Where, relative to dist/, the ApplicationSet finds what it deploys to every edge. */
+export const EDGE_DIST = { workload: 'edge/workload' } as const;
+/** Port of each edge's k3s API server, on its tunnel address. */
+export const EDGE_API_PORT = 6443;
+/** Label of the Argo CD cluster Secrets of this site's edges; the ApplicationSet's cluster generator selects on it. */
+export const EDGE_FLEET_LABEL = 'site-compiler/edge-fleet';
+/** Label carrying the edge's site on its cluster Secret, for the generated Application's labels. */
+export const EDGE_SITE_LABEL = 'site-compiler/edge-site';
+/** Store key holding an edge's Argo CD cluster config (JSON: bearerToken and tlsClientConfig), put there at enrollment. */
+export function edgeStoreKey(edge: Pick<EdgeModel, 'name'>): string {
+  return `edge-cluster-${edge.name}`;
+}
 
 /** Argo CD cluster name an edge must be registered under (`argocd cluster add ... --name`). */
 export function edgeClusterName(edge: Pick<EdgeModel, 'name'>): string {
@@ -91,21 +103,39 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
     });
   }
 
-  // --- edge clusters: the ApplicationSet's list, and what it deploys to each edge -----------------------
-  if (providerOf(model, 'gitops') && fleet.edges.length > 0) {
+  // --- edge clusters: registered in Argo CD from the secret store, and what the ApplicationSet deploys to each ----
+  const gitops = model.components.find((c) => c.name === providerOf(model, 'gitops')?.component);
+  if (gitops && fleet.edges.length > 0) {
+    registerEdgeClusters(chart, model, fleet.edges, gitops.namespace);
     const files = new DistFiles(chart, 'dist-files');
     const header = `# ${generatedMarker(model.name)}\n`;
-    // JSON-quoted scalars read the same in YAML 1.1 (Argo CD) and 1.2: an edge named "on" stays a string.
-    const entry = (e: EdgeModel): string => `- name: ${JSON.stringify(e.name)}\n  site: ${JSON.stringify(e.site)}\n  cluster: ${JSON.stringify(edgeClusterName(e))}\n`;
-    const listShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(entry(e)), overheadBytes: header.length + 256 });
-    listShards.forEach((edges, i) => {
-      files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`);
-    });
     for (const obj of edgeWorkload()) {
       const text = `${header}${stringify(obj, YAML_OPTIONS)}`;
       if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw new Error(`edge workload ${obj.kind} ${obj.metadata.name} is over 1 MiB`);
       files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text);
     }
+  }
+}
+
+/**
+ * One Argo CD cluster Secret per edge, made by External Secrets in Argo CD's namespace from the edge's entry in the
+ * secret store: Git holds the cluster's name, address and labels, never its credentials. The entry arrives when the
+ * edge is enrolled (after the bootstrap), so until then that ExternalSecret alone waits; the ApplicationSet's cluster
+ * generator sees only the Secrets that exist, so it never makes an Application for an edge Argo CD cannot reach.
+ */
+function registerEdgeClusters(chart: ComponentChart, model: SiteModel, edges: readonly EdgeModel[], argocdNamespace: string): void {
+  const store = clusterSecretStoreName(model, `the edge fleet (each edge's Argo CD cluster credentials)`);
+  const enroll = `enrolling the edge: its k3s API credentials as an Argo CD cluster config (JSON with bearerToken and tlsClientConfig) under property config of key edge-cluster-<edge name>`;
+  for (const e of edges) {
+    new SyncedSecret(chart, `cluster-${edgeClusterName(e)}`, {
+      name: `cluster-${edgeClusterName(e)}`,
+      namespace: argocdNamespace,
+      store,
+      keys: [{ secretKey: 'config', remoteKey: edgeStoreKey(e), property: 'config' }],
+      template: { name: edgeClusterName(e), server: `https://${e.address}:${EDGE_API_PORT}` },
+      secretLabels: { 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, [EDGE_SITE_LABEL]: e.site },
+      annotations: { [LATER_KEY_ANNOTATION]: edgeStoreKey({ name: '*' }), [LATER_BY_ANNOTATION]: enroll },
+    });
   }
 }
 

@@ -24,6 +24,8 @@ export interface CephClusterProps {
   /** CIDR of the Ceph cluster (replication) network. @default - the public network */
   readonly clusterNetwork?: string;
   readonly sshUser: string;
+  /** Ceph release to install (`pveceph install --version`): without it Proxmox VE installs its oldest offered release. */
+  readonly release: string;
   /**
    * The Ceph package repository for `pveceph install`, a literal or a Terraform expression.
    * @default "no-subscription"
@@ -80,7 +82,9 @@ export class CephCluster extends Construct {
     const installs = props.nodes.map((n) =>
       cmd(`ceph-install_${n.name}`, n, [
         // pveceph asks before installing; the answer is piped in so the step runs unattended.
-        `if ! command -v ceph-mon >/dev/null || ! command -v ceph-osd >/dev/null; then printf 'y\\n' | pveceph install --repository ${repository}; fi`,
+        `if ! command -v ceph-mon >/dev/null || ! command -v ceph-osd >/dev/null; then printf 'y\\n' | pveceph install --version ${props.release} --repository ${repository}; fi`,
+        // The guard above skips nodes that already have Ceph: one installed earlier with another release is named, not upgraded.
+        `ceph --version | grep -qw ${props.release} || { echo "$(hostname): installed Ceph is not ${props.release} ($(ceph --version)); upgrade it as the Proxmox VE Ceph upgrade guide describes" >&2; exit 1; }`,
       ], []).resource,
     );
 

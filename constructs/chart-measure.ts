@@ -166,8 +166,8 @@ export function measureObjects(docs: readonly KubeDoc[], releaseNamespace: strin
   };
 }
 
-/** Cluster-scoped kinds of Kubernetes itself that charts render. */
-const CLUSTER_SCOPED = new Set([
+/** Cluster-scoped kinds of Kubernetes itself that charts render (and the Argo CD sync simulation reads). */
+export const CLUSTER_SCOPED = new Set([
   'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass', 'CSIDriver', 'CSINode',
   'VolumeAttachment', 'PriorityClass', 'RuntimeClass', 'IngressClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
   'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'APIService', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration',

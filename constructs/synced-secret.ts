@@ -34,6 +34,17 @@ export interface SyncedSecretProps {
    */
   readonly template?: Readonly<Record<string, string>>;
   /**
+   * Labels External Secrets puts on the Secret (e.g. argocd.argoproj.io/secret-type: cluster, which makes it an Argo CD
+   * cluster registration).
+   * @default - none
+   */
+  readonly secretLabels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations of the ExternalSecret itself (e.g. that its key reaches the store only after the bootstrap).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
    * How often the Secret is refreshed from the store.
    * @default "1h"
    */
@@ -62,9 +73,10 @@ export class SyncedSecret extends Construct {
     this.name = props.name;
     this.namespace = props.namespace;
     const template = props.template ?? {};
-    const needsTemplate = props.type !== undefined || Object.keys(template).length > 0;
+    const labels = props.secretLabels ?? {};
+    const needsTemplate = props.type !== undefined || Object.keys(template).length > 0 || Object.keys(labels).length > 0;
     this.apiObject = new eso.ExternalSecret(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace },
+      metadata: { name: props.name, namespace: props.namespace, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) },
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.store },
@@ -77,6 +89,7 @@ export class SyncedSecret extends Construct {
                   engineVersion: eso.ExternalSecretSpecTargetTemplateEngineVersion.V2,
                   mergePolicy: eso.ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
                   ...(props.type ? { type: props.type } : {}),
+                  ...(Object.keys(labels).length > 0 ? { metadata: { labels: { ...labels } } } : {}),
                   ...(Object.keys(template).length > 0 ? { data: { ...template } } : {}),
                 },
               }

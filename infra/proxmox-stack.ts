@@ -238,6 +238,7 @@ export class ProxmoxStack extends TerraformStack {
         publicNetwork: c.publicNetwork,
         clusterNetwork: c.clusterNetwork,
         sshUser,
+        release: c.release,
         repository: repositoryExpr,
         expressions: [repositoryExpr],
         metadataServers: c.filesystem !== undefined,

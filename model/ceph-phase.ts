@@ -1,3 +1,4 @@
+import { CEPH_RELEASES } from '../site/spec';
 import type { ModelContext } from './model-context';
 import type { CephModel } from './types';
 
@@ -14,6 +15,11 @@ export function cephPhase(ctx: ModelContext): CephModel | undefined {
   const clu = byName[clusterName];
   if (!pub) fail('ceph.publicVlan', c.publicVlan, 'names a VLAN that does not exist', `use one of: ${Object.keys(byName).join(', ')}`);
   if (c.clusterVlan && !clu) fail('ceph.clusterVlan', c.clusterVlan, 'names a VLAN that does not exist', `use one of: ${Object.keys(byName).join(', ')}`);
+  const release = CEPH_RELEASES[c.release];
+  if (!release?.supported) {
+    const allowed = Object.entries(CEPH_RELEASES).filter(([, r]) => r.supported).map(([name]) => name);
+    fail('ceph.release', c.release, release ? `is a Ceph release that ${release.note}` : 'is not a Ceph release pveceph installs', `set ceph.release to ${allowed.map((a) => `"${a}"`).join(' or ')} (Proxmox VE 8.2+ offers squid)`);
+  }
   const osdHosts = site.proxmox.nodes.filter((n) => n.osdDevices.length > 0);
   const monitors: { host: string; ip: string }[] = [];
   site.proxmox.nodes.forEach((n, i) => {
@@ -52,6 +58,7 @@ export function cephPhase(ctx: ModelContext): CephModel | undefined {
     }
   }
   return {
+    release: c.release,
     publicNetwork: pub?.cidr ?? '',
     clusterNetwork: clu?.cidr ?? pub?.cidr ?? '',
     monitors,

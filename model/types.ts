@@ -142,6 +142,8 @@ export interface KubernetesModel {
 }
 
 export interface CephModel {
+  /** Ceph release `pveceph install --version` installs (ceph.release). */
+  readonly release: string;
   readonly publicNetwork: string;
   readonly clusterNetwork: string;
   readonly monitors: readonly { readonly host: string; readonly ip: string }[];

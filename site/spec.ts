@@ -113,7 +113,24 @@ const cephPool = z.strictObject({
 });
 export type CephPoolSpec = z.output<typeof cephPool>;
 
+/**
+ * Ceph releases by name, with what `pveceph install --version` offers and when upstream stops maintaining them
+ * (https://docs.ceph.com/en/latest/releases/). Only maintained releases that pveceph installs are accepted.
+ */
+export const CEPH_RELEASES: Readonly<Record<string, { readonly supported: boolean; readonly note: string }>> = {
+  quincy: { supported: false, note: 'reached end of life on 2025-01-13 (Proxmox VE 8 still installs it when pveceph install has no --version)' },
+  reef: { supported: false, note: 'reached end of life (archived upstream, no more fixes)' },
+  squid: { supported: true, note: 'Ceph 19, offered by pveceph on Proxmox VE 8.2 and later and on Proxmox VE 9' },
+  tentacle: { supported: true, note: 'Ceph 20, offered by pveceph on Proxmox VE 9.1 and later' },
+};
+
 const ceph = z.strictObject({
+  /** @default "squid" - the maintained release Proxmox VE 8.2+ and 9 both install */
+  release: z
+    .string()
+    .regex(/^[a-z]+$/, { message: 'must be a Ceph release name like "squid"' })
+    .default('squid')
+    .describe('Ceph release `pveceph install --version` installs on every node: "squid" or "tentacle" (Proxmox VE 9.1+). Maintained releases only. Default: "squid".'),
   publicVlan: dnsLabel.describe('VLAN (by name) of the Ceph public network.'),
   clusterVlan: dnsLabel.optional().describe('VLAN (by name) of the Ceph cluster (replication) network. Default: the public network.'),
   pools: z.array(cephPool).min(1).max(256).describe('Ceph pools, at least one.'),

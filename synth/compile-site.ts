@@ -5,6 +5,7 @@ import type { LoadedSite } from '../site/load';
 import { PolicyReport, checkPolicy, formatFinding } from '../validate/policy';
 import { checkTreeScheduling } from '../validate/scheduling-input';
 import { FlowReport, checkFlows, formatFlowFinding } from '../validate/network-flows';
+import { argoCdSyncFindings } from './argocd-sync-check';
 import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
@@ -44,7 +45,10 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   // Every pod of the tree and of the charts Argo CD renders, placed on the nodes the tree creates.
   const scheduling = checkTreeScheduling(model, result.manifests, facts, loaded.projectPath);
   const flows = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] });
-  const refused = [...policy.findings.map(formatFinding), ...scheduling.problems, ...flows.findings.map(formatFlowFinding)];
+  // Argo CD's sync of the tree, simulated: what the cluster would refuse or where the root sync would stop.
+  const sync = enforce ? argoCdSyncFindings(result, facts) : [];
+  // Every check's findings together, so one run shows every mistake.
+  const refused = [...policy.findings.map(formatFinding), ...scheduling.problems, ...flows.findings.map(formatFlowFinding), ...sync];
   if (enforce && refused.length > 0) throw new SynthError(refused);
   const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;
   return { model, result: checked, policy, flows, lock, tree: withManifest(withReview(model, checked, policy, flows), model.name) };

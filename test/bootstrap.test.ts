@@ -91,6 +91,28 @@ describe('bootstrap of the reference site', () => {
     expect(validateManifests(objects)).toEqual([]);
   });
 
+  it('checks, before it applies the root, that the secret store holds every key and property an ExternalSecret reads', () => {
+    const externalSecrets = [...app.node.findAll()].filter((c) => c instanceof ComponentChart).flatMap((c) => (c as ComponentChart).toJson() as Obj[]).filter((o) => o.kind === 'ExternalSecret');
+    expect(externalSecrets.length).toBeGreaterThan(5);
+    const seed = parse(files.get('bootstrap/secret-store-seed.yaml') ?? '') as { store: string; namespace: string; keys: { key: string; properties: string[] }[] };
+    expect(seed).toMatchObject({ store: 'hookprobe-secrets', backend: 'kubernetes', namespace: 'secret-store' });
+    const root = script.indexOf('kubectl apply -f root-application.yaml');
+    const storeNamespace = script.indexOf('kubectl apply -f secret-store-namespace.yaml');
+    expect(storeNamespace).toBeGreaterThan(script.indexOf('helm upgrade --install argocd'));
+    for (const es of externalSecrets) {
+      for (const d of (es.spec as { data: { remoteRef: { key: string; property: string } }[] }).data) {
+        expect(seed.keys.find((k) => k.key === d.remoteRef.key)?.properties, `${es.metadata.name}: ${d.remoteRef.key}`).toContain(d.remoteRef.property);
+        const line = script.indexOf(`\nseed '${d.remoteRef.key}' '${d.remoteRef.property}'\n`);
+        expect(line, `${d.remoteRef.key}/${d.remoteRef.property}`).toBeGreaterThan(storeNamespace);
+        expect(line).toBeLessThan(root);
+      }
+    }
+    // A missing entry stops the script before the root, so no ExternalSecret of the first sync is Degraded.
+    const stop = script.indexOf('[ "$missing" -eq 0 ] || {');
+    expect(stop).toBeGreaterThan(storeNamespace);
+    expect(stop).toBeLessThan(root);
+  });
+
   it('says that it was generated in every file, and holds no absolute path', () => {
     expect([...files.keys()].filter((f) => f.startsWith('bootstrap/')).sort()).toEqual([
       'bootstrap/argocd-namespace.yaml',
@@ -98,6 +120,8 @@ describe('bootstrap of the reference site', () => {
       'bootstrap/bootstrap.sh',
       'bootstrap/cilium-values.yaml',
       'bootstrap/root-application.yaml',
+      'bootstrap/secret-store-namespace.yaml',
+      'bootstrap/secret-store-seed.yaml',
     ]);
     for (const [file, content] of files) {
       if (!file.startsWith('bootstrap/')) continue;

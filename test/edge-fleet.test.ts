@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../charts';
 import { ARGOCD_APPS_COMPONENT } from '../charts/argocd-apps-chart';
-import { EDGE_SCRAPE_JOB } from '../charts/edge-fleet-chart';
+import { EDGE_FLEET_LABEL, EDGE_SCRAPE_JOB } from '../charts/edge-fleet-chart';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from '../charts/gitops/sharding';
 import { EDGE_FLEET_COMPONENT } from '../model';
 import { SiteError } from '../site';
@@ -59,22 +59,38 @@ describe(`an edge fleet of ${EDGES} SBCs`, () => {
     for (const s of scrape) expect(s.metadata.namespace).toBe('monitoring');
   });
 
-  it('manages the edge clusters through one ApplicationSet over the sharded edge list', () => {
+  it('registers every edge in Argo CD from the secret store, and manages only registered edges through one ApplicationSet', () => {
     const sets = (result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'ApplicationSet');
     expect(sets).toHaveLength(1);
-    const spec = (sets[0] as Obj).spec as { generators: { git: { files: { path: string }[] } }[]; template: { spec: { source: { path: string } } } };
-    expect(spec.generators[0].git.files).toEqual([{ path: 'dist/edge/clusters-*.yaml' }]);
-    const listed = [...extra].filter(([f]) => /^edge\/clusters-\d{3}\.yaml$/.test(f)).flatMap(([, c]) => parse(c) as { name: string; site: string; cluster: string }[]);
-    expect(listed.map((e) => e.name).sort()).toEqual(edges.map((e) => e.name).sort());
-    expect(listed[0].cluster).toBe(`edge-${listed[0].name}`);
+    const spec = (sets[0] as Obj).spec as { generators: { clusters?: { selector: { matchLabels: Record<string, string> } } }[]; template: { spec: { source: { path: string }; destination: { name: string } } } };
+    // The cluster generator sees only the cluster Secrets that exist: no Application for an edge Argo CD cannot reach.
+    expect(spec.generators).toEqual([{ clusters: { selector: { matchLabels: { [EDGE_FLEET_LABEL]: model.name } } } }]);
+    expect(spec.template.spec.destination.name).toBe('{{.name}}');
+    // One ExternalSecret per edge makes its cluster Secret in Argo CD's namespace; Git holds no credential.
+    const registrations = fleet.filter((o) => o.kind === 'ExternalSecret');
+    expect(registrations).toHaveLength(EDGES);
+    const first = edges[0];
+    const reg = registrations.find((o) => o.metadata.name === `cluster-edge-${first.name}`) as Obj;
+    expect(reg.metadata.namespace).toBe('argocd');
+    const target = (reg.spec as { target: { template: { metadata: { labels: Record<string, string> }; data: Record<string, string> } } }).target.template;
+    expect(target.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, 'site-compiler/edge-site': first.site });
+    expect(target.data).toEqual({ name: `edge-${first.name}`, server: `https://${first.address}:6443` });
+    expect((reg.spec as { data: unknown[] }).data).toEqual([{ secretKey: 'config', remoteRef: { key: `edge-cluster-${first.name}`, property: 'config' } }]);
+    // The edge's key arrives at enrollment: its component syncs last, with the ApplicationSet, so no wave waits for it.
+    const apps = (result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'Application');
+    const wave = (o: Obj): number => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    const fleetApp = apps.find((a) => a.metadata.name === EDGE_FLEET_COMPONENT) as Obj;
+    expect(wave(sets[0] as Obj)).toBe(wave(fleetApp));
+    for (const a of apps.filter((x) => x.metadata.name !== ARGOCD_APPS_COMPONENT)) expect(wave(a as Obj), a.metadata.name).toBeLessThanOrEqual(wave(fleetApp));
     // What each generated Application deploys is in the tree, outside dist/kubernetes/ (no Application of its own).
     expect([...extra.keys()].some((f) => f.startsWith(`${spec.template.spec.source.path.replace(/^dist\//, '')}/`))).toBe(true);
+    expect([...extra.keys()].filter((f) => f.startsWith('edge/clusters-'))).toEqual([]);
     // Those manifests are outside the synth driver's checks: they pass the same schemas.
     const workload = [...extra].filter(([f]) => f.startsWith('edge/workload/')).map(([, c]) => parse(c, { version: '1.1' }) as object);
     expect(workload.map((o) => (o as Obj).kind).sort()).toEqual(['DaemonSet', 'Namespace']);
     expect(validateManifests(workload)).toEqual([]);
     // No Application per edge: the ApplicationSet makes them in the cluster.
-    expect((result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'Application').length).toBeLessThan(30);
+    expect(apps.length).toBeLessThan(30);
   });
 });
 

@@ -155,7 +155,9 @@ describe('ProxmoxStack on the reference site', () => {
     expect(script('ceph-osd_pve-node-3_nvme0n1')).toContain('ceph-volume lvm list /dev/nvme0n1 >/dev/null 2>&1 || pveceph osd create /dev/nvme0n1');
     expect(script('ceph-mds_pve-node-1')).toContain('test -d /var/lib/ceph/mds/ceph-pve-node-1 || pveceph mds create');
     expect(script('ceph-fs_k8s-fs')).toContain('ceph fs get k8s-fs >/dev/null 2>&1 || ceph fs new k8s-fs k8s-fs-metadata k8s-fs-data');
-    expect(script('ceph-install_pve-node-1').join('\n')).toContain('pveceph install --repository ${var.ceph_repository}');
+    // Without --version, Proxmox VE 8.4 installs quincy (end of life): the site's release (default squid) is named.
+    expect(script('ceph-install_pve-node-1').join('\n')).toContain('pveceph install --version squid --repository ${var.ceph_repository}');
+    expect(script('ceph-install_pve-node-1').join('\n')).toContain('ceph --version | grep -qw squid ||');
     for (const [name, r] of Object.entries(data)) {
       const lines: string[] = r.provisioner[0]['remote-exec'].inline;
       expect(lines.slice(0, 2), name).toEqual(['#!/bin/bash', 'set -euo pipefail']);

@@ -3,6 +3,7 @@ import { YAML_OPTIONS } from '../../core/yaml-options';
 import type { HelmRelease } from '../../constructs/helm-release';
 export { applyAtBootstrap, isAppliedAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { SiteModel } from '../../model';
+import { SecretStoreSeed, seedScript, seedYaml } from './secret-seed';
 
 /**
  * The bootstrap: how an empty cluster becomes GitOps-managed. Argo CD cannot install the CNI its own
@@ -36,7 +37,19 @@ export interface BootstrapInput {
   readonly argocdNamespace: string;
   /** Header line every generated file starts with (without the comment marker). */
   readonly header: string;
+  /**
+   * The secret store the ExternalSecrets read, which the bootstrap checks (and fills from $SEED_DIR) before the root.
+   * @default - none: nothing reads a secret store
+   */
+  readonly secretStore?: {
+    readonly seed: SecretStoreSeed;
+    /** The store's namespace (kubernetes backend), applied before the check so the operator can fill it. */
+    readonly namespaceObjects: readonly object[];
+  };
 }
+
+/** The seed list in bootstrap/. */
+export const SEED_FILE_NAME = 'secret-store-seed.yaml';
 
 /** The values text a release is installed with: the same string the Application's Helm source carries. */
 export function helmValuesText(release: HelmRelease): string {
@@ -60,7 +73,7 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
   const first = model.kubernetes.firstControlPlane;
   const git = model.site.gitops;
   const steps: string[] = [];
-  const total = input.components.length + 1;
+  const total = input.components.length + 1 + (input.secretStore ? 1 : 0);
 
   input.components.forEach((c, i) => {
     const lines: string[] = [`say "${i + 1}/${total} ${c.role}: component ${c.component} (Argo CD Application ${c.component})"`];
@@ -97,6 +110,7 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
     steps.push(lines.join('\n'));
   });
 
+  if (input.secretStore) steps.push(secretStoreStep(input, files, total));
   files.set('bootstrap/root-application.yaml', objectsYaml(input.header, input.rootObjects));
   steps.push(
     [
@@ -118,6 +132,12 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
     '# Argo CD Applications, so Argo CD adopts them without a change, then applies the root Application',
     `# ${input.rootName}, which syncs every other component from the repository. Needs kubectl and helm 3 on PATH,`,
     '# the admin kubeconfig, and access to the chart repositories (and to the Git repository, from Argo CD).',
+    ...(input.secretStore
+      ? [
+          `# Before the root, it checks that secret store ${input.secretStore.seed.store} holds every entry of ${SEED_FILE_NAME}: with`,
+          '# SEED_DIR=<folder outside Git> holding <key>/<property> files it creates the missing ones, otherwise it names them and stops.',
+        ]
+      : []),
     'set -eu',
     'cd "$(dirname "$0")"',
     'export KUBECONFIG="${KUBECONFIG:-/etc/kubernetes/admin.conf}"',
@@ -132,4 +152,18 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
   ].join('\n');
   files.set('bootstrap/bootstrap.sh', script);
   return files;
+}
+
+/** The step that checks (and seeds) the secret store, so no ExternalSecret of the first sync is Degraded. */
+function secretStoreStep(input: BootstrapInput, files: Map<string, string>, total: number): string {
+  const store = input.secretStore;
+  if (!store) return '';
+  files.set(`bootstrap/${SEED_FILE_NAME}`, seedYaml(input.header, store.seed));
+  const lines = [`say "${total - 1}/${total} secret store ${store.seed.store}: every key the ExternalSecrets read (${SEED_FILE_NAME})"`];
+  if (store.namespaceObjects.length > 0) {
+    files.set('bootstrap/secret-store-namespace.yaml', objectsYaml(input.header, store.namespaceObjects));
+    lines.push('kubectl apply -f secret-store-namespace.yaml');
+  }
+  lines.push(...seedScript(store.seed, SEED_FILE_NAME));
+  return lines.join('\n');
 }

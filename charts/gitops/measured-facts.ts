@@ -70,6 +70,11 @@ const UNMEASURED: ReleaseInstalls = {
 const PROJECT_SITES = path.resolve(__dirname, '..', '..', 'sites');
 let projectFacts: readonly ChartFactsFile[] | undefined;
 
+/** Every release of the facts committed with the project's sites: what lookupFacts falls back to. */
+export function committedReleaseFacts(): readonly ReleaseFacts[] {
+  return committedFacts().flatMap((f) => f.releases);
+}
+
 /** The facts files committed with the project's sites, read once. */
 export function committedFacts(): readonly ChartFactsFile[] {
   if (projectFacts) return projectFacts;

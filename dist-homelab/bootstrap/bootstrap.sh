@@ -7,6 +7,8 @@
 # Argo CD Applications, so Argo CD adopts them without a change, then applies the root Application
 # argocd-apps, which syncs every other component from the repository. Needs kubectl and helm 3 on PATH,
 # the admin kubeconfig, and access to the chart repositories (and to the Git repository, from Argo CD).
+# Before the root, it checks that secret store homelab-secrets holds every entry of secret-store-seed.yaml: with
+# SEED_DIR=<folder outside Git> holding <key>/<property> files it creates the missing ones, otherwise it names them and stops.
 set -eu
 cd "$(dirname "$0")"
 export KUBECONFIG="${KUBECONFIG:-/etc/kubernetes/admin.conf}"
@@ -16,7 +18,7 @@ for tool in kubectl helm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bootstrap: $tool is not installed" >&2; exit 1; }
 done
 
-say "1/3 CNI: component calico (Argo CD Application calico)"
+say "1/4 CNI: component calico (Argo CD Application calico)"
 kubectl apply -f calico-namespace.yaml
 helm upgrade --install calico tigera-operator --repo https://docs.tigera.io/calico/charts --version v3.30.7 --namespace tigera-operator --values calico-values.yaml
 retry kubectl apply -f calico-objects.yaml
@@ -24,11 +26,37 @@ say "waiting for a worker to join (only workers run add-ons) and for every node 
 until kubectl get nodes -l '!node-role.kubernetes.io/control-plane' -o name | grep -q .; do sleep 10; done
 kubectl wait --for=condition=Ready node --all --timeout=15m
 
-say "2/3 Argo CD: component argocd (Argo CD Application argocd)"
+say "2/4 Argo CD: component argocd (Argo CD Application argocd)"
 kubectl apply -f argocd-namespace.yaml
 helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --values argocd-values.yaml
 
-say "3/3 root Application argocd-apps: Argo CD takes over from here"
+say "3/4 secret store homelab-secrets: every key the ExternalSecrets read (secret-store-seed.yaml)"
+kubectl apply -f secret-store-namespace.yaml
+say "secret store homelab-secrets: checking the 3 entries of secret-store-seed.yaml (missing ones come from \$SEED_DIR/<key>/<property> when SEED_DIR is set)"
+store_has() { if [ -z "$2" ]; then kubectl -n secret-store get secret "$1" >/dev/null 2>&1; else kubectl -n secret-store get secret "$1" -o "go-template={{with index .data \"$2\"}}{{.}}{{end}}" 2>/dev/null | grep -q .; fi; }
+store_put() {
+  if kubectl -n secret-store get secret "$1" >/dev/null 2>&1; then
+    kubectl -n secret-store patch secret "$1" --type merge -p "{\"data\":{\"$2\":\"$(base64 < "$3" | tr -d '\n')\"}}"
+  else
+    kubectl -n secret-store create secret generic "$1" --from-file="$2=$3"
+  fi
+}
+store_hint() { echo "kubectl -n secret-store create secret generic $1 --from-file=$2=<file> (or patch the key into the existing Secret)"; }
+missing=0
+seed() {
+  store_has "$1" "$2" && return 0
+  if [ -n "${SEED_DIR:-}" ] && [ -f "$SEED_DIR/$1/$2" ]; then store_put "$1" "$2" "$SEED_DIR/$1/$2" && return 0; fi
+  echo "bootstrap: secret store: $1 has no $2; add it with: $(store_hint "$1" "$2"), or run again with SEED_DIR=<folder> holding $1/$2" >&2
+  missing=$((missing + 1))
+}
+seed 'alertmanager-config' 'alertmanager.yaml'
+seed 'grafana-admin' 'admin-password'
+seed 'grafana-admin' 'admin-user'
+seed 'velero-s3' 'access-key-id'
+seed 'velero-s3' 'secret-access-key'
+[ "$missing" -eq 0 ] || { echo "bootstrap: $missing secret-store entries are missing; the root Application is not applied until they are there (its ExternalSecrets would stay Degraded and stop the sync)" >&2; exit 1; }
+
+say "4/4 root Application argocd-apps: Argo CD takes over from here"
 kubectl wait --for=condition=Established crd/applications.argoproj.io crd/appprojects.argoproj.io --timeout=5m
 kubectl -n argocd wait --for=condition=Available deployment --all --timeout=15m
 kubectl apply -f root-application.yaml

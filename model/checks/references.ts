@@ -92,6 +92,8 @@ function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
     });
     if (app.gpu) missing(ctx, found, `${at}.gpu`, app.gpu.count, `app ${app.name} (a GPU)`, 'gpu', `remove ${at}.gpu`);
   });
+  // Each edge cluster is registered in Argo CD from its credentials in the secret store (charts/edge-fleet-chart.ts).
+  if (site.edge?.inventory && providerOf(ctx, 'gitops')) missing(ctx, found, 'edge.inventory', site.edge.inventory, 'the edge fleet (each edge\'s Argo CD cluster credentials)', 'secret-store', 'remove edge.inventory');
   const { postgres, redis } = site.dataStores;
   if (postgres) {
     for (const cap of ['postgres-operator', 'storage', 'secret-store'] as const) missing(ctx, found, 'dataStores.postgres', postgres.serviceName, 'the PostgreSQL cluster', cap, 'remove dataStores.postgres');
