@@ -4,7 +4,8 @@
  * release of every site it renders the chart with the compiler's values and checks that
  *   - every values key the compiler sets exists in the chart (helm ignores unknown keys silently);
  *   - the render validates strictly against the Kubernetes and CRD schemas the compiler uses;
- *   - the committed facts (sites/<site>.facts.yaml) equal the measured ones.
+ *   - the committed facts (sites/<site>.facts.yaml) equal the measured ones;
+ *   - the site compiles in rendered delivery from these charts with every check passing (verify-rendered.ts).
  * Exit 0 when every check passes, 1 otherwise, 2 for bad arguments.
  *
  * Usage: npm run verify:upstream -- --charts ../shared/charts [--site sites/hookprobe.ts ...]
@@ -19,6 +20,7 @@ import { validateManifests } from '../validate/kubernetes-schema';
 import { crdValidator } from './chart-crd-validation';
 import { chartIn, measureSite, siteReleases } from './measure-facts';
 import { unknownValuesKeys } from './values-keys';
+import { verifyRendered } from './verify-rendered';
 
 const ROOT = path.resolve(__dirname, '..');
 export const UPSTREAM_SITES = ['sites/hookprobe.ts', 'sites/homelab.ts'];
@@ -93,6 +95,11 @@ function main(): number {
     for (const line of report.lines) process.stdout.write(`${line}\n`);
     for (const f of report.failures) process.stdout.write(`FAIL ${f}\n`);
     failed += report.failures.length;
+    // The same charts in rendered delivery: the site compiled as synth does, every check on the upstream objects.
+    const rendered = verifyRendered(site, charts, ROOT);
+    for (const line of rendered.lines) process.stdout.write(`${line}\n`);
+    for (const f of rendered.failures) process.stdout.write(`FAIL ${f}\n`);
+    failed += rendered.failures.length;
   }
   process.stdout.write(failed === 0 ? `verify:upstream: every check passed for ${opts.site.join(', ')}\n` : `verify:upstream: ${failed} failure${failed === 1 ? '' : 's'}\n`);
   return failed === 0 ? 0 : 1;

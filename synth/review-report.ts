@@ -1,5 +1,5 @@
 import type { ComponentModel, SiteModel, VmModel } from '../model';
-import { byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
+import { AppliedException, byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
 
@@ -426,8 +426,15 @@ function policySection(policy: PolicyReport): string[] {
   else {
     out.push(
       ...table(
-        ['Object', 'Component', 'Rule', 'Declared by', 'Reason', 'What it allows'],
-        policy.exceptions.map((e) => [e.object, e.component, e.rule, e.source === 'site' ? 'site (policy.exceptions)' : 'built-in', e.reason, e.suppressed]),
+        ['Objects', 'Component', 'Rules', 'Declared by', 'Reason', 'What it allows'],
+        exceptionGroups(policy.exceptions).map((g) => [
+          g.objects.join(', '),
+          g.component,
+          g.rules.join(', '),
+          g.source === 'site' ? 'site (policy.exceptions)' : 'built-in',
+          g.reason,
+          g.suppressed.length === 1 ? g.suppressed[0] : `${g.suppressed.length} findings`,
+        ]),
       ),
       '',
     );
@@ -438,6 +445,33 @@ function policySection(policy: PolicyReport): string[] {
   for (const u of policy.unchecked) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.object ? `${u.object} (${u.component})` : u.component]);
   for (const [reason, components] of byReason) out.push(`- ${components.join(', ')}: ${oneLine(reason)}`);
   return out;
+}
+
+interface ExceptionGroup {
+  readonly component: string;
+  readonly source: AppliedException['source'];
+  readonly reason: string;
+  readonly objects: string[];
+  readonly rules: string[];
+  readonly suppressed: string[];
+}
+
+/**
+ * One row per component, declarer and reason: an upstream chart rendered into dist/ has dozens of excepted findings
+ * that share one reason, and a reviewer judges the reason, not each container.
+ */
+function exceptionGroups(exceptions: readonly AppliedException[]): ExceptionGroup[] {
+  const groups = new Map<string, ExceptionGroup>();
+  for (const e of exceptions) {
+    const key = JSON.stringify([e.component, e.source, e.reason]);
+    const g = groups.get(key) ?? { component: e.component, source: e.source, reason: e.reason, objects: [], rules: [], suppressed: [] };
+    if (!g.objects.includes(e.object)) g.objects.push(e.object);
+    if (!g.rules.includes(e.rule)) g.rules.push(e.rule);
+    g.suppressed.push(e.suppressed);
+    groups.set(key, g);
+  }
+  // Exceptions arrive sorted by component, object and rule; a group keeps the place of its first member.
+  return [...groups.values()].map((g) => ({ ...g, rules: [...g.rules].sort(byCode) }));
 }
 
 function warningsSection(result: ReviewInput, policy: PolicyReport): string[] {
