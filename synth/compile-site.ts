@@ -38,7 +38,7 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
-    chartSources: { lock, facts, siteSource: loaded.projectPath, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions, ...(options.chartCacheDir ? { cacheDir: options.chartCacheDir } : {}) },
+    chartSources: { lock, facts, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions, ...(options.chartCacheDir ? { cacheDir: options.chartCacheDir } : {}) },
   });
   // Evaluated once: it both gates the tree and feeds REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
