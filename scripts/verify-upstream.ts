@@ -4,7 +4,9 @@
  * release of every site it renders the chart with the compiler's values and checks that
  *   - every values key the compiler sets exists in the chart (helm ignores unknown keys silently);
  *   - the render validates strictly against the Kubernetes and CRD schemas the compiler uses;
- *   - the committed facts (sites/<site>.facts.yaml) equal the measured ones.
+ *   - the committed facts (sites/<site>.facts.yaml) equal the measured ones;
+ *   - no pin has a newer patch release of its minor version in the mirror;
+ *   - the site compiles in rendered delivery from these charts with every check passing (verify-rendered.ts).
  * Exit 0 when every check passes, 1 otherwise, 2 for bad arguments.
  *
  * Usage: npm run verify:upstream -- --charts ../shared/charts [--site sites/hookprobe.ts ...]
@@ -19,6 +21,7 @@ import { validateManifests } from '../validate/kubernetes-schema';
 import { crdValidator } from './chart-crd-validation';
 import { chartIn, measureSite, siteReleases } from './measure-facts';
 import { unknownValuesKeys } from './values-keys';
+import { verifyRendered } from './verify-rendered';
 
 const ROOT = path.resolve(__dirname, '..');
 export const UPSTREAM_SITES = ['sites/hookprobe.ts', 'sites/homelab.ts'];
@@ -38,7 +41,7 @@ export function verifySite(site: string, chartsDir: string, log: (line: string) 
   failures.push(...measured.failures.map((f) => `${site}: ${f}`));
   const committed = readChartFacts(chartFactsFileFor(siteFile));
   const crds = crdValidator([...measured.rendered.values()].flat());
-  const refresh = `${factsCommand(site)} (after \`npm run vendor -- --from ${displayPath(chartsDir)}${site === UPSTREAM_SITES[0] ? '' : ` --site ${site}`}\`)`;
+  const refresh = `${factsCommand(site)} (after \`npx site-compiler vendor --from ${displayPath(chartsDir)}${site === UPSTREAM_SITES[0] ? '' : ` --site ${site}`}\`)`;
   for (const r of releases) {
     const subject = `${site}: component ${r.component}: chart ${r.chart} ${r.version}`;
     const facts = measured.releases.find((f) => f.component === r.component && f.releaseName === r.releaseName);
@@ -68,10 +71,34 @@ export function verifySite(site: string, chartsDir: string, log: (line: string) 
       (unschemed.length > 0 ? `; NOT VALIDATED (no CRD in imports/ or in the site's charts): ${unschemed.join(', ')}` : '');
     lines.push(`${subject}: ${facts.objects.length} objects, largest ${facts.largestObject.bytes} bytes, ${unknown.length} unknown values keys, ${findings.length} schema findings, facts ${same ? 'equal' : 'DIFFER'}${incomplete}`);
   }
+  for (const r of releases) {
+    const newer = newerPatches(chartsDir, r.chart, r.version);
+    if (newer.length > 0) failures.push(`${site}: component ${r.component}: chart ${r.chart} is pinned at ${r.version}, but ${displayPath(chartsDir)} has the newer patch release ${newer.join(', ')}; bump the pin in the site (and vendor and measure it), or say in the site why it stays`);
+  }
   if (canonicalJson([...committed.apiVersions]) !== canonicalJson(measured.apiVersions)) {
     failures.push(`${site}: the committed apiVersions in ${displayPath(committed.file)} differ from the CRDs the charts install; run ${refresh}`);
   }
   return { lines, failures };
+}
+
+/** Releases of the same chart and minor version with a higher patch number in the mirror (`<chart>-<version>/` or `.tgz`). */
+export function newerPatches(chartsDir: string, chart: string, version: string): string[] {
+  const semver = (v: string): [string, number, number, number] | undefined => {
+    const m = /^(v?)(\d+)\.(\d+)\.(\d+)$/.exec(v);
+    return m ? [m[1], Number(m[2]), Number(m[3]), Number(m[4])] : undefined;
+  };
+  const pinned = semver(version);
+  if (!pinned) return [];
+  return fs
+    .readdirSync(chartsDir)
+    .map((name) => name.replace(/\.tgz$/, ''))
+    .filter((name) => name.startsWith(`${chart}-`))
+    .map((name) => name.slice(chart.length + 1))
+    .filter((v) => {
+      const other = semver(v);
+      return other !== undefined && other[0] === pinned[0] && other[1] === pinned[1] && other[2] === pinned[2] && other[3] > pinned[3];
+    })
+    .sort((a, b) => (semver(a)?.[3] ?? 0) - (semver(b)?.[3] ?? 0));
 }
 
 function main(): number {
@@ -93,6 +120,11 @@ function main(): number {
     for (const line of report.lines) process.stdout.write(`${line}\n`);
     for (const f of report.failures) process.stdout.write(`FAIL ${f}\n`);
     failed += report.failures.length;
+    // The same charts in rendered delivery: the site compiled as synth does, every check on the upstream objects.
+    const rendered = verifyRendered(site, charts, ROOT);
+    for (const line of rendered.lines) process.stdout.write(`${line}\n`);
+    for (const f of rendered.failures) process.stdout.write(`FAIL ${f}\n`);
+    failed += rendered.failures.length;
   }
   process.stdout.write(failed === 0 ? `verify:upstream: every check passed for ${opts.site.join(', ')}\n` : `verify:upstream: ${failed} failure${failed === 1 ? '' : 's'}\n`);
   return failed === 0 ? 0 : 1;

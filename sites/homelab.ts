@@ -9,7 +9,8 @@ import { defineSite } from '../site';
  * gives a range instead of an address (its IP plan), the first free address of the range is used.
  *
  * Chart pins stay at the versions the upstream chart mirror (../shared/charts) holds, the only releases whose facts
- * (sites/homelab.facts.yaml) are measured and verified; bump one when the mirror has its newer patch release.
+ * (sites/homelab.facts.yaml) are measured and verified. The mirror holds no newer patch release of any of them
+ * (PROVENANCE.tsv); `npm run verify:upstream` fails once it does, and the pin is then bumped.
  */
 export default defineSite(
   {

@@ -9,8 +9,9 @@ import { defineSite } from '../site';
  *
  * Chart pins stay at these versions because they are the ones the upstream chart mirror (../shared/charts)
  * holds: sites/hookprobe.facts.yaml is measured from those charts and `npm run verify:upstream` proves it, and a
- * newer patch release would be pinned without facts measured from it. Bump a pin once the mirror has the new
- * release: `npm run vendor -- --from <mirror>` measures it, and the facts diff shows what it changes.
+ * newer patch release would be pinned without facts measured from it. The mirror holds exactly these releases and
+ * no newer patch of any of them (PROVENANCE.tsv); `npm run verify:upstream` fails once it does. Then bump the pin:
+ * `npx site-compiler vendor --from <mirror>` measures it, and the facts diff shows what it changes.
  */
 export default defineSite(
   {

@@ -28,6 +28,11 @@ export interface CompileOptions {
    * @default true - what `npm run synth` does; `npm run diff` shows the tree and reports instead
    */
   readonly enforceChecks?: boolean;
+  /**
+   * Where rendered delivery reads the locked charts (`<chart>-<version>/` folders or `.tgz` archives).
+   * @default - .cache/charts in the project, which `npx site-compiler vendor` fills
+   */
+  readonly chartCacheDir?: string;
 }
 
 /** Site -> model -> synthesized tree, the one path `npm run synth`, `npm run diff` and the tests share. */
@@ -38,7 +43,7 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
-    chartSources: { lock, facts, siteSource: loaded.projectPath, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions },
+    chartSources: { lock, facts, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions, ...(options.chartCacheDir ? { cacheDir: options.chartCacheDir } : {}) },
   });
   // Evaluated once each: they both gate the tree and feed REVIEW.md.
   const policy = checkPolicy(result.manifests, model);

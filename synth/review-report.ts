@@ -1,5 +1,5 @@
 import type { ComponentModel, SiteModel, VmModel } from '../model';
-import { byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
+import { AppliedException, byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
 import { ARGOCD_APPS_COMPONENT, SYNC_WAVE } from '../charts/argocd-apps-chart';
@@ -438,7 +438,7 @@ function policySection(policy: PolicyReport): string[] {
   out.push('### Exceptions', '');
   if (policy.exceptions.length === 0) out.push('None.', '');
   else {
-    out.push(...table(['Object', 'Component', 'Rule', 'Declared by', 'Reason', 'What it allows'], exceptionRows(policy.exceptions)), '');
+    out.push(...table(['Objects', 'Component', 'Rules', 'Declared by', 'Reason', 'What it allows'], exceptionRows(policy.exceptions)), '');
   }
   out.push('### Not checked', '');
   if (policy.unchecked.length === 0) out.push('Every component is rendered into dist/ and checked.');
@@ -448,45 +448,51 @@ function policySection(policy: PolicyReport): string[] {
   return out;
 }
 
-type AppliedException = PolicyReport['exceptions'][number];
+interface ExceptionGroup {
+  readonly first: AppliedException;
+  /** The reason with the component's own name taken out: the same words for every member of the group. */
+  readonly reason: string;
+  readonly objects: string[];
+  readonly components: string[];
+  readonly rules: string[];
+  readonly suppressed: string[];
+}
+
+/** The reason of an exception with its own component's name, as a whole word, replaced by "its component". */
+function sharedReason(e: AppliedException): string {
+  const own = new RegExp(`(?<![\\w-])${e.component.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
+  return e.reason.replace(own, 'its component');
+}
 
 /**
- * The exceptions as few rows: the rules one object is excepted from for one reason share a row, and objects excepted
- * alike (same rules, what they allow, and a reason that differs only in naming the object's own component) share
- * one, listing the objects and components.
+ * The exceptions as few rows: one per declarer and reason (the component's own name taken out of the reason), with
+ * every object, component and rule it covers. An upstream chart rendered into dist/ has dozens of excepted findings
+ * that share one reason, and nine namespaces share the default-deny one; a reviewer judges the reason, not each
+ * container.
  */
 export function exceptionRows(exceptions: readonly AppliedException[]): string[][] {
-  const declared = (e: AppliedException): string => (e.source === 'site' ? 'site (policy.exceptions)' : 'built-in');
-  interface ObjectRow {
-    readonly e: AppliedException;
-    readonly rules: string[];
-    readonly allows: string[];
-  }
-  const perObject = new Map<string, ObjectRow>();
+  const groups = new Map<string, ExceptionGroup>();
   for (const e of exceptions) {
-    const key = JSON.stringify([e.object, e.component, e.source, e.reason]);
-    const known = perObject.get(key);
-    if (known) {
-      known.rules.push(e.rule);
-      known.allows.push(e.suppressed);
-    } else perObject.set(key, { e, rules: [e.rule], allows: [e.suppressed] });
+    const reason = sharedReason(e);
+    const key = JSON.stringify([e.source, reason]);
+    const g = groups.get(key) ?? { first: e, reason, objects: [], components: [], rules: [], suppressed: [] };
+    for (const [list, value] of [[g.objects, e.object], [g.components, e.component], [g.rules, e.rule]] as const) if (!list.includes(value)) list.push(value);
+    g.suppressed.push(e.suppressed);
+    groups.set(key, g);
   }
-  const groups = new Map<string, { rows: ObjectRow[]; reason: string }>();
-  for (const row of perObject.values()) {
-    // The reason with the component's own name taken out: the same words for every object of the group.
-    const own = new RegExp(`(?<![\\w-])${row.e.component.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
-    const reason = row.e.reason.replace(own, 'its component');
-    const key = JSON.stringify([row.rules, row.allows, row.e.source, reason]);
-    const known = groups.get(key);
-    if (known) known.rows.push(row);
-    else groups.set(key, { rows: [row], reason });
-  }
-  return [...groups.values()].map(({ rows, reason }) => {
-    const first = rows[0];
-    if (rows.length === 1) return [first.e.object, first.e.component, first.rules.join(', '), declared(first.e), first.e.reason, first.allows.join('; ')];
-    const kinds = [...new Set(rows.map((r) => r.e.object.split('/')[0]))];
-    const objects = kinds.length === 1 ? `${rows.length} × ${kinds[0]}: ${rows.map((r) => r.e.object.slice(kinds[0].length + 1)).join(', ')}` : rows.map((r) => r.e.object).join(', ');
-    return [objects, [...new Set(rows.map((r) => r.e.component))].join(', '), first.rules.join(', '), declared(first.e), reason, first.allows.join('; ')];
+  // Exceptions arrive sorted by component, object and rule; a group keeps the place of its first member.
+  return [...groups.values()].map((g) => {
+    const kinds = [...new Set(g.objects.map((o) => o.split('/')[0]))];
+    const objects = g.objects.length > 1 && kinds.length === 1 ? `${g.objects.length} × ${kinds[0]}: ${g.objects.map((o) => o.slice(kinds[0].length + 1)).join(', ')}` : g.objects.join(', ');
+    const allows = [...new Set(g.suppressed)];
+    return [
+      objects,
+      g.components.join(', '),
+      [...g.rules].sort(byCode).join(', '),
+      g.first.source === 'site' ? 'site (policy.exceptions)' : 'built-in',
+      g.components.length === 1 ? g.first.reason : g.reason,
+      allows.length === 1 ? allows[0] : `${g.suppressed.length} findings`,
+    ];
   });
 }
 

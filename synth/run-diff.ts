@@ -8,7 +8,7 @@ import { explainDiff, formatDiff } from './output-diff';
 import { OutputRefusal, foreignRefusal, pathRefusal } from './output-errors';
 import { inspectOutput, refusedOutputPath } from './output-folder';
 import { reviewImpact } from './review-impact';
-import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError, synthCommand } from './run-synth';
+import { DEFAULT_SITE, EXIT, Io, PROJECT_ROOT, internalError, synthCommand, userHint } from './run-synth';
 import { SynthError } from './synthesize';
 
 const processIo: Io = {
@@ -67,7 +67,7 @@ export function runDiff(argv: readonly string[], io: Io = processIo): number {
     return diffs.length === 0 ? 0 : 1;
   } catch (err) {
     if (err instanceof SiteError || err instanceof SynthError || err instanceof OutputRefusal) {
-      io.err(err.message);
+      io.err(userHint(err.message, opts.site));
       return EXIT.usage;
     }
     return internalError(err, opts.debug === true, io);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SITE_ARG } from '../constructs/chart-lock';
 import { SiteError } from '../site';
 import { LoadedSite, loadSite } from '../site/load';
 import { CompiledSite, compileSite } from './compile-site';
@@ -53,7 +54,8 @@ function seconds(value: string): number {
   return n;
 }
 
-function program(io: Io): Command {
+/** synth's argument parser; tests parse the commands hints print with it. */
+export function synthProgram(io: Pick<Io, 'out' | 'err'> = processIo): Command {
   return new Command()
     .name('site-compiler synth')
     .description('Compile a site into dist/: Terraform JSON for Proxmox and Kubernetes YAML for Argo CD.')
@@ -77,7 +79,7 @@ function program(io: Io): Command {
 export function runSynth(argv: readonly string[], io: Io = processIo): number {
   let opts: SynthOptions;
   try {
-    opts = program(io).parse([...argv], { from: 'user' }).opts();
+    opts = synthProgram(io).parse([...argv], { from: 'user' }).opts();
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw err;
@@ -86,7 +88,7 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
     return synthInto(argv, opts, io);
   } catch (err) {
     if (err instanceof SiteError || err instanceof SynthError) {
-      io.err(err.message);
+      io.err(userHint(err.message, opts.site));
       if (!opts.check) io.err(`nothing was written; ${shownOut(opts, io)}/ is unchanged`);
       return EXIT.refused;
     }
@@ -96,6 +98,14 @@ export function runSynth(argv: readonly string[], io: Io = processIo): number {
     }
     return internalError(err, opts.debug === true, io);
   }
+}
+
+/**
+ * A message with its hints made runnable: the site placeholder (SITE_ARG) becomes the --site the user gave, or
+ * nothing for the default site, which every command finds by itself.
+ */
+export function userHint(text: string, site: string): string {
+  return site === DEFAULT_SITE ? text.split(` ${SITE_ARG}`).join('') : text.split(SITE_ARG).join(`--site ${shellQuote(site)}`);
 }
 
 /** Anything else is the compiler's fault, not the user's: one line to report, the stack only on request. */
@@ -127,7 +137,7 @@ function load(opts: SynthOptions, io: Io, out: string): Reviewed {
   const loaded = opts.site === DEFAULT_SITE ? loadSite(siteFile(opts), PROJECT_ROOT) : loadSite(opts.site, io.cwd);
   const compiled = compileSite(loaded);
   if (!compiled.lock.exists) io.err(`warning: no chart lock beside ${loaded.source} (${path.basename(compiled.lock.file)}): chart versions are pinned by the site, digests are not; run npx site-compiler vendor --lock-only --site ${shellQuote(loaded.source)}`);
-  for (const w of compiled.result.warnings) io.err(`warning: ${w}`);
+  for (const w of compiled.result.warnings) io.err(`warning: ${userHint(w, opts.site)}`);
   return review(loaded, compiled, out, io);
 }
 

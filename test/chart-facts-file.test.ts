@@ -46,8 +46,8 @@ describe('chart facts file', () => {
   });
 
   it('names the refresh command with the site unless it is the reference site', () => {
-    expect(factsCommand('sites/hookprobe.ts')).toBe('npm run vendor -- --facts-only');
-    expect(factsCommand('sites/homelab.ts')).toBe('npm run vendor -- --facts-only --site sites/homelab.ts');
+    expect(factsCommand('sites/hookprobe.ts')).toBe('npx site-compiler vendor --facts-only');
+    expect(factsCommand('sites/homelab.ts')).toBe('npx site-compiler vendor --facts-only --site sites/homelab.ts');
   });
 
   it('writes the same text for the same facts whatever their order, with no paths or times, and reads it back', () => {
@@ -73,6 +73,6 @@ describe('chart facts file', () => {
     const file = path.join(dir, 'site.facts.yaml');
     fs.writeFileSync(file, 'factsVersion: 7\nreleases: []\n');
     expect(() => readChartFacts(file)).toThrow(SiteError);
-    expect(() => readChartFacts(file)).toThrow(/npm run vendor -- --facts-only/);
+    expect(() => readChartFacts(file)).toThrow(/npx site-compiler vendor --facts-only --site <site file>/);
   });
 });

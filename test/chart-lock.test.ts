@@ -64,7 +64,7 @@ describe('chart lock file', () => {
     fs.writeFileSync(file, 'lockVersion: 1\ncharts:\n  - chart: cilium\n    repoUrl: helm.cilium.io\n    version: 1.18.0\n    sha256: ABC\n');
     const err = captureSiteError(() => readChartLock(file));
     expect(err.problems.map((p) => p.path)).toEqual(['charts[0].repoUrl', 'charts[0].sha256']);
-    expect(err.message).toContain('npm run vendor');
+    expect(err.message).toContain('npx site-compiler vendor --lock-only --site <site file>');
   });
 
   it('fails when two entries lock the same chart from the same repository', () => {
@@ -90,12 +90,12 @@ describe('lockProblem', () => {
 
   it('fails when the use is locked at another version, naming the component, chart, both versions and the fix', () => {
     expect(lockProblem(lock, { ...cilium, version: '1.19.0' })).toBe(
-      'component cilium: chart cilium 1.19.0 from https://helm.cilium.io/ is locked at version 1.18.0 in /nowhere/site.lock.yaml; run `npm run vendor` to lock 1.19.0, or pin 1.18.0 in the site',
+      'component cilium: chart cilium 1.19.0 from https://helm.cilium.io/ is locked at version 1.18.0 in /nowhere/site.lock.yaml; run `npx site-compiler vendor --site <site file>` to lock 1.19.0, or pin 1.18.0 in the site',
     );
   });
 
   it('fails when the use is not locked, and says when there is no lock file at all', () => {
-    expect(lockProblem(lock, rook)).toMatch(/^component rook-ceph: chart rook-ceph v1\.20\.6 from https:\/\/charts\.rook\.io\/release is not in the chart lock \/nowhere\/site\.lock\.yaml; run `npm run vendor`/);
+    expect(lockProblem(lock, rook)).toMatch(/^component rook-ceph: chart rook-ceph v1\.20\.6 from https:\/\/charts\.rook\.io\/release is not in the chart lock \/nowhere\/site\.lock\.yaml; run `npx site-compiler vendor --site <site file>`/);
     expect(lockProblem({ ...lock, exists: false, charts: [] }, rook)).toContain('has no chart lock: /nowhere/site.lock.yaml does not exist');
   });
 

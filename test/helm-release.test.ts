@@ -94,7 +94,7 @@ describe('HelmRelease rendered delivery', () => {
     expect(chart.node.findAll().filter((c) => ApiObject.isApiObject(c))).toEqual([]);
   });
 
-  it('fails when the cached archive does not match the digest in the lock, naming the chart and npm run vendor', () => {
+  it('fails when the cached archive does not match the digest in the lock, naming the chart and the vendor command', () => {
     const dir = scratchDir('helm-release-tampered');
     dirs.push(dir);
     const archive = chartArchivePath(cacheDir, FIXTURE_NAMES.plain, FIXTURE_VERSION);
@@ -107,27 +107,27 @@ describe('HelmRelease rendered delivery', () => {
     expect(errors[0]).toContain(`chart fixture-plain 0.1.0: the cached archive`);
     expect(errors[0]).toContain(`has sha256 ${sha256File(copy)}, but`);
     expect(errors[0]).toContain(`pins ${sha256File(archive)}`);
-    expect(errors[0]).toContain('`npm run vendor`');
+    expect(errors[0]).toContain('`npx site-compiler vendor --site <site file>`');
     expect(release.rendered).toEqual([]);
   });
 
-  it('fails when the chart is missing from the cache, naming it and npm run vendor', () => {
+  it('fails when the chart is missing from the cache, naming it and the vendor command', () => {
     const empty = scratchDir('helm-release-empty');
     dirs.push(empty);
     const errors = validationErrors(build(props('plain'), { cacheDir: empty }).app);
-    expect(errors).toEqual([expect.stringMatching(/chart fixture-plain 0\.1\.0 is not in the chart cache \(.*fixture-plain-0\.1\.0\.tgz does not exist\); run `npm run vendor`/)]);
+    expect(errors).toEqual([expect.stringMatching(/chart fixture-plain 0\.1\.0 is not in the chart cache \(.*fixture-plain-0\.1\.0\.tgz does not exist\); run `npx site-compiler vendor --site <site file>`/)]);
   });
 
   it('fails when the lock has no digest for the chart (never vendored)', () => {
     const errors = validationErrors(build(props('plain'), { lock: lockFor('fixture-plain', { sha256: null }) }).app);
     expect(errors).toEqual([expect.stringContaining('chart fixture-plain 0.1.0 has never been vendored')]);
-    expect(errors[0]).toContain('run `npm run vendor`');
+    expect(errors[0]).toContain('run `npx site-compiler vendor --site <site file>`');
   });
 
   it('fails when the release is locked at another version, naming the component, both versions and the fix', () => {
     const errors = validationErrors(build(props('plain', { version: '0.2.0' })).app);
     expect(errors).toEqual([expect.stringContaining('component fixtures: chart fixture-plain 0.2.0 from https://charts.fixture.example/ is locked at version 0.1.0')]);
-    expect(errors[0]).toContain('npm run vendor');
+    expect(errors[0]).toContain('npx site-compiler vendor --site <site file>');
   });
 
   it('fails when the chart is not in the lock at all', () => {
@@ -185,7 +185,7 @@ describe('HelmRelease.useSources', () => {
   it('fails when the lock pins a chart no release uses', () => {
     // The whole fixture lock pins both fixture charts; only fixture-plain is used here.
     const errors = validationErrors(build(props('plain', { delivery: 'argocd' }), { lock }).app);
-    expect(errors).toEqual([expect.stringMatching(/^chart fixture-random 0\.1\.0 from https:\/\/charts\.fixture\.example\/ is in the chart lock .* but no component uses it; run `npm run vendor -- --lock-only`/)]);
+    expect(errors).toEqual([expect.stringMatching(/^chart fixture-random 0\.1\.0 from https:\/\/charts\.fixture\.example\/ is in the chart lock .* but no component uses it; run `npx site-compiler vendor --lock-only --site <site file>`/)]);
   });
 
   it('fails when the Kubernetes version is not a version', () => {

@@ -122,7 +122,7 @@ describe('measured chart facts', () => {
 
   it('warns, naming the command that measures them again, when the values no longer match the facts', () => {
     const { warnings } = build(plain, { greeting: 'changed' });
-    expect(warnings.join('\n')).toMatch(/component falco: the chart facts of fixture-plain 0\.1\.0 \(release demo\) were measured with other values .*npm run vendor -- --facts-only/);
+    expect(warnings.join('\n')).toMatch(/component falco: the chart facts of fixture-plain 0\.1\.0 \(release demo\) were measured with other values .*npx site-compiler vendor --facts-only --site <site file>/);
   });
 
   it('applies server-side and allows the common kinds when a chart has no facts, and says so', () => {

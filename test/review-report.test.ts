@@ -114,6 +114,25 @@ describe('renderReview', () => {
     expect(section(report, '## Warnings')).toContain('policy.exceptions[1] (read-only-root-fs on Deployment/hookprobe/gone) matched no finding');
   });
 
+  it('groups the exceptions that share a component and a reason into one row, with every object and rule', () => {
+    const policy = checkPolicy(result.manifests, model);
+    const reason = 'an upstream chart offers no value for it';
+    const grouped = {
+      ...policy,
+      exceptions: [
+        { component: 'velero', object: 'Deployment/velero/velero', rule: 'seccomp-profile' as const, reason, source: 'built-in' as const, suppressed: 'container "velero" runs without a seccomp profile' },
+        { component: 'velero', object: 'Deployment/velero/velero', rule: 'read-only-root-fs' as const, reason, source: 'built-in' as const, suppressed: 'container "velero" can write to its root filesystem' },
+        { component: 'velero', object: 'Job/velero/velero-upgrade-crds', rule: 'read-only-root-fs' as const, reason, source: 'built-in' as const, suppressed: 'container "velero" can write to its root filesystem' },
+        { component: 'velero', object: 'Namespace/velero', rule: 'namespace-default-deny' as const, reason: 'another reason', source: 'built-in' as const, suppressed: 'has no default-deny NetworkPolicy' },
+      ],
+    };
+    const rows = section(renderReview(model, result, grouped), '### Exceptions').split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Objects') && !l.startsWith('| ---'));
+    expect(rows).toEqual([
+      `| Deployment/velero/velero, Job/velero/velero-upgrade-crds | velero | read-only-root-fs, seccomp-profile | built-in | ${reason} | 3 findings |`,
+      '| Namespace/velero | velero | namespace-default-deny | built-in | another reason | has no default-deny NetworkPolicy |',
+    ]);
+  });
+
   it('has every diagram under ## Site as valid Mermaid: hosts, add-ons in sync order, apps', async () => {
     const site = section(review, '## Site');
     const blocks = [...site.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -1,6 +1,7 @@
 import { ComponentChart, HelmRelease } from '../../constructs';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import type { ArgocdSpec } from './spec';
 
 /** The Argo Project's Helm repository. */
@@ -37,6 +38,16 @@ export function buildArgocdChart(chart: ComponentChart, { config: spec, model, c
       configs: {
         cm: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
       },
+      // The chart sets no resources; its init containers (copyutil) take those of their pod's main container.
+      controller: { resources: containerResources([250, 1000], [512, 1024]) },
+      server: { resources: containerResources([50, 500], [128, 256]) },
+      repoServer: { resources: containerResources([100, 1000], [256, 1024]) },
+      // The probes the chart ships switched off: a hung process is restarted and an unready one gets no traffic.
+      dex: { resources: containerResources([10, 200], [32, 128]), livenessProbe: { enabled: true }, readinessProbe: { enabled: true } },
+      redis: { resources: containerResources([50, 500], [64, 256]), livenessProbe: { enabled: true }, readinessProbe: { enabled: true } },
+      redisSecretInit: { resources: ONE_SHOT_RESOURCES },
+      applicationSet: { resources: containerResources([50, 500], [64, 256]), livenessProbe: { enabled: true }, readinessProbe: { enabled: true } },
+      notifications: { resources: containerResources([50, 500], [64, 256]), livenessProbe: { enabled: true }, readinessProbe: { enabled: true } },
     },
   });
 }

@@ -15,4 +15,12 @@ export const argocdFacts = addonFacts({
   provides: ['gitops'],
   needs: ['cni'],
   podSecurity: RESTRICTED,
+  // Upstream workloads, checked only with rendered delivery: what the chart's values cannot change.
+  policyExceptions: [
+    {
+      objects: ['StatefulSet/{ns}/argocd-application-controller'],
+      rules: ['probes'],
+      reason: 'the argo-cd chart has only a readiness probe for the application controller (no liveness value); a stuck controller shows as Applications no longer reconciling',
+    },
+  ],
 });

@@ -4,6 +4,7 @@ import { ip } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
 import { applyAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { CalicoSpec } from './spec';
 import { CALICO_BLOCK_SIZE as BLOCK_SIZE } from './spec';
 
@@ -38,6 +39,7 @@ export function buildCalicoChart(chart: ComponentChart, { config: spec, model, c
       // Flow aggregation and its UI are not part of the site.
       goldmane: { enabled: false },
       whisker: { enabled: false },
+      resources: containerResources([100, 500], [128, 256]),
       ...(bpf ? { kubernetesServiceEndpoint: { host: k.apiVip, port: String(k.apiPort) } } : {}),
     },
   });

@@ -31,6 +31,16 @@ export const calicoFacts = addonFacts({
       rules: ['host-namespaces', 'host-path'],
       reason: 'CNI operator: runs on the host network because pod networking does not exist until the CNI it installs is up',
     },
+    {
+      objects: ['Deployment/{ns}/tigera-operator'],
+      rules: ['run-as-non-root', 'read-only-root-fs', 'no-privilege-escalation', 'capabilities-drop-all', 'seccomp-profile', 'probes'],
+      reason: 'upstream security settings: tigera-operator chart v3.30.7 sets no securityContext and no probes for the operator and has no values for either',
+    },
+    {
+      objects: ['Job/{ns}/tigera-operator-uninstall'],
+      rules: ['host-namespaces', 'run-as-non-root', 'read-only-root-fs', 'no-privilege-escalation', 'capabilities-drop-all', 'seccomp-profile', 'resources-requests', 'resources-limits'],
+      reason: 'uninstall hook: runs only when the release is deleted, on the host network like the operator, to remove what the operator installed; the chart has no values for it',
+    },
   ],
 });
 

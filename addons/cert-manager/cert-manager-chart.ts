@@ -2,6 +2,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import * as certManager from '../../imports/k8s-crds/cert-manager.io';
 import { clusterIssuerName, ingressClassName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import type { CertManagerSpec } from './spec';
 
 /**
@@ -20,6 +21,10 @@ export function buildCertManagerChart(chart: ComponentChart, { config: spec, mod
     values: {
       // `keep` leaves the CRDs (and so every Certificate) in place if the release is ever removed.
       crds: { enabled: true, keep: true },
+      resources: containerResources([50, 500], [128, 256]),
+      webhook: { resources: containerResources([10, 200], [32, 128]) },
+      cainjector: { resources: containerResources([50, 500], [128, 256]) },
+      startupapicheck: { resources: ONE_SHOT_RESOURCES },
     },
   });
 

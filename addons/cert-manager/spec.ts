@@ -33,4 +33,12 @@ export const certManagerFacts = addonFacts({
       client: { podLabels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' } },
     },
   },
+  // Upstream workloads, checked only with rendered delivery: what the chart's values cannot change.
+  policyExceptions: [
+    {
+      objects: ['Deployment/{ns}/cert-manager', 'Deployment/{ns}/cert-manager-cainjector'],
+      rules: ['probes'],
+      reason: 'the cert-manager chart offers a liveness probe for the controller only, and no readiness probe for it or the CA injector; their Services serve only metrics, so an unready pod costs no traffic',
+    },
+  ],
 });

@@ -3,6 +3,7 @@ import * as cilium from '../../imports/k8s-crds/cilium.io';
 import { ip } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import type { CiliumSpec } from './spec';
 import { CILIUM_NODE_POD_MASK as NODE_POD_MASK } from './spec';
 
@@ -36,11 +37,19 @@ export function buildCiliumChart(chart: ComponentChart, { config: spec, model, c
       k8sClientRateLimit: { qps: 20, burst: 40 },
       // Agents restart when their ConfigMap changes, so a values change takes effect without a manual rollout.
       rollOutCiliumPods: true,
+      // The chart sets no resources but the CNI installer's request; initResources covers the agent's other init containers.
+      // Not certgen.resources: chart 1.18.0 indents it one level too shallow, so it renders as unknown container fields.
+      resources: containerResources([100, 1000], [256, 1024]),
+      initResources: ONE_SHOT_RESOURCES,
+      cni: { resources: containerResources([100, 500], [10, 128]) },
+      envoy: { resources: containerResources([50, 1000], [64, 512]) },
+      operator: { resources: containerResources([50, 500], [128, 256]) },
+      cgroup: { autoMount: { resources: ONE_SHOT_RESOURCES } },
       hubble: spec.hubble
         ? {
             enabled: true,
-            relay: { enabled: true },
-            ui: { enabled: true },
+            relay: { enabled: true, resources: containerResources([50, 500], [64, 256]) },
+            ui: { enabled: true, backend: { resources: containerResources([10, 200], [32, 128]) }, frontend: { resources: containerResources([10, 200], [32, 128]) } },
             // Certificates are made in the cluster by Cilium's certgen job: the chart's default ("helm") would
             // generate them at render time, putting private keys into rendered manifests.
             tls: { auto: { enabled: true, method: 'cronJob', schedule: '0 0 1 */4 *' } },

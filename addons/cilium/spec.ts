@@ -39,13 +39,33 @@ export const ciliumFacts = addonFacts({
   policyExceptions: [
     {
       objects: ['DaemonSet/{ns}/cilium', 'DaemonSet/{ns}/cilium-envoy'],
-      rules: ['host-namespaces', 'host-path', 'host-port', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-      reason: 'CNI agent: programs the node\'s network from the host network namespace, with BPF, cgroup and CNI-config host mounts and NET_ADMIN/SYS_ADMIN',
+      rules: ['host-namespaces', 'host-path', 'host-port', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs', 'seccomp-profile'],
+      reason: 'CNI agent: programs the node\'s network from the host network namespace, with BPF, cgroup and CNI-config host mounts and NET_ADMIN/SYS_ADMIN (the agent\'s BPF and mount syscalls are outside the runtime\'s default seccomp profile)',
     },
     {
       objects: ['Deployment/{ns}/cilium-operator'],
       rules: ['host-namespaces', 'host-port'],
       reason: 'CNI operator: runs on the host network because pod networking does not exist until the CNI it manages is up',
+    },
+    {
+      objects: ['Deployment/{ns}/cilium-operator', 'Deployment/{ns}/hubble-relay', 'Deployment/{ns}/hubble-ui'],
+      rules: ['run-as-non-root', 'read-only-root-fs', 'capabilities-drop-all', 'seccomp-profile'],
+      reason: 'upstream security settings: chart 1.18.0 gives the operator no user and the Hubble relay and UI writable root filesystems (the UI\'s nginx writes its cache and PID there) and no seccomp profile; the chart has no values that change all of it',
+    },
+    {
+      objects: ['Deployment/{ns}/hubble-ui'],
+      rules: ['probes'],
+      reason: 'the chart probes the Hubble UI frontend only; its backend container has no probe value',
+    },
+    {
+      objects: ['Job/{ns}/hubble-generate-certs', 'CronJob/{ns}/hubble-generate-certs'],
+      rules: ['run-as-non-root', 'read-only-root-fs', 'resources-requests', 'resources-limits'],
+      reason: 'Hubble certificate Job (runs for seconds every four months): chart 1.18.0 indents certgen.resources one level too shallow, so any value renders as unknown container fields, and it sets no user',
+    },
+    {
+      objects: ['Namespace/cilium-secrets'],
+      rules: ['namespace-pss-labels', 'namespace-default-deny'],
+      reason: 'created by the cilium chart to hold the Secrets of TLS interception for the agents; no pod runs in it, and the chart\'s Namespace takes no labels',
     },
   ],
 });

@@ -1,6 +1,7 @@
 import { ComponentChart, HelmRelease } from '../../constructs';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { CloudnativePgSpec } from './spec';
 
 /**
@@ -20,6 +21,7 @@ export function buildCloudnativePgChart(chart: ComponentChart, { config: spec, m
       crds: { create: true },
       // One operator for the cluster: Clusters live in the apps' namespace, not the operator's.
       config: { clusterWide: true },
+      resources: containerResources([100, 500], [128, 512]),
     },
   });
 }

@@ -3,6 +3,7 @@ import { ComponentChart, DefaultDenyNetworkPolicy, HelmRelease, PodSecurityLevel
 import * as eso from '../../imports/k8s-crds/external-secrets.io';
 import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { ExternalSecretsSpec } from './spec';
 
 export const EXTERNAL_SECRETS_RELEASE = 'external-secrets';
@@ -26,7 +27,14 @@ export function buildExternalSecretsChart(chart: ComponentChart, { config: spec,
     releaseName: EXTERNAL_SECRETS_RELEASE,
     namespace: ns,
     delivery: releaseDelivery(component, spec.delivery),
-    values: { installCRDs: true },
+    values: {
+      installCRDs: true,
+      resources: containerResources([50, 500], [64, 256]),
+      // The liveness probes the chart ships switched off: a hung controller or webhook is restarted.
+      livenessProbe: { enabled: true },
+      webhook: { resources: containerResources([10, 200], [32, 128]), livenessProbe: { enabled: true } },
+      certController: { resources: containerResources([10, 200], [32, 128]), livenessProbe: { enabled: true } },
+    },
   });
 
   const storeName = clusterSecretStoreName(model, `component ${component.name}`);

@@ -2,6 +2,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import type { SiteModel } from '../../model';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import type { FalcoSpec } from './spec';
 
 /** kubeadm's taint on control planes, plus the taints of the site's node pools, each once. */
@@ -28,6 +29,8 @@ export function buildFalcoChart(chart: ComponentChart, { config: spec, model, co
       // Falco watches every node: it tolerates the control planes' taint and every taint the site's pools set.
       tolerations: nodeTaintTolerations(model),
       falcosidekick: { enabled: false },
+      // Falco itself has the chart's resources; its rule-artifact sidecar and init container have none.
+      falcoctl: { artifact: { install: { resources: ONE_SHOT_RESOURCES }, follow: { resources: containerResources([10, 200], [32, 128]) } } },
     },
   });
 }

@@ -2,6 +2,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import { ingressClassName, ingressLoadBalancerAddress, releaseDelivery } from '../addon-contracts';
 import { providerOf } from '../../model';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import type { IngressNginxSpec } from './spec';
 
 export const INGRESS_NGINX_RELEASE = 'ingress-nginx';
@@ -35,6 +36,9 @@ export function buildIngressNginxChart(chart: ComponentChart, { config: spec, mo
         ingressClassResource: { name: className, enabled: true, default: true },
         // Snippet annotations let any Ingress author inject nginx configuration: kept off.
         allowSnippetAnnotations: false,
+        // The chart requests 100m and 90Mi and sets no limit; the admission Jobs set nothing.
+        resources: containerResources([100, 1000], [90, 512]),
+        admissionWebhooks: { createSecretJob: { resources: ONE_SHOT_RESOURCES }, patchWebhookJob: { resources: ONE_SHOT_RESOURCES } },
         service: {
           type: 'LoadBalancer',
           externalTrafficPolicy: local ? 'Local' : 'Cluster',

@@ -32,5 +32,10 @@ export const ingressNginxFacts = addonFacts({
       rules: ['service-loadbalancer'],
       reason: 'platform.addons.ingressNginx publishes the ingress controller on an address of the site\'s load-balancer range',
     },
+    {
+      objects: ['Deployment/{ns}/*-controller'],
+      rules: ['read-only-root-fs'],
+      reason: 'nginx writes the configuration the controller generates, its PID file and request buffers under /etc/nginx and /tmp in the image; upstream runs it with a writable root filesystem',
+    },
   ],
 });

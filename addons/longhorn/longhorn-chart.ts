@@ -3,6 +3,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import * as longhorn from '../../imports/k8s-crds/longhorn.io';
 import { LONGHORN_STORAGE_CLASS, defaultStorageClassName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { LonghornSpec } from './spec';
 
 export const LONGHORN_RELEASE = 'longhorn';
@@ -31,6 +32,8 @@ export function buildLonghornChart(chart: ComponentChart, { config: spec, model,
       preUpgradeChecker: { jobEnabled: false },
       // The chart's own "longhorn" class stays, but is not the default: the class below is.
       persistence: { defaultClass: false, defaultClassReplicaCount: spec.replicas },
+      // The only container of the chart with a resources value.
+      longhornManager: { resources: containerResources([100, 1000], [256, 1024]) },
     },
   });
 

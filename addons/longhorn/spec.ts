@@ -32,8 +32,18 @@ export const longhornFacts = addonFacts({
   policyExceptions: [
     {
       objects: ['DaemonSet/{ns}/longhorn-manager', 'DaemonSet/{ns}/longhorn-csi-plugin'],
-      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
-      reason: 'Longhorn manager and CSI plugin: manage block devices and mounts on the host for every volume',
+      rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs', 'seccomp-profile'],
+      reason: 'Longhorn manager and CSI plugin: manage block devices and mounts on the host for every volume (a privileged container runs unconfined whatever its seccomp profile)',
+    },
+    {
+      objects: ['DaemonSet/{ns}/longhorn-manager'],
+      rules: ['probes', 'resources-requests', 'resources-limits'],
+      reason: 'longhorn chart 1.12.1 has no liveness probe for the manager (only readiness) and neither probes nor resources for its image pre-pull sidecar, which only sleeps after pulling',
+    },
+    {
+      objects: ['Deployment/{ns}/longhorn-driver-deployer', 'Deployment/{ns}/longhorn-ui', 'Job/{ns}/longhorn-post-upgrade', 'Job/{ns}/longhorn-uninstall'],
+      rules: ['run-as-non-root', 'read-only-root-fs', 'no-privilege-escalation', 'capabilities-drop-all', 'seccomp-profile', 'probes', 'resources-requests', 'resources-limits'],
+      reason: 'upstream security settings: longhorn chart 1.12.1 has no securityContext, probe or resources values for its driver deployer (runs as root to deploy the CSI driver), UI and upgrade/uninstall hooks',
     },
   ],
 });

@@ -2,6 +2,7 @@ import { ComponentChart, HelmRelease } from '../../constructs';
 import * as metallb from '../../imports/k8s-crds/metallb.io';
 import { releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { MetallbSpec } from './spec';
 
 export const METALLB_RELEASE = 'metallb';
@@ -23,7 +24,8 @@ export function buildMetallbChart(chart: ComponentChart, { config: spec, model, 
     values: {
       // Layer 2 only: the site has no BGP router, so no BGP backend runs (frr-k8s is the chart's default since 0.16).
       frrk8s: { enabled: false },
-      speaker: { frr: { enabled: false } },
+      controller: { resources: containerResources([10, 200], [64, 128]) },
+      speaker: { frr: { enabled: false }, resources: containerResources([10, 200], [64, 128]) },
     },
   });
 

@@ -27,8 +27,13 @@ export const metallbFacts = addonFacts({
   policyExceptions: [
     {
       objects: ['DaemonSet/{ns}/*speaker'],
-      rules: ['host-namespaces', 'host-port', 'capabilities-add'],
-      reason: 'load-balancer speaker: answers ARP for Service addresses on the node network, which needs the host network and NET_RAW',
+      rules: ['host-namespaces', 'host-port', 'capabilities-add', 'run-as-non-root'],
+      reason: 'load-balancer speaker: answers ARP for Service addresses on the node network, which needs the host network and NET_RAW (as root: the capability is not kept across a user change)',
+    },
+    {
+      objects: ['DaemonSet/{ns}/*speaker', 'Deployment/{ns}/*controller'],
+      rules: ['seccomp-profile'],
+      reason: 'metallb chart 0.16.1 sets no seccomp profile and has no value for one',
     },
   ],
 });

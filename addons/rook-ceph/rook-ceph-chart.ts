@@ -1,6 +1,7 @@
 import { ComponentChart, HelmRelease, RookExternalCluster } from '../../constructs';
 import { CEPHFS_STORAGE_CLASS, clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { containerResources } from '../container-resources';
 import type { RookCephSpec } from './spec';
 
 const ROOK_REPO = 'https://charts.rook.io/release';
@@ -35,6 +36,8 @@ export function buildRookCephChart(chart: ComponentChart, { config: spec, model,
       crds: { enabled: true },
       // The cluster's disks belong to Proxmox: there is nothing for Rook to discover on the Kubernetes nodes.
       enableDiscoveryDaemon: false,
+      // The chart's own requests and memory limit, plus the CPU limit it leaves out.
+      resources: containerResources([200, 1000], [128, 512]),
     },
   });
 

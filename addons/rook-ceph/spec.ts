@@ -31,5 +31,10 @@ export const rookCephFacts = addonFacts({
       rules: ['host-namespaces', 'host-path', 'no-privileged', 'capabilities-add', 'capabilities-drop-all', 'no-privilege-escalation', 'run-as-non-root', 'read-only-root-fs'],
       reason: 'Ceph CSI node plugin: maps RBD images and mounts CephFS into kubelet\'s pod folders on the host',
     },
+    {
+      objects: ['Deployment/{ns}/rook-ceph-operator', 'Deployment/{ns}/ceph-csi-controller-manager'],
+      rules: ['no-privilege-escalation', 'read-only-root-fs', 'seccomp-profile', 'probes'],
+      reason: 'upstream security settings: rook-ceph chart v1.20.6 runs the operator with a writable root filesystem (it writes Ceph config and keyrings under /var/lib/rook and /etc/ceph) and no probes, and ceph-csi-operator with no seccomp profile; neither chart has values for them',
+    },
   ],
 });

@@ -30,6 +30,16 @@ export const veleroFacts = addonFacts({
       rules: ['host-path', 'run-as-non-root'],
       reason: 'backup node agent: reads pod volumes from kubelet\'s /var/lib/kubelet/pods on the host for file-system backups',
     },
+    {
+      objects: ['DaemonSet/{ns}/node-agent'],
+      rules: ['read-only-root-fs', 'no-privilege-escalation', 'capabilities-drop-all', 'seccomp-profile', 'probes'],
+      reason: 'backup node agent: velero chart 12.1.0 has no securityContext or probe values for it (containerSecurityContext applies to the server only)',
+    },
+    {
+      objects: ['Deployment/{ns}/velero', 'Job/{ns}/velero-upgrade-crds'],
+      rules: ['run-as-non-root', 'read-only-root-fs', 'no-privilege-escalation', 'capabilities-drop-all', 'seccomp-profile'],
+      reason: 'upstream security settings: velero chart 12.1.0 sets no securityContext for the server, its plugin init container or the CRD-upgrade hook, and Velero documents none to set',
+    },
   ],
 });
 

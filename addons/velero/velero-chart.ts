@@ -2,6 +2,7 @@ import { ComponentChart, HelmRelease, SyncedSecret } from '../../constructs';
 import * as velero from '../../imports/k8s-crds/velero.io';
 import { clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { ONE_SHOT_RESOURCES, containerResources } from '../container-resources';
 import { VELERO_AWS_PLUGIN_BY_CHART_MAJOR as AWS_PLUGIN_BY_CHART_MAJOR, VELERO_SCHEDULE, type VeleroSpec } from './spec';
 
 export const VELERO_RELEASE = 'velero';
@@ -49,7 +50,11 @@ export function buildVeleroChart(chart: ComponentChart, { config: spec, model, c
     namespace: ns,
     delivery: releaseDelivery(component, spec.delivery),
     values: {
-      initContainers: [{ name: 'velero-plugin-for-aws', image: plugin, volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
+      initContainers: [{ name: 'velero-plugin-for-aws', image: plugin, resources: ONE_SHOT_RESOURCES, volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
+      resources: containerResources([100, 1000], [128, 512]),
+      upgradeJobResources: ONE_SHOT_RESOURCES,
+      // File-system backups read whole volumes: the node agent gets the larger share.
+      nodeAgent: { resources: containerResources([100, 1000], [256, 1024]) },
       credentials: { useSecret: true, existingSecret: CREDENTIALS_SECRET },
       configuration: {
         backupStorageLocation: [

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IConstruct } from 'constructs';
-import { ChartFactsFile, ReleaseFacts, factsCommand, inputsDigest, readChartFacts, staleness } from '../../constructs/chart-facts-file';
+import { ChartFactsFile, ReleaseFacts, inputsDigest, readChartFacts, staleness } from '../../constructs/chart-facts-file';
+import { MIRROR_ARG, vendorHint } from '../../constructs/chart-lock';
 import { CLIENT_SIDE_APPLY_LIMIT, parseObjectRef } from '../../constructs/chart-measure';
 import { HelmRelease } from '../../constructs/helm-release';
 import { byCodePoint } from '../../core/order';
@@ -134,14 +135,12 @@ export function podSecurityConflicts(facts: ReleaseFacts, enforced: ReadonlyMap<
 }
 
 /** The warning synth prints for a release whose facts are stale or missing, with the command that measures them again. */
-export function staleFactsWarning(release: HelmRelease, stale: string, siteSource: string | undefined): string {
-  // Warnings reach REVIEW.md, which holds no absolute paths: a site outside the project is named generically.
-  const shown = siteSource === undefined ? undefined : path.isAbsolute(siteSource) || siteSource.startsWith('..') ? '<site file>' : siteSource;
-  const command = factsCommand(shown ?? 'sites/hookprobe.ts');
+export function staleFactsWarning(release: HelmRelease, stale: string): string {
+  // Warnings reach REVIEW.md, which is the same for a site and its YAML print: the command line names the site.
   return (
     `component ${release.component}: the chart facts of ${release.chart} ${release.version} (release ${release.releaseName}) ${stale}, ` +
-    `so its AppProject and sync options may not match what the chart installs; measure them again with \`${command}\` ` +
-    '(the charts must be in the cache: `npm run vendor`, or `npm run vendor -- --from <mirror folder>` air-gapped) and commit the facts file'
+    `so its AppProject and sync options may not match what the chart installs; measure them again with \`${vendorHint('--facts-only')}\` ` +
+    `(the charts must be in the cache: \`${vendorHint()}\`, or \`${vendorHint('--from', MIRROR_ARG)}\` air-gapped) and commit the facts file`
   );
 }
 
@@ -151,18 +150,13 @@ export function incompleteFactsWarning(release: HelmRelease, missing: readonly s
   return (
     `component ${release.component}: the chart facts of ${release.chart} ${release.version} leave out its dependency charts ${missing.join(', ')}, ` +
     'which the values enable but the chart folder they were measured from did not hold; what those install is not in its AppProject. ' +
-    `Put the complete chart in the cache and measure again with \`${factsCommand('sites/hookprobe.ts')}\` (with --site for another site)`
+    `Put the complete chart in the cache and measure again with \`${vendorHint('--facts-only')}\``
   );
 }
 
 /** The site's facts file given to an app with HelmRelease.useSources, if any. */
 export function factsOfApp(scope: IConstruct): ChartFactsFile | undefined {
   return HelmRelease.sourcesOf(scope)?.facts;
-}
-
-/** The site as the user named it, given with HelmRelease.useSources, for commands in messages. */
-export function sourceOfApp(scope: IConstruct): string | undefined {
-  return HelmRelease.sourcesOf(scope)?.siteSource;
 }
 
 let builtIn: ReadonlySet<string> | undefined;
