@@ -99,7 +99,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
     const entry = (e: EdgeModel): string => `- name: ${JSON.stringify(e.name)}\n  site: ${JSON.stringify(e.site)}\n  cluster: ${JSON.stringify(edgeClusterName(e))}\n`;
     const listShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(entry(e)), overheadBytes: header.length + 256 });
     listShards.forEach((edges, i) => {
-      files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`);
+      files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`, { dataOnly: true });
     });
     for (const obj of edgeWorkload()) {
       const text = `${header}${stringify(obj, YAML_OPTIONS)}`;
