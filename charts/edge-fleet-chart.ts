@@ -1,10 +1,9 @@
 import { k8s } from 'cdk8s-plus-30';
-import { stringify } from 'yaml';
 import { ComponentChart, DistFiles, WorkloadNetworkPolicy } from '../constructs';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
 import { providerOf } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
-import { YAML_OPTIONS } from '../core/yaml-options';
+import { toYamlText } from '../core/yaml-text';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from './gitops/sharding';
 import { generatedMarker } from '../core/generated';
 
@@ -102,7 +101,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
       files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`, { dataOnly: true });
     });
     for (const obj of edgeWorkload()) {
-      const text = `${header}${stringify(obj, YAML_OPTIONS)}`;
+      const text = `${header}${toYamlText(obj)}`;
       if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw new Error(`edge workload ${obj.kind} ${obj.metadata.name} is over 1 MiB`);
       files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text);
     }

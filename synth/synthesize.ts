@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App as Cdk8sApp, ApiObject, Chart } from 'cdk8s';
 import { IConstruct, IValidation } from 'constructs';
-import { parseAllDocuments, stringify as toYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
@@ -15,7 +15,7 @@ import { App as TerraformApp, TerraformStack } from '../core/cdktf';
 import type { SiteModel } from '../model';
 import { siteSchema, siteSchemaFor } from '../site';
 import { generatedMarker } from '../core/generated';
-import { YAML_OPTIONS } from '../core/yaml-options';
+import { toYamlText } from '../core/yaml-text';
 import type { KubeObject } from '../core/kube-object';
 import { byCodePoint } from '../core/order';
 
@@ -132,7 +132,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   for (const component of [...manifests.keys()].sort()) {
     const objects = manifests.get(component) ?? [];
     const names = fileNames(component, objects);
-    objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYaml(obj, YAML_OPTIONS)}`));
+    objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`));
     components.push({ name: `kubernetes/${component}`, objects: objects.length, files: objects.length });
   }
 
