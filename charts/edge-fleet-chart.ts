@@ -49,9 +49,12 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
   // Nothing runs here (the namespace holds configuration); whatever is added later starts closed.
   new WorkloadNetworkPolicy(chart, 'default-deny', { name: 'default-deny-all', namespace: ns, podSelector: {} });
 
+  // Every list is sharded by the edge's name: each name is hashed once for all of them.
+  const hashes = new Map<string, number>();
+
   // --- WireGuard hub: one [Peer] per edge, in shards the hub loads with `wg addconf` ----------------
   const peer = (e: EdgeModel): string => `[Peer]\n# ${e.name} (${e.site})\nPublicKey = ${e.publicKey}\nAllowedIPs = ${e.address}/32\n\n`;
-  const peerShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(peer(e)), overheadBytes: OBJECT_OVERHEAD_BYTES });
+  const peerShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, hashes, sizeOf: (e) => Buffer.byteLength(peer(e)), overheadBytes: OBJECT_OVERHEAD_BYTES });
   const peerNames = peerShards.map((_, i) => shardName('wireguard-peers', i));
   peerShards.forEach((edges, i) => {
     new k8s.KubeConfigMap(chart, peerNames[i], {
@@ -80,7 +83,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
       targets: [`${e.address}:${EDGE_EXPORTER_PORT}`],
       labels: { [EDGE_LABELS.edge]: e.name, [EDGE_LABELS.site]: e.site },
     });
-    const shards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(JSON.stringify(target(e))) + 1, overheadBytes: OBJECT_OVERHEAD_BYTES });
+    const shards = shardByHash(fleet.edges, { keyOf: (e) => e.name, hashes, sizeOf: (e) => Buffer.byteLength(JSON.stringify(target(e))) + 1, overheadBytes: OBJECT_OVERHEAD_BYTES });
     shards.forEach((edges, i) => {
       const name = shardName('edge-fleet', i);
       new ScrapeConfig(chart, `scrape-${name}`, {
@@ -96,7 +99,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
     const header = `# ${generatedMarker(model.name)}\n`;
     // JSON-quoted scalars read the same in YAML 1.1 (Argo CD) and 1.2: an edge named "on" stays a string.
     const entry = (e: EdgeModel): string => `- name: ${JSON.stringify(e.name)}\n  site: ${JSON.stringify(e.site)}\n  cluster: ${JSON.stringify(edgeClusterName(e))}\n`;
-    const listShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(entry(e)), overheadBytes: header.length + 256 });
+    const listShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, hashes, sizeOf: (e) => Buffer.byteLength(entry(e)), overheadBytes: header.length + 256 });
     listShards.forEach((edges, i) => {
       files.add(`${shardName(EDGE_DIST.clusters, i)}.yaml`, `${header}# Edges of shard ${i + 1}/${listShards.length}; the ApplicationSet edge-clusters makes one Application per entry.\n${edges.map(entry).join('')}`, { dataOnly: true });
     });

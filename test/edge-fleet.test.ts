@@ -100,6 +100,17 @@ describe('sharding', () => {
     for (const s of after) expect(s.map((e) => e.name)).toEqual([...s.map((e) => e.name)].sort());
   });
 
+  it('gives the same shards when calls share their hashes, each key hashed once', () => {
+    const hashes = new Map<string, number>();
+    const shared = shardByHash(items, { ...options, hashes });
+    expect(hashes.size).toBe(items.length);
+    expect(shared).toEqual(shardByHash(items, options));
+    // A second call reads the hashes it is given: wrong ones would move the items.
+    const some = items.slice(0, 4000);
+    const moved = shardByHash(some, { ...options, hashes: new Map(some.map((e) => [e.name, 1])) });
+    expect(moved.map((s) => s.length)).toEqual([0, some.length]);
+  });
+
   it('gives no shards for no items, and refuses an item larger than a shard', () => {
     expect(shardByHash([], options)).toEqual([]);
     expect(() => shardByHash(items.slice(0, 1), { ...options, sizeOf: () => MAX_OBJECT_BYTES })).toThrow(/sbc-00001.*more than a shard may hold/);
