@@ -85,18 +85,20 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const terraform = new Map<string, Record<string, unknown>>();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-cdktf-'));
   try {
-    const tfApp = new TerraformApp({ outdir: scratch, skipValidation: true });
-    buildInfrastructure(tfApp, model);
-    const stacks = tfApp.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    for (const stack of stacks) stack.prepareStack();
-    throwOnConstructErrors(tfApp.node.findAll());
-    for (const stack of sortById(stacks)) {
-      const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;
-      const out = { '//': generatedMarker(model.name), ...doc };
-      terraform.set(stack.node.id, out);
-      files.set(`terraform/${stack.node.id}/main.tf.json`, `${JSON.stringify(out, null, 2)}\n`);
-      components.push({ name: `terraform/${stack.node.id}`, objects: countResources(doc), files: 1 });
-    }
+    withoutTokenStacks(() => {
+      const tfApp = new TerraformApp({ outdir: scratch, skipValidation: true });
+      buildInfrastructure(tfApp, model);
+      const stacks = tfApp.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
+      for (const stack of stacks) stack.prepareStack();
+      throwOnConstructErrors(tfApp.node.findAll());
+      for (const stack of sortById(stacks)) {
+        const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;
+        const out = { '//': generatedMarker(model.name), ...doc };
+        terraform.set(stack.node.id, out);
+        files.set(`terraform/${stack.node.id}/main.tf.json`, `${JSON.stringify(out, null, 2)}\n`);
+        components.push({ name: `terraform/${stack.node.id}`, objects: countResources(doc), files: 1 });
+      }
+    });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -137,14 +139,40 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   }
 
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
-  const schema = options.addons ? siteSchemaFor(options.addons.map((a) => a.facts)) : siteSchema;
-  files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
+  files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
 
   const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
   return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests };
+}
+
+function schemaText(schema: z.ZodType): string {
+  return `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
+}
+
+/** The editor schema of every add-on depends on no site: rendered once per process (synth --watch renders it once). */
+let defaultSchema: string | undefined;
+function defaultSchemaText(): string {
+  defaultSchema ??= schemaText(siteSchema);
+  return defaultSchema;
+}
+
+/**
+ * cdktf records the whole call stack of every token it creates (thousands per site), only for the text of
+ * its errors; formatting those stacks took a sixth of a re-synth. While the Terraform app is built, stacks
+ * read as empty, so cdktf records none: its errors keep their message, without where the token was made.
+ * Stacks of errors are formatted when first read, after the previous formatter is back.
+ */
+export function withoutTokenStacks<T>(build: () => T): T {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => '';
+  try {
+    return build();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
 }
 
 /**
