@@ -3,8 +3,9 @@
  * terminal. Starts the executable with `synth --watch` on a YAML site, waits for its first synth, then
  * edits the site `runs` times (one replica more, one fewer: every component is compiled again and
  * nothing is destroyed, which the replacement review would refuse) and times each edit until the
- * diff's first line appears on stdout. Prints WATCH_MS=<ms,ms,…> (edit to diff) and RESYNTH_MS=<…>
- * (the re-synth as the watcher reports it) on stdout.
+ * diff's first line appears on stdout. Prints WATCH_MS=<ms,ms,…> (edit to diff), RESYNTH_MS=<…> (the
+ * re-synth as the watcher reports it, writing included) and, on Linux, WATCH_CPU_MS=<…> (the CPU time
+ * the watcher spent from edit to diff: what the wall time comes to on an idle machine) on stdout.
  *
  *   tsx scripts/bench-watch.ts <site.yaml> <runs>
  */
@@ -14,6 +15,17 @@ import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
+
+/** CPU time (user + system) the process has used, ms, from /proc; undefined where there is none (not Linux). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    // utime and stime (fields 14 and 15 of stat, 12 and 13 after the command name) in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Lines of a stream, each handed to the current waiter (or dropped when nobody waits). */
 function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
@@ -56,12 +68,16 @@ async function main(): Promise<void> {
     if (child.exitCode !== null) throw new Error(`synth --watch ended: ${log.slice(-10).join('\n')}`);
     const watch: number[] = [];
     const resynth: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < runs; i += 1) {
       app.replicas = (app.replicas ?? 1) + (i % 2 === 0 ? 1 : -1);
       const diffShown = until((_l, from) => from === 'out');
       const started = performance.now();
+      const cpuBefore = cpuMs(child.pid);
       fs.writeFileSync(site, stringify(doc, { lineWidth: 0 }));
       watch.push((await diffShown) - started);
+      const cpuAfter = cpuMs(child.pid);
+      if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.push(cpuAfter - cpuBefore);
       let reported = 0;
       await until((l) => {
         const m = /^re-synth after the edit: (\d+) ms/.exec(l);
@@ -70,7 +86,7 @@ async function main(): Promise<void> {
       });
       resynth.push(reported);
     }
-    process.stdout.write(`WATCH_MS=${watch.map((t) => t.toFixed(1)).join(',')}\nRESYNTH_MS=${resynth.join(',')}\n`);
+    process.stdout.write(`WATCH_MS=${watch.map((t) => t.toFixed(1)).join(',')}\nRESYNTH_MS=${resynth.join(',')}\n${cpu.length > 0 ? `WATCH_CPU_MS=${cpu.join(',')}\n` : ''}`);
   } finally {
     child.kill('SIGINT');
   }

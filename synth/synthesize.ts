@@ -160,18 +160,18 @@ function defaultSchemaText(): string {
 }
 
 /**
- * cdktf records the whole call stack of every token it creates (thousands per site), only for the text of
- * its errors; formatting those stacks took a sixth of a re-synth. While the Terraform app is built, stacks
- * read as empty, so cdktf records none: its errors keep their message, without where the token was made.
- * Stacks of errors are formatted when first read, after the previous formatter is back.
+ * cdktf records the whole call stack of every token it creates (thousands per site: each VM resource makes
+ * dozens), only for the text of its errors; capturing and formatting them took a sixth of a re-synth. While
+ * the Terraform app is built, Error.captureStackTrace records nothing, so cdktf keeps empty stacks and its
+ * errors keep their message without where the token was made. Errors still get their own stack when made.
  */
 export function withoutTokenStacks<T>(build: () => T): T {
-  const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = () => '';
+  const previous = Error.captureStackTrace;
+  Error.captureStackTrace = () => undefined;
   try {
     return build();
   } finally {
-    Error.prepareStackTrace = previous;
+    Error.captureStackTrace = previous;
   }
 }
 
