@@ -104,6 +104,24 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   }
 
   // --- Kubernetes ------------------------------------------------------------------------------
+  const { manifests, extraManifests } = synthKubernetes(model, options, scratch, files, components);
+
+  // --- editor schema for YAML/JSON sites -------------------------------------------------------
+  files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
+
+  const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
+  const findings = checks.flatMap((check) => check(partial, model));
+  if (findings.length > 0) throw new SynthError(findings);
+
+  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests };
+}
+
+/**
+ * Builds the cdk8s app, renders every component's objects into `files` and returns them as JSON. A function of its
+ * own so that the app (its constructs and their props: a second copy of a large fleet) can be collected before the
+ * checks, the review and the writer run.
+ */
+function synthKubernetes(model: SiteModel, options: SynthOptions, scratch: string, files: FileTree, components: ComponentReport[]): Pick<SynthResult, 'manifests' | 'extraManifests'> {
   const manifests = new Map<string, KubeObject[]>();
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
@@ -138,14 +156,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
     components.push({ name: `kubernetes/${component}`, objects: objects.length, files: objects.length });
   }
 
-  // --- editor schema for YAML/JSON sites -------------------------------------------------------
-  files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
-
-  const partial = { warnings: model.warnings, manifests, terraform, extraManifests };
-  const findings = checks.flatMap((check) => check(partial, model));
-  if (findings.length > 0) throw new SynthError(findings);
-
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests };
+  return { manifests, extraManifests };
 }
 
 function schemaText(schema: z.ZodType): string {
