@@ -97,12 +97,13 @@ function rows(dir: string, withCdktf: boolean): Row[] {
   const cache = path.join(ROOT, '.cache', 'bundle', 'site-compiler.cjs.v8cache');
   const list: Row[] = [
     { label: 'node -e 0', command: () => run(process.execPath, ['-e', '0']) },
-    // What a CI job runs on a fresh runner after npm ci (the bundle is built by npm's prepare step; no V8 code cache
+    // What a CI job runs on a fresh runner after npm ci (the bundle is built by npm's prepare step; no V8 code caches
     // and no parsed chart facts yet).
     {
       label: 'npm run synth, first run after npm ci',
       command: () => {
         fs.rmSync(cache, { force: true });
+        fs.rmSync(path.join(ROOT, '.cache', 'bundle', 'validators'), { recursive: true, force: true });
         fs.rmSync(path.join(ROOT, '.cache', 'parsed-facts'), { recursive: true, force: true });
         return run('npm', ['run', '-s', 'synth', '--', '--out', out('first'), '--quiet']);
       },
