@@ -155,9 +155,53 @@ function requireCached(file) {
   return mod.exports;
 }
 
+/** The precompiled schema validators the bundle leaves outside (see lazyGenerated). */
+const VALIDATORS = path.join(ROOT, 'imports', 'schemas', 'kubernetes', 'validators') + path.sep;
+
+/**
+ * The validators of the kinds a site uses are megabytes of generated JavaScript that Node compiles at every start:
+ * they go through a V8 code cache too, one file per validator module in .cache/bundle/validators/, named by the
+ * module's path, size and modification time (a regenerated validator gets a cache of its own).
+ */
+function validatorCacheFile(filename, validators = VALIDATORS, cacheDir = path.join(DIR, 'validators')) {
+  const now = filename.startsWith(validators) ? stamp(filename) : null;
+  if (now === null) return null;
+  const rel = path.relative(validators, filename).split(path.sep).join('_');
+  return path.join(cacheDir, `${rel}-${now[0]}-${Math.round(now[1])}.v8cache`);
+}
+
+function cacheValidators() {
+  const plain = Module._extensions['.js'];
+  Module._extensions['.js'] = function loadValidator(mod, filename) {
+    const cacheFile = validatorCacheFile(filename);
+    if (cacheFile === null) return plain(mod, filename);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(fs.readFileSync(filename, 'utf8')), { filename, cachedData });
+    script.runInThisContext().call(mod.exports, mod.exports, createRequire(filename), mod, filename, path.dirname(filename));
+    if (cachedData === undefined || script.cachedDataRejected) {
+      // After the command ran, so the cache also holds the validation functions it compiled.
+      process.once('exit', () => {
+        try {
+          fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+          fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
+          fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
+        } catch {
+          // A read-only checkout runs without the cache.
+        }
+      });
+    }
+  };
+}
+
 /** The CLI module: from the bundle, built first when missing or stale. */
 async function loadCli(entry = 'cli/main.ts') {
   if (!isFresh()) await build(entry);
+  cacheValidators();
   // Stack traces of --debug point at the TypeScript sources through the bundle's source map.
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
   const cli = requireCached(BUNDLE);
@@ -165,7 +209,7 @@ async function loadCli(entry = 'cli/main.ts') {
   return cli;
 }
 
-module.exports = { loadCli, isFresh, build, stamp, BUNDLE, INPUTS };
+module.exports = { loadCli, isFresh, build, stamp, validatorCacheFile, cacheValidators, BUNDLE, INPUTS, VALIDATORS };
 
 if (require.main === module && process.argv[2] === '--build') {
   // npm's prepare step (npm ci, npm install): the first synth then starts from a built bundle.

@@ -1,11 +1,10 @@
 import { k8s } from 'cdk8s-plus-30';
-import { stringify } from 'yaml';
 import { clusterSecretStoreName } from '../addons/addon-contracts';
 import { ComponentChart, DistFiles, SyncedSecret, WorkloadNetworkPolicy } from '../constructs';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
 import { providerOf } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
-import { YAML_OPTIONS } from '../core/yaml-options';
+import { toYamlText } from '../core/yaml-text';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from './gitops/sharding';
 import { LATER_BY_ANNOTATION, LATER_KEY_ANNOTATION } from './gitops/secret-seed';
 import { generatedMarker } from '../core/generated';
@@ -62,9 +61,12 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
   // Nothing runs here (the namespace holds configuration); whatever is added later starts closed.
   new WorkloadNetworkPolicy(chart, 'default-deny', { name: 'default-deny-all', namespace: ns, podSelector: {} });
 
+  // Every list is sharded by the edge's name: each name is hashed once for all of them.
+  const hashes = new Map<string, number>();
+
   // --- WireGuard hub: one [Peer] per edge, in shards the hub loads with `wg addconf` ----------------
   const peer = (e: EdgeModel): string => `[Peer]\n# ${e.name} (${e.site})\nPublicKey = ${e.publicKey}\nAllowedIPs = ${e.address}/32\n\n`;
-  const peerShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(peer(e)), overheadBytes: OBJECT_OVERHEAD_BYTES });
+  const peerShards = shardByHash(fleet.edges, { keyOf: (e) => e.name, hashes, sizeOf: (e) => Buffer.byteLength(peer(e)), overheadBytes: OBJECT_OVERHEAD_BYTES });
   const peerNames = peerShards.map((_, i) => shardName('wireguard-peers', i));
   peerShards.forEach((edges, i) => {
     new k8s.KubeConfigMap(chart, peerNames[i], {
@@ -93,7 +95,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
       targets: [`${e.address}:${EDGE_EXPORTER_PORT}`],
       labels: { [EDGE_LABELS.edge]: e.name, [EDGE_LABELS.site]: e.site },
     });
-    const shards = shardByHash(fleet.edges, { keyOf: (e) => e.name, sizeOf: (e) => Buffer.byteLength(JSON.stringify(target(e))) + 1, overheadBytes: OBJECT_OVERHEAD_BYTES });
+    const shards = shardByHash(fleet.edges, { keyOf: (e) => e.name, hashes, sizeOf: (e) => Buffer.byteLength(JSON.stringify(target(e))) + 1, overheadBytes: OBJECT_OVERHEAD_BYTES });
     shards.forEach((edges, i) => {
       const name = shardName('edge-fleet', i);
       new ScrapeConfig(chart, `scrape-${name}`, {
@@ -110,7 +112,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
     const files = new DistFiles(chart, 'dist-files');
     const header = `# ${generatedMarker(model.name)}\n`;
     for (const obj of edgeWorkload()) {
-      const text = `${header}${stringify(obj, YAML_OPTIONS)}`;
+      const text = `${header}${toYamlText(obj)}`;
       if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw new Error(`edge workload ${obj.kind} ${obj.metadata.name} is over 1 MiB`);
       files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text);
     }

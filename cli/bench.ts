@@ -2,7 +2,7 @@
  * `npm run bench`: how fast site-compiler starts and synthesizes, side by side with `node -e 0` and the
  * CLIs of cdk8s and cdktf on trivial apps, and how the edge fleet scales. Every figure is the median of
  * interleaved runs (one of each command per round, so a busy moment hits all of them alike) and is
- * printed with its ratio to `node -e 0`. Everything runs through the public commands in child processes.
+ * printed with its ratios to `node -e 0` and to the peer CLIs. Everything runs through the public commands in child processes.
  *
  *   npm run bench [-- --runs 5] [--sizes 1000,10000,100000] [--install-tools]
  *
@@ -28,6 +28,7 @@ interface Timed {
   readonly ms: number;
   readonly ok: boolean;
   readonly detail: string;
+  readonly stdout: string;
   /** Peak resident set of the child, bytes (from the executable's bench hook), when it reported one. */
   readonly rssBytes?: number;
 }
@@ -37,7 +38,7 @@ function run(command: string, args: readonly string[], cwd = ROOT, env: NodeJS.P
   const r = spawnSync(command, [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env } });
   const ms = performance.now() - started;
   const rss = /SITE_COMPILER_MAX_RSS=(\d+)/.exec(r.stderr ?? '');
-  return { ms, ok: r.status === 0, detail: (r.stderr ?? '').trim().split('\n').slice(-3).join(' / '), rssBytes: rss ? Number(rss[1]) : undefined };
+  return { ms, ok: r.status === 0, detail: (r.stderr ?? '').trim().split('\n').slice(-3).join(' / '), stdout: r.stdout ?? '', rssBytes: rss ? Number(rss[1]) : undefined };
 }
 
 function median(values: readonly number[]): number {
@@ -80,6 +81,9 @@ function fleetSite(dir: string, count: number): string {
   return path.join(siteDir, 'site.yaml');
 }
 
+const CDK8S_ROW = 'npx cdk8s synth (one Deployment)';
+const CDKTF_ROW = 'cdktf synth (one output)';
+
 interface Row {
   readonly label: string;
   readonly command: () => Timed;
@@ -93,18 +97,39 @@ function rows(dir: string, withCdktf: boolean): Row[] {
   const cache = path.join(ROOT, '.cache', 'bundle', 'site-compiler.cjs.v8cache');
   const list: Row[] = [
     { label: 'node -e 0', command: () => run(process.execPath, ['-e', '0']) },
-    // What a CI job runs on a fresh runner after npm ci (the bundle is built by npm's prepare step; no V8 code cache yet).
-    { label: 'npm run synth, first run after npm ci', command: () => (fs.rmSync(cache, { force: true }), run('npm', ['run', '-s', 'synth', '--', '--out', out('first'), '--quiet'])) },
+    // What a CI job runs on a fresh runner after npm ci (the bundle is built by npm's prepare step; no V8 code caches
+    // and no parsed chart facts yet).
+    {
+      label: 'npm run synth, first run after npm ci',
+      command: () => {
+        fs.rmSync(cache, { force: true });
+        fs.rmSync(path.join(ROOT, '.cache', 'bundle', 'validators'), { recursive: true, force: true });
+        fs.rmSync(path.join(ROOT, '.cache', 'parsed-facts'), { recursive: true, force: true });
+        return run('npm', ['run', '-s', 'synth', '--', '--out', out('first'), '--quiet']);
+      },
+    },
     { label: 'npm run synth', command: () => run('npm', ['run', '-s', 'synth', '--', '--out', out('npm'), '--quiet']) },
     { label: 'site-compiler synth (no npm)', command: () => run(process.execPath, [BIN, 'synth', '--out', out('bin'), '--quiet']) },
     { label: 'site-compiler synth --check', command: () => run(process.execPath, [BIN, 'synth', '--check', '--quiet']) },
-    { label: 'npx cdk8s synth (one Deployment)', peer: true, command: () => run('npx', ['--offline', '--prefix', ROOT, 'cdk8s', 'synth'], apps.cdk8s) },
+    { label: CDK8S_ROW, peer: true, command: () => run('npx', ['--offline', '--prefix', ROOT, 'cdk8s', 'synth'], apps.cdk8s) },
   ];
-  if (withCdktf) list.push({ label: 'npx cdktf synth (one output)', peer: true, command: () => run(CDKTF_CLI, ['synth'], apps.cdktf) });
+  if (withCdktf) list.push({ label: CDKTF_ROW, peer: true, command: () => run(CDKTF_CLI, ['synth'], apps.cdktf) });
   return list;
 }
 
-function benchStart(runs: number, dir: string, say: (l: string) => void): void {
+/** The floors every figure is compared with: medians of `node -e 0` and of the peer CLIs on trivial apps. */
+interface Floors {
+  readonly node: number;
+  readonly cdk8s: number;
+  readonly cdktf?: number;
+}
+
+function ratios(ms: number, floors: Floors): string {
+  const peers = [`${(ms / floors.cdk8s).toFixed(2)}x cdk8s`, floors.cdktf === undefined ? undefined : `${(ms / floors.cdktf).toFixed(2)}x cdktf`].filter(Boolean);
+  return `${(ms / floors.node).toFixed(1).padStart(6)}x node -e 0, ${peers.join(', ')}`;
+}
+
+function benchStart(runs: number, dir: string, say: (l: string) => void): Floors {
   const withCdktf = fs.existsSync(CDKTF_CLI);
   const list = rows(dir, withCdktf);
   list[1].command(); // warm the file-system cache for every row alike; not counted
@@ -116,40 +141,61 @@ function benchStart(runs: number, dir: string, say: (l: string) => void): void {
       times.get(r.label)?.push(t.ms);
     }
   }
-  const base = median(times.get('node -e 0') ?? []);
-  const synth = median(times.get('npm run synth') ?? []);
-  say(`start and synth of the reference site, median of ${runs} interleaved runs (ratio to node -e 0):`);
+  const med = (label: string): number => median(times.get(label) ?? []);
+  const floors: Floors = { node: med('node -e 0'), cdk8s: med(CDK8S_ROW), cdktf: withCdktf ? med(CDKTF_ROW) : undefined };
+  const synth = med('npm run synth');
+  say(`start and synth of the reference site, median of ${runs} interleaved runs:`);
   for (const r of list) {
-    const m = median(times.get(r.label) ?? []);
-    say(`  ${r.label.padEnd(42)} ${String(Math.round(m)).padStart(6)} ms  ${(m / base).toFixed(1).padStart(5)}x${r.peer ? `   npm run synth is ${(m / synth).toFixed(1)}x faster` : ''}`);
+    const m = med(r.label);
+    say(`  ${r.label.padEnd(42)} ${String(Math.round(m)).padStart(7)} ms  ${ratios(m, floors)}${r.peer ? `; npm run synth is ${(m / synth).toFixed(1)}x faster` : ''}`);
   }
-  if (!withCdktf) say('  npx cdktf synth (one output)               skipped: cdktf-cli is not installed; npm run bench -- --install-tools puts it into .cache/bench-tools');
+  if (!withCdktf) say(`  ${CDKTF_ROW.padEnd(42)} skipped: cdktf-cli is not installed; npm run bench -- --install-tools puts it into .cache/bench-tools`);
+  return floors;
 }
 
-function benchWatch(dir: string, runs: number, say: (l: string) => void): void {
-  // In-process re-synth after an edit, as synth --watch does it: measured inside one process by the test hook of the CLI.
+function benchWatch(dir: string, runs: number, floors: Floors, say: (l: string) => void): void {
+  // The real synth --watch in a child process: from writing the site to the diff's first line on its stdout.
   const site = fleetSite(dir, 0);
   const r = run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench-watch.ts'), site, String(runs)]);
-  const m = /RESYNTH_MS=([\d.,]+)/.exec(r.detail);
-  say(`  re-synth after a site edit (synth --watch)   ${m ? `${Math.round(median(m[1].split(',').map(Number)))} ms (median of ${runs})` : `failed: ${r.detail}`}`);
+  const figure = (name: string): number | undefined => {
+    const m = new RegExp(`^${name}=([\\d.,]+)$`, 'm').exec(r.stdout);
+    return m ? median(m[1].split(',').map(Number)) : undefined;
+  };
+  const [watch, resynth, cpu] = [figure('WATCH_MS'), figure('RESYNTH_MS'), figure('WATCH_CPU_MS')];
+  say(`synth --watch, median of ${runs} edits of the reference site:`);
+  if (watch === undefined || resynth === undefined) {
+    say(`  failed: ${r.detail}`);
+    return;
+  }
+  say(`  ${'edit -> per-component diff printed'.padEnd(42)} ${String(Math.round(watch)).padStart(7)} ms  ${ratios(watch, floors)}${cpu === undefined ? '' : ` (CPU ${Math.round(cpu)} ms)`}`);
+  say(`  ${'edit -> re-synth written'.padEnd(42)} ${String(Math.round(resynth)).padStart(7)} ms  ${ratios(resynth, floors)}`);
 }
 
-function benchFleet(dir: string, sizes: readonly number[], runs: number, say: (l: string) => void): void {
-  say(`edge fleet, one synth per process, median of ${runs} (time ratio to the first size; peak RSS):`);
-  const first = new Map<number, number>();
+function benchFleet(dir: string, sizes: readonly number[], runs: number, floors: Floors, say: (l: string) => void): void {
+  // Sizes take turns, round by round, so a busy moment of the machine falls on every size alike.
+  const sites = new Map(sizes.map((size) => [size, fleetSite(dir, size)]));
+  const results = new Map<number, Timed[]>(sizes.map((size) => [size, []]));
+  for (let round = 0; round < runs; round += 1) {
+    for (const size of sizes) {
+      const out = path.join(dir, `fleet-out-${size}`);
+      results.get(size)?.push(run(process.execPath, [BIN, 'synth', '--site', sites.get(size) as string, '--out', out, '--quiet'], ROOT, { SITE_COMPILER_BENCH_RSS: '1' }));
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+  say(`edge fleet, one synth per process into a new folder, median of ${runs} interleaved runs (peak RSS: the largest):`);
+  let previous: { size: number; ms: number } | undefined;
   for (const size of sizes) {
-    const site = fleetSite(dir, size);
-    const results = Array.from({ length: runs }, (_, i) => run(process.execPath, [BIN, 'synth', '--site', site, '--out', path.join(dir, `fleet-out-${size}-${i}`), '--quiet'], ROOT, { SITE_COMPILER_BENCH_RSS: '1' }));
-    const failed = results.find((r) => !r.ok);
+    const all = results.get(size) ?? [];
+    const failed = all.find((r) => !r.ok);
     if (failed) {
       say(`  ${String(size).padStart(7)} edges  failed: ${failed.detail}`);
       continue;
     }
-    const ms = median(results.map((r) => r.ms));
-    first.set(size, ms);
-    const rss = Math.max(...results.map((r) => r.rssBytes ?? 0));
-    const firstMs = first.get(sizes[0]) ?? ms;
-    say(`  ${String(size).padStart(7)} edges  ${String(Math.round(ms)).padStart(7)} ms  ${(ms / firstMs).toFixed(2).padStart(6)}x  peak RSS ${Math.round(rss / 1024 ** 2)} MiB`);
+    const ms = median(all.map((r) => r.ms));
+    const rss = Math.max(...all.map((r) => r.rssBytes ?? 0));
+    const growth = previous ? `; ${(ms / previous.ms).toFixed(2)}x the time of ${previous.size}` : '';
+    say(`  ${`${size} edges`.padEnd(42)} ${String(Math.round(ms)).padStart(7)} ms  ${ratios(ms, floors)}; peak RSS ${Math.round(rss / 1024 ** 2)} MiB${growth}`);
+    previous = { size, ms };
   }
 }
 
@@ -175,9 +221,9 @@ function main(): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-bench-'));
   try {
     say(`site-compiler bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}`);
-    benchStart(runs, dir, say);
-    benchWatch(dir, runs, say);
-    benchFleet(dir, opts.sizes.split(',').map(Number), runs, say);
+    const floors = benchStart(runs, dir, say);
+    benchWatch(dir, runs, floors, say);
+    benchFleet(dir, opts.sizes.split(',').map(Number), runs, floors, say);
     return 0;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

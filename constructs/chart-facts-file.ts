@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Document, parseDocument } from 'yaml';
+import { version as YAML_LIBRARY_VERSION } from 'yaml/package.json';
 import { byCodePoint } from '../core/order';
 import { SiteError } from '../site/errors';
 import { vendorHint } from './chart-lock';
@@ -80,8 +82,11 @@ export function inputsDigest(release: ReleaseInputs, kubeVersion: string): strin
 /** Reads a facts file; a missing one has no releases. A file that does not parse throws, naming the fix. */
 export function readChartFacts(file: string): ChartFactsFile {
   if (!fs.existsSync(file)) return { file, exists: false, kubeVersion: '', apiVersions: [], releases: [] };
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: true });
-  const data = doc.toJS() as Partial<{ factsVersion: number; kubeVersion: string; apiVersions: string[]; releases: ReleaseFacts[] }> | null;
+  const text = fs.readFileSync(file, 'utf8');
+  const cached = readParsedFacts(text);
+  if (cached) return { file, exists: true, kubeVersion: String(cached.kubeVersion ?? ''), apiVersions: cached.apiVersions ?? [], releases: cached.releases as ReleaseFacts[] };
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const data = doc.toJS() as FactsData | null;
   if (doc.errors.length > 0 || !data || data.factsVersion !== CHART_FACTS_VERSION || !Array.isArray(data.releases)) {
     throw new SiteError(file, [
       {
@@ -92,7 +97,53 @@ export function readChartFacts(file: string): ChartFactsFile {
       },
     ]);
   }
+  writeParsedFacts(text, data);
   return { file, exists: true, kubeVersion: String(data.kubeVersion ?? ''), apiVersions: data.apiVersions ?? [], releases: data.releases };
+}
+
+type FactsData = Partial<{ factsVersion: number; kubeVersion: string; apiVersions: string[]; releases: ReleaseFacts[] }>;
+
+/**
+ * Facts files are 80 KB of YAML: parsing them was a tenth of a synth's start, and synth --watch parsed them again
+ * after every edit. A valid file's data is kept as JSON in .cache/parsed-facts/, named by the sha256 of its text and
+ * of the YAML library's version (so it cannot go stale), and in memory for the process.
+ */
+const PARSED_FACTS_DIR = path.resolve(__dirname, '..', '.cache', 'parsed-facts');
+const parsedFacts = new Map<string, FactsData>();
+
+function parsedFactsKey(text: string): string {
+  return createHash('sha256').update(`${CHART_FACTS_VERSION}\0${YAML_LIBRARY_VERSION}\0${text}`).digest('hex');
+}
+
+function readParsedFacts(text: string): FactsData | undefined {
+  const key = parsedFactsKey(text);
+  const known = parsedFacts.get(key);
+  if (known) return structuredClone(known);
+  let data: FactsData;
+  try {
+    data = JSON.parse(fs.readFileSync(path.join(PARSED_FACTS_DIR, `${key}.json`), 'utf8')) as FactsData;
+  } catch {
+    return undefined;
+  }
+  if (data.factsVersion !== CHART_FACTS_VERSION || !Array.isArray(data.releases)) return undefined;
+  parsedFacts.set(key, data);
+  return structuredClone(data);
+}
+
+function writeParsedFacts(text: string, data: FactsData): void {
+  const key = parsedFactsKey(text);
+  // Only data that JSON carries unchanged is kept (a YAML .inf, say, would come back as null).
+  const json = JSON.stringify(data);
+  if (!isDeepStrictEqual(JSON.parse(json), data)) return;
+  parsedFacts.set(key, structuredClone(data));
+  try {
+    fs.mkdirSync(PARSED_FACTS_DIR, { recursive: true });
+    const tmp = path.join(PARSED_FACTS_DIR, `${key}.json.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, json);
+    fs.renameSync(tmp, path.join(PARSED_FACTS_DIR, `${key}.json`));
+  } catch {
+    // A read-only checkout parses the YAML every time.
+  }
 }
 
 /** The facts of one release (by component and release name), if measured. */

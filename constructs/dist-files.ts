@@ -1,5 +1,13 @@
 import { Construct, IConstruct } from 'constructs';
 
+export interface DistFileOptions {
+  /**
+   * Whether the file holds data only (a list an Argo CD generator reads), never a Kubernetes object.
+   * @default false - a .yaml file is read back by the synth driver and its Kubernetes objects are schema-checked
+   */
+  readonly dataOnly?: boolean;
+}
+
 /** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
 const RESERVED = ['kubernetes/', 'terraform/'];
 
@@ -28,10 +36,18 @@ export class DistFiles extends Construct {
     return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
+  public static dataOnly(root: IConstruct): Set<string> {
+    const out = new Set<string>();
+    for (const c of root.node.findAll()) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
+    return out;
+  }
+
   private readonly entries = new Map<string, string>();
+  private readonly data = new Set<string>();
 
   /** Adds a file; `file` is relative to dist/, with `/` separators. */
-  public add(file: string, content: string): void {
+  public add(file: string, content: string, options: DistFileOptions = {}): void {
     if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(file) || file.split('/').some((p) => p === '.' || p === '..')) {
       throw new Error(`DistFiles ${this.node.path}: "${file}" is not a relative path of plain names; use e.g. bootstrap/bootstrap.sh`);
     }
@@ -40,6 +56,7 @@ export class DistFiles extends Construct {
     }
     if (this.entries.has(file)) throw new Error(`DistFiles ${this.node.path}: "${file}" was added twice`);
     this.entries.set(file, content);
+    if (options.dataOnly) this.data.add(file);
   }
 
   /** The files added so far, by path. */

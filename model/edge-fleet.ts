@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Site } from '../site';
 import { isIPv4 } from '../site/primitives';
 import type { SiteProblem } from '../site/errors';
+import { readPlainInventory } from './edge-inventory-lines';
 import * as ip from './ip';
 
 /**
@@ -52,6 +53,11 @@ const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
  * path starts with `<file>:<line>`.
  */
 export function parseEdgeInventory(text: string, shown: string, problems: SiteProblem[]): EdgeInventoryEntry[] {
+  return readPlainInventory(text) ?? parseInventoryDocument(text, shown, problems);
+}
+
+/** The same through the YAML library: any way of writing YAML, with its syntax problems by line. */
+export function parseInventoryDocument(text: string, shown: string, problems: SiteProblem[]): EdgeInventoryEntry[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lines.linePos(offset).line);

@@ -1,5 +1,5 @@
-import { parse, stringify } from 'yaml';
-import { YAML_OPTIONS } from '../core/yaml-options';
+import { parse } from 'yaml';
+import { toYamlText } from '../core/yaml-text';
 import type { FileTree } from './synthesize';
 
 /**
@@ -149,7 +149,7 @@ export function reviewImmutableFields(tree: FileTree, committed: ReadonlyMap<str
     let next: KubeObject | undefined;
     if (recreate.length > 0 && found.every((c) => c.remedy === 'recreate')) next = withRecreate(after, `${recreate.map((c) => c.path).join(', ')} changed (immutable)`);
     else if (before !== oldObject && JSON.stringify(before) === JSON.stringify(after)) next = oldObject;
-    if (next) tree.set(file, `${header(text)}${stringify(next, YAML_OPTIONS)}`);
+    if (next) tree.set(file, `${header(text)}${toYamlText(next)}`);
   }
   return changes;
 }

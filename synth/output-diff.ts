@@ -36,9 +36,11 @@ export function explainDiff(files: FileTree, dir: string): ComponentDiff[] {
   const touched = new Set([...diff.added, ...diff.removed, ...diff.changed].filter((f) => f !== MANIFEST_FILE).map(groupOf));
   const onDisk = listTree(dir);
   const out: ComponentDiff[] = [];
+  // Only files that differ are read and parsed: a file with the same bytes on both sides holds the same objects.
+  const differs = new Set([...diff.added, ...diff.removed, ...diff.changed]);
   for (const group of [...touched].sort()) {
-    const before = new Map(onDisk.filter((f) => groupOf(f) === group).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-    const after = new Map([...files.entries()].filter(([f]) => groupOf(f) === group));
+    const before = new Map(onDisk.filter((f) => differs.has(f) && groupOf(f) === group).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const after = new Map([...files.entries()].filter(([f]) => differs.has(f) && groupOf(f) === group));
     out.push(explainGroup(group, before, after));
   }
   return out.filter((d) => d.added.length + d.removed.length + d.changed.length > 0);

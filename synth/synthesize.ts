@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App as Cdk8sApp, ApiObject, Chart } from 'cdk8s';
 import { IConstruct, IValidation } from 'constructs';
-import { parseAllDocuments, stringify as toYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
@@ -17,7 +17,7 @@ import { App as TerraformApp, TerraformStack } from '../core/cdktf';
 import type { SiteModel } from '../model';
 import { siteSchema, siteSchemaFor } from '../site';
 import { generatedMarker } from '../core/generated';
-import { YAML_OPTIONS } from '../core/yaml-options';
+import { toYamlText } from '../core/yaml-text';
 import type { KubeObject } from '../core/kube-object';
 import { byCodePoint } from '../core/order';
 
@@ -93,23 +93,49 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const terraform = new Map<string, Record<string, unknown>>();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'site-compiler-cdktf-'));
   try {
-    const tfApp = new TerraformApp({ outdir: scratch, skipValidation: true });
-    buildInfrastructure(tfApp, model);
-    const stacks = tfApp.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    for (const stack of stacks) stack.prepareStack();
-    throwOnConstructErrors(tfApp.node.findAll());
-    for (const stack of sortById(stacks)) {
-      const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;
-      const out = { '//': generatedMarker(model.name), ...doc };
-      terraform.set(stack.node.id, out);
-      files.set(`terraform/${stack.node.id}/main.tf.json`, `${JSON.stringify(out, null, 2)}\n`);
-      components.push({ name: `terraform/${stack.node.id}`, objects: countResources(doc), files: 1 });
-    }
+    withoutTokenStacks(() => {
+      const tfApp = new TerraformApp({ outdir: scratch, skipValidation: true });
+      buildInfrastructure(tfApp, model);
+      const stacks = tfApp.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
+      for (const stack of stacks) stack.prepareStack();
+      throwOnConstructErrors(tfApp.node.findAll());
+      for (const stack of sortById(stacks)) {
+        const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;
+        const out = { '//': generatedMarker(model.name), ...doc };
+        terraform.set(stack.node.id, out);
+        files.set(`terraform/${stack.node.id}/main.tf.json`, `${JSON.stringify(out, null, 2)}\n`);
+        components.push({ name: `terraform/${stack.node.id}`, objects: countResources(doc), files: 1 });
+      }
+    });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 
   // --- Kubernetes ------------------------------------------------------------------------------
+  const { manifests, extraManifests, releaseFacts } = synthKubernetes(model, options, scratch, files, components);
+
+  // --- editor schema for YAML/JSON sites -------------------------------------------------------
+  files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
+
+  const partial = { warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
+  const findings = checks.flatMap((check) => check(partial, model));
+  if (findings.length > 0) throw new SynthError(findings);
+
+  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
+}
+
+/**
+ * Builds the cdk8s app, renders every component's objects into `files` and returns them as JSON. A function of its
+ * own so that the app (its constructs and their props: a second copy of a large fleet) can be collected before the
+ * checks, the review and the writer run.
+ */
+function synthKubernetes(
+  model: SiteModel,
+  options: SynthOptions,
+  scratch: string,
+  files: FileTree,
+  components: ComponentReport[],
+): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts'> {
   const manifests = new Map<string, KubeObject[]>();
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
@@ -118,9 +144,11 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   // Files outside the two trees (the bootstrap, the edge fleet's data and workload): written as given,
   // and any Kubernetes objects among them are schema-checked like the rest.
   const extraManifests = new Map<string, KubeObject[]>();
+  // Data files (the edge list: 100,000 entries for a large fleet) are not parsed back: they hold no objects.
+  const dataOnly = DistFiles.dataOnly(k8sApp);
   for (const [rel, content] of DistFiles.collect(k8sApp)) {
     files.set(rel, content);
-    if (/\.ya?ml$/.test(rel)) {
+    if (/\.ya?ml$/.test(rel) && !dataOnly.has(rel)) {
       const objects = parseAllDocuments(content).map((d) => d.toJS() as unknown).filter(isKubeObject);
       if (objects.length > 0) extraManifests.set(rel, objects);
     }
@@ -138,23 +166,42 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   for (const component of [...manifests.keys()].sort()) {
     const objects = manifests.get(component) ?? [];
     const names = fileNames(component, objects);
-    objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYaml(obj, YAML_OPTIONS)}`));
+    objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`));
     components.push({ name: `kubernetes/${component}`, objects: objects.length, files: objects.length });
   }
-
-  // --- editor schema for YAML/JSON sites -------------------------------------------------------
-  const schema = options.addons ? siteSchemaFor(options.addons.map((a) => a.facts)) : siteSchema;
-  files.set('site.schema.json', `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`);
 
   // The same lookup the Argo CD Applications use, so a site and its YAML print see the same facts.
   const releaseFacts = HelmRelease.releasesIn(k8sApp)
     .map((r) => lookupFacts(r, model.kubernetes.version, options.chartSources?.facts).facts)
     .filter((f): f is ReleaseFacts => f !== undefined);
-  const partial = { warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
-  const findings = checks.flatMap((check) => check(partial, model));
-  if (findings.length > 0) throw new SynthError(findings);
+  return { manifests, extraManifests, releaseFacts };
+}
 
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
+function schemaText(schema: z.ZodType): string {
+  return `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
+}
+
+/** The editor schema of every add-on depends on no site: rendered once per process (synth --watch renders it once). */
+let defaultSchema: string | undefined;
+function defaultSchemaText(): string {
+  defaultSchema ??= schemaText(siteSchema);
+  return defaultSchema;
+}
+
+/**
+ * cdktf records the whole call stack of every token it creates (thousands per site: each VM resource makes
+ * dozens), only for the text of its errors; capturing and formatting them took a sixth of a re-synth. While
+ * the Terraform app is built, Error.captureStackTrace records nothing, so cdktf keeps empty stacks and its
+ * errors keep their message without where the token was made. Errors still get their own stack when made.
+ */
+export function withoutTokenStacks<T>(build: () => T): T {
+  const previous = Error.captureStackTrace;
+  Error.captureStackTrace = () => undefined;
+  try {
+    return build();
+  } finally {
+    Error.captureStackTrace = previous;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './support/sites';
 
@@ -8,6 +9,8 @@ import { tempDir } from './support/sites';
 const bundle = require('../bin/bundle.js') as {
   isFresh: (inputs: string, bundle: string, root: string) => boolean;
   stamp: (file: string) => [number, number] | null;
+  validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
+  VALIDATORS: string;
 };
 
 /** A fake project: one source, a bundle, and the inputs list the build would write. */
@@ -50,5 +53,34 @@ describe('the CLI bundle', () => {
     const q = project();
     fs.rmSync(q.out);
     expect(bundle.isFresh(q.inputs, q.out, q.root)).toBe(false);
+  });
+});
+
+describe('the validators code cache', () => {
+  it('names a cache per validator module, by path, size and time, so a regenerated module never reads an old one', () => {
+    const root = tempDir();
+    const validators = `${path.join(root, 'validators')}${path.sep}`;
+    fs.mkdirSync(path.join(validators, 'crds'), { recursive: true });
+    const file = path.join(validators, 'crds', 'a.js');
+    fs.writeFileSync(file, 'exports.a = 1;\n');
+    const first = bundle.validatorCacheFile(file, validators, path.join(root, 'cache'));
+    expect(first).toMatch(/crds_a\.js-15-\d+\.v8cache$/);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(file, later, later);
+    expect(bundle.validatorCacheFile(file, validators, path.join(root, 'cache'))).not.toBe(first);
+    expect(bundle.validatorCacheFile(path.join(root, 'other.js'), validators, path.join(root, 'cache'))).toBeNull();
+  });
+
+  it('loads a validator module the same with and without its cache', () => {
+    const core = path.join(bundle.VALIDATORS, 'core.js');
+    const script = `const b = require(${JSON.stringify(path.resolve(__dirname, '..', 'bin', 'bundle.js'))}); b.cacheValidators(); const m = require(${JSON.stringify(core)}); console.log(typeof m, m.name, String(m).length);`;
+    const cacheFile = bundle.validatorCacheFile(core, bundle.VALIDATORS, path.resolve(__dirname, '..', '.cache', 'bundle', 'validators')) as string;
+    fs.rmSync(cacheFile, { force: true });
+    const runs = [0, 1].map(() => spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    // The module exports the factory of its validators: the same function, compiled from the cache or not.
+    expect(runs[0].stdout).toMatch(/^function createValidators \d{6,}\n$/);
+    expect(runs[1].stdout).toBe(runs[0].stdout);
+    expect(fs.existsSync(cacheFile)).toBe(true);
   });
 });

@@ -67,6 +67,22 @@ describe('chart facts file', () => {
     expect(read.apiVersions).toEqual(['a/v1', 'b/v1']);
   });
 
+  it('reads a facts file again from its parsed copy: the same facts, a copy the caller may change, and none for an edited text', () => {
+    const dir = scratchDir('facts-file-cache');
+    dirs.push(dir);
+    const file = path.join(dir, 'site.facts.yaml');
+    const text = formatChartFacts({ kubeVersion: '1.31.13', apiVersions: ['a/v1'], releases: [facts()] }, 'site.ts', 'npm run vendor -- --facts-only');
+    writeChartFacts(file, text);
+    const first = readChartFacts(file);
+    const kept = path.join(__dirname, '..', '.cache', 'parsed-facts');
+    expect(fs.readdirSync(kept).some((f) => JSON.stringify(first.releases) === JSON.stringify(JSON.parse(fs.readFileSync(path.join(kept, f), 'utf8')).releases))).toBe(true);
+    (first.releases as ReleaseFacts[]).pop();
+    const again = readChartFacts(file);
+    expect(again.releases.map((r) => r.component)).toEqual(['cilium']);
+    fs.writeFileSync(file, text.replace("kubeVersion: '1.31.13'", "kubeVersion: '1.31.14'").replace('kubeVersion: 1.31.13', 'kubeVersion: 1.31.14'));
+    expect(readChartFacts(file).kubeVersion).toBe('1.31.14');
+  });
+
   it('fails when the file is not a facts file, naming the command that writes it again', () => {
     const dir = scratchDir('facts-file-bad');
     dirs.push(dir);

@@ -1,7 +1,5 @@
-import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildCharts } from '../charts';
 import { ARGOCD_APPS_COMPONENT } from '../charts/argocd-apps-chart';
 import { EDGE_FLEET_LABEL, EDGE_SCRAPE_JOB } from '../charts/edge-fleet-chart';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from '../charts/gitops/sharding';
@@ -10,8 +8,7 @@ import { SiteError } from '../site';
 import { synthesize } from '../synth/synthesize';
 import { validateManifests } from '../validate/kubernetes-schema';
 import { fixtureEdges, inventoryYaml } from '../scripts/gen-edge-inventory';
-import { Obj, distFiles, siteWithEdges } from './support/gitops';
-import { tempDir } from './support/sites';
+import { Obj, siteWithEdges } from './support/gitops';
 
 const EDGES = 10_000;
 
@@ -19,9 +16,8 @@ describe(`an edge fleet of ${EDGES} SBCs`, () => {
   const { model } = siteWithEdges(EDGES);
   const result = synthesize(model);
   const fleet = (result.manifests.get(EDGE_FLEET_COMPONENT) ?? []) as readonly Obj[];
-  const app = new App({ outdir: tempDir() });
-  buildCharts(app, model);
-  const extra = distFiles(app);
+  // The files outside dist/kubernetes/ and dist/terraform/ (what DistFiles contributed), from the same synth.
+  const extra = new Map([...result.files].filter(([f]) => !/^(kubernetes|terraform)\//.test(f)));
   const edges = model.edgeFleet?.edges ?? [];
 
   it('compiles, and no object or file in dist/ is over 1 MiB', () => {
@@ -114,6 +110,17 @@ describe('sharding', () => {
     const changed = after.map((s, i) => JSON.stringify(s) !== JSON.stringify(before[i]));
     expect(changed.filter(Boolean)).toHaveLength(1);
     for (const s of after) expect(s.map((e) => e.name)).toEqual([...s.map((e) => e.name)].sort());
+  });
+
+  it('gives the same shards when calls share their hashes, each key hashed once', () => {
+    const hashes = new Map<string, number>();
+    const shared = shardByHash(items, { ...options, hashes });
+    expect(hashes.size).toBe(items.length);
+    expect(shared).toEqual(shardByHash(items, options));
+    // A second call reads the hashes it is given: wrong ones would move the items.
+    const some = items.slice(0, 4000);
+    const moved = shardByHash(some, { ...options, hashes: new Map(some.map((e) => [e.name, 1])) });
+    expect(moved.map((s) => s.length)).toEqual([0, some.length]);
   });
 
   it('gives no shards for no items, and refuses an item larger than a shard', () => {

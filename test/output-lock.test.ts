@@ -70,10 +70,10 @@ interface Finished {
   readonly err: string;
 }
 
-/** The real CLI in a child process, as two CI jobs would run it. */
+/** The executable in a child process, as two CI jobs would run it. */
 function synthProcess(site: string, out: string): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(PROJECT_ROOT, 'cli/synth.ts'), '--site', site, '--out', out, '--quiet'], { cwd: PROJECT_ROOT });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'site-compiler.js'), 'synth', '--site', site, '--out', out, '--quiet'], { cwd: PROJECT_ROOT });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('close', (code) => resolve({ site, code: code ?? -1, at: process.hrtime.bigint(), err }));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
-import { synthesize } from '../synth/synthesize';
+import { synthesize, withoutTokenStacks } from '../synth/synthesize';
 import { diffTree, listTree, writeTree } from '../synth/write-tree';
 import { tempDir } from './support/sites';
 import { hashTree } from './support/tree';
@@ -22,6 +22,19 @@ describe('synthesize', () => {
   it('is byte-identical when run again on the same site', () => {
     const again = synthesize(buildModel(reference));
     expect([...again.files.entries()]).toEqual([...result.files.entries()]);
+  });
+
+  it('records no token stacks while the Terraform app is built, and puts the recorder back, also after a failure', () => {
+    const before = Error.captureStackTrace;
+    const token = { stack: '' };
+    withoutTokenStacks(() => Error.captureStackTrace(token));
+    expect(token.stack).toBe('');
+    expect(() => withoutTokenStacks(() => {
+      throw new Error('refused');
+    })).toThrow('refused');
+    expect(Error.captureStackTrace).toBe(before);
+    Error.captureStackTrace(token);
+    expect(token.stack).toContain('synth.test');
   });
 
   it('keeps machine details out of the output: no absolute paths, timestamps, user names or tool versions', () => {

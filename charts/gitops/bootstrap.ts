@@ -1,5 +1,4 @@
-import { stringify } from 'yaml';
-import { YAML_OPTIONS } from '../../core/yaml-options';
+import { toYamlText } from '../../core/yaml-text';
 import type { HelmRelease } from '../../constructs/helm-release';
 export { applyAtBootstrap, isAppliedAtBootstrap } from '../../constructs/apply-at-bootstrap';
 import type { SiteModel } from '../../model';
@@ -53,7 +52,7 @@ export const SEED_FILE_NAME = 'secret-store-seed.yaml';
 
 /** The values text a release is installed with: the same string the Application's Helm source carries. */
 export function helmValuesText(release: HelmRelease): string {
-  return Object.keys(release.values).length === 0 ? '' : stringify(release.values, YAML_OPTIONS);
+  return Object.keys(release.values).length === 0 ? '' : toYamlText(release.values);
 }
 
 /** File name of a release's values in bootstrap/. */
@@ -63,7 +62,7 @@ export function valuesFileName(component: string, release: HelmRelease): string 
 
 /** YAML of objects as the synth driver writes them (same options), one document each. */
 export function objectsYaml(header: string, objects: readonly object[]): string {
-  return `# ${header}\n${objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n')}`;
+  return `# ${header}\n${objects.map((o) => toYamlText(o)).join('---\n')}`;
 }
 
 /** bootstrap/ files by path relative to dist/. */

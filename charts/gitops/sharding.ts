@@ -24,6 +24,12 @@ export interface ShardOptions<T> {
    * @default MAX_OBJECT_BYTES
    */
   readonly maxBytes?: number;
+  /**
+   * Hashes of keys already computed, filled as keys are hashed: calls that shard the same items by the same
+   * keys (the fleet's three lists) share one, so each key is hashed once.
+   * @default - a fresh one per call
+   */
+  readonly hashes?: Map<string, number>;
 }
 
 /**
@@ -35,7 +41,16 @@ export interface ShardOptions<T> {
 export function shardByHash<T>(items: readonly T[], options: ShardOptions<T>): T[][] {
   if (items.length === 0) return [];
   const max = options.maxBytes ?? MAX_OBJECT_BYTES;
-  const keyed = items.map((item) => ({ item, key: options.keyOf(item), size: options.sizeOf(item), hash: hash32(options.keyOf(item)) }));
+  const hashes = options.hashes ?? new Map<string, number>();
+  const keyed = items.map((item) => {
+    const key = options.keyOf(item);
+    let hash = hashes.get(key);
+    if (hash === undefined) {
+      hash = hash32(key);
+      hashes.set(key, hash);
+    }
+    return { item, key, size: options.sizeOf(item), hash };
+  });
   const largest = keyed.reduce((m, k) => Math.max(m, k.size), 0);
   if (options.overheadBytes + largest > max) {
     const big = keyed.find((k) => k.size === largest);
