@@ -66,7 +66,7 @@ describe('the committed sites', () => {
     // Facts measured before they carried scheduling: those pods are not placed, and the warning says how to measure.
     const old = { ...facts, releases: facts.releases.map((r) => ({ ...r, workloads: r.workloads.map(({ scheduling: _s, ...w }) => w) })) };
     const stale = checkTreeScheduling(compiled.model, compiled.result.manifests, old, loaded.projectPath);
-    expect(stale.warnings).toEqual([expect.stringContaining('measure the charts again: npm run vendor -- --facts-only --site sites/homelab.ts')]);
+    expect(stale.warnings).toEqual([expect.stringContaining('measure the charts again: npx site-compiler vendor --facts-only --site sites/homelab.ts')]);
     expect(stale.warnings[0]).toContain('argocd: StatefulSet.apps argocd/argocd-application-controller');
   });
 
