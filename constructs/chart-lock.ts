@@ -25,6 +25,15 @@ export const SITE_ARG = '--site <site file>';
 /** The folder of charts an air-gapped site vendors from: only the user knows it. */
 export const MIRROR_ARG = '<folder of charts>';
 
+/**
+ * The vendor command of one site, as its lock names it: the reference site needs no --site, any other site does, so
+ * the lock's own comments work when pasted in the project folder.
+ */
+export function vendorCommandFor(siteSource: string, defaultSite = 'sites/hookprobe.ts'): string {
+  const site = siteSource.split(path.sep).join('/');
+  return `npx site-compiler vendor${site === defaultSite ? '' : ` --site ${site}`}`;
+}
+
 /** `npx site-compiler vendor <args> --site <site file>`: run in the folder synth ran in, unlike `npm run`. */
 export function vendorHint(...args: readonly string[]): string {
   return ['npx site-compiler vendor', ...args, SITE_ARG].join(' ');
@@ -229,21 +238,21 @@ function compareCharts(a: LockedChart, b: LockedChart): number {
  * The lock file's text: sorted, with a comment on every entry that has never been vendored, so a
  * reviewer sees at once which charts rendered delivery would refuse.
  */
-export function formatChartLock(charts: readonly LockedChart[], siteName: string): string {
+export function formatChartLock(charts: readonly LockedChart[], siteName: string, vendorCommand = 'npx site-compiler vendor'): string {
   const sorted = [...charts].sort(compareCharts);
   const doc = new Document({ lockVersion: CHART_LOCK_VERSION, charts: sorted.map((c) => ({ ...c, components: [...c.components] })) });
   doc.commentBefore = [
-    ` Chart lock for ${siteName}. Written by \`${VENDOR_COMMAND}\`; commit it with the site.`,
+    ` Chart lock for ${siteName}. Written by \`${vendorCommand}\`; commit it with the site.`,
     ' sha256 is the digest of the chart archive (.tgz). null means never vendored: Argo CD delivery',
     ' fetches the chart by version and does not need it; rendered delivery refuses the chart until',
-    ` \`${VENDOR_COMMAND}\` has downloaded and verified it. sha256Of: chart-content marks a digest of a chart`,
-    ` folder's files from a local mirror (\`${VENDOR_COMMAND} -- --from <folder>\`), not of a repository archive.`,
+    ` \`${vendorCommand}\` has downloaded and verified it. sha256Of: chart-content marks a digest of a chart`,
+    ` folder's files from a local mirror (\`${vendorCommand} --from <folder>\`), not of a repository archive.`,
   ].join('\n');
   const seq = doc.get('charts', true);
   if (isSeq(seq)) {
     seq.items.forEach((item, i) => {
       if (isMap(item) && sorted[i].sha256 === null) {
-        item.commentBefore = ` never vendored: run \`${VENDOR_COMMAND}\` where ${sorted[i].repoUrl} is reachable`;
+        item.commentBefore = ` never vendored: run \`${vendorCommand}\` where ${sorted[i].repoUrl} is reachable`;
       } else if (isMap(item) && sorted[i].sha256Of === 'chart-content') {
         item.commentBefore = ' vendored from a local mirror: sha256 is a content digest of the chart folder, not the repository archive\'s';
       }
@@ -253,8 +262,8 @@ export function formatChartLock(charts: readonly LockedChart[], siteName: string
 }
 
 /** Writes the lock atomically (a reader never sees half a file) and only when its text changes. */
-export function writeChartLock(file: string, charts: readonly LockedChart[], siteName: string): boolean {
-  const text = formatChartLock(charts, siteName);
+export function writeChartLock(file: string, charts: readonly LockedChart[], siteName: string, vendorCommand?: string): boolean {
+  const text = formatChartLock(charts, siteName, vendorCommand);
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text);

@@ -20,6 +20,8 @@ export interface VendorOptions {
   readonly lockFile: string;
   /** Names the site in the lock's header, e.g. "hookprobe.ts"; no absolute path, the lock is committed. */
   readonly siteName: string;
+  /** The site's vendor command, for the lock's comments. @default - the reference site's (no --site) */
+  readonly vendorCommand?: string;
   /** Every chart use of the site (HelmRelease#use of each release). */
   readonly uses: readonly ChartUse[];
   /**
@@ -130,7 +132,7 @@ export async function vendorCharts(options: VendorOptions): Promise<VendorResult
   }
 
   fs.mkdirSync(path.dirname(options.lockFile), { recursive: true });
-  const lockChanged = writeChartLock(options.lockFile, updated, options.siteName);
+  const lockChanged = writeChartLock(options.lockFile, updated, options.siteName, options.vendorCommand);
   log(`${displayPath(options.lockFile)}: ${lockChanged ? 'written' : 'unchanged'} (${updated.length} chart${updated.length === 1 ? '' : 's'})`);
   return { charts: results, failures, unreachable, lockChanged };
 }

@@ -17,6 +17,8 @@ import { chartIn } from './measure-facts';
 export interface MirrorOptions {
   readonly lockFile: string;
   readonly siteName: string;
+  /** The site's vendor command, for the lock's comments. @default - the reference site's (no --site) */
+  readonly vendorCommand?: string;
   readonly uses: readonly ChartUse[];
   /** The mirror folder. */
   readonly from: string;
@@ -47,7 +49,7 @@ export function vendorFromMirror(options: MirrorOptions): VendorResult {
       updated.push(entry);
     }
   }
-  const lockChanged = writeChartLock(options.lockFile, updated, options.siteName);
+  const lockChanged = writeChartLock(options.lockFile, updated, options.siteName, options.vendorCommand);
   log(`${displayPath(options.lockFile)}: ${lockChanged ? 'written' : 'unchanged'} (${updated.length} chart${updated.length === 1 ? '' : 's'})`);
   return { charts: results, failures, unreachable: false, lockChanged };
 }

@@ -12,7 +12,7 @@ import { App } from 'cdk8s';
 import { Command } from 'commander';
 import { buildCharts } from '../charts';
 import { DEFAULT_CHART_CACHE } from '../constructs/chart-cache';
-import { ChartUse, MIRROR_ARG, VENDOR_COMMAND, chartLockFileFor, displayPath } from '../constructs/chart-lock';
+import { ChartUse, MIRROR_ARG, VENDOR_COMMAND, chartLockFileFor, displayPath, vendorCommandFor } from '../constructs/chart-lock';
 import { HelmRelease } from '../constructs/helm-release';
 import { buildModel } from '../model';
 import { SiteError } from '../site';
@@ -26,13 +26,13 @@ import { chartIn, measureSite, siteReleases } from './measure-facts';
 const DEFAULT_SITE = 'sites/hookprobe.ts';
 
 /** The chart uses of a site: its charts are built (nothing rendered, nothing written) and their releases read. */
-export function siteChartUses(siteFile: string, cwd = process.cwd()): { uses: ChartUse[]; lockFile: string; siteName: string } {
+export function siteChartUses(siteFile: string, cwd = process.cwd()): { uses: ChartUse[]; lockFile: string; siteName: string; vendorCommand: string } {
   const loaded = loadSite(siteFile, cwd);
   const model = buildModel(loaded.site, loaded.source);
   const app = new App();
   buildCharts(app, model);
   const abs = path.resolve(cwd, siteFile);
-  return { uses: HelmRelease.releasesIn(app).map((r) => r.use), lockFile: chartLockFileFor(abs), siteName: path.basename(abs) };
+  return { uses: HelmRelease.releasesIn(app).map((r) => r.use), lockFile: chartLockFileFor(abs), siteName: path.basename(abs), vendorCommand: vendorCommandFor(path.relative(cwd, abs)) };
 }
 
 interface VendorCliOptions {

@@ -10,6 +10,7 @@ import {
   planChartLock,
   readChartLock,
   unusedLockEntries,
+  vendorCommandFor,
   writeChartLock,
 } from '../constructs/chart-lock';
 import { siteChartUses } from '../scripts/vendor-charts';
@@ -54,7 +55,7 @@ describe('chart lock file', () => {
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toContain('# Chart lock for site.ts.');
     expect(text.indexOf('chart: cilium')).toBeLessThan(text.indexOf('chart: rook-ceph'));
-    expect(text).toMatch(/# never vendored: run `npm run vendor` where https:\/\/charts\.rook\.io\/release is reachable\n\s+- chart: rook-ceph/);
+    expect(text).toMatch(/# never vendored: run `npx site-compiler vendor` where https:\/\/charts\.rook\.io\/release is reachable\n\s+- chart: rook-ceph/);
     expect(text).not.toContain('/tmp');
     expect(readChartLock(file)).toEqual({ file, exists: true, charts: [charts[1], charts[0]] });
   });
@@ -132,8 +133,18 @@ describe('the reference site', () => {
     const lock = readChartLock(site.lockFile);
     expect(site.uses.length).toBeGreaterThan(0);
     expect([...site.uses.map((u) => lockProblem(lock, u)).filter((p) => p !== undefined), ...unusedLockEntries(lock, site.uses)]).toEqual([]);
-    // The committed lock is exactly what `npm run vendor -- --lock-only` writes for the site.
-    expect(fs.readFileSync(site.lockFile, 'utf8')).toBe(formatChartLock(planChartLock(lock, site.uses), site.siteName));
+    // The committed lock is exactly what `npx site-compiler vendor --lock-only` writes for the site.
+    expect(fs.readFileSync(site.lockFile, 'utf8')).toBe(formatChartLock(planChartLock(lock, site.uses), site.siteName, site.vendorCommand));
+  });
+});
+
+describe('vendorCommandFor', () => {
+  it('names the site unless it is the reference site, so the lock of another site refreshes that site', () => {
+    expect(vendorCommandFor('sites/hookprobe.ts')).toBe('npx site-compiler vendor');
+    expect(vendorCommandFor('sites/homelab.ts')).toBe('npx site-compiler vendor --site sites/homelab.ts');
+    const text = formatChartLock([], 'homelab.ts', vendorCommandFor('sites/homelab.ts'));
+    expect(text).toContain('Written by `npx site-compiler vendor --site sites/homelab.ts`');
+    expect(text).toContain('(`npx site-compiler vendor --site sites/homelab.ts --from <folder>`)');
   });
 });
 

@@ -178,7 +178,7 @@ describe('npm run vendor', () => {
     const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: uses(), download: false });
     expect(result.charts.map((c) => c.status)).toEqual(['locked', 'locked']);
     expect(requests).toEqual([]);
-    expect(fs.readFileSync(ws.lockFile, 'utf8')).toContain('# never vendored: run `npm run vendor`');
+    expect(fs.readFileSync(ws.lockFile, 'utf8')).toContain('# never vendored: run `npx site-compiler vendor`');
   });
 
   it('fails for OCI registries with the delivery that handles them', async () => {
