@@ -1,5 +1,5 @@
 import type { HelmDelivery } from '../constructs/helm-release';
-import { providerOf } from '../model';
+import { providerOf, providersOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 
 /**
@@ -13,17 +13,11 @@ export const GPU_NODE_LABEL = 'nvidia.com/gpu';
 /** RuntimeClass (and containerd runtime handler) of the NVIDIA container runtime. */
 export const NVIDIA_RUNTIME_CLASS = 'nvidia';
 
-/** Name of the CephFS (ReadWriteMany) StorageClass, as Rook's own import script names it. */
-export const CEPHFS_STORAGE_CLASS = 'cephfs';
-
-/** The replicated Longhorn StorageClass the longhorn component renders (the chart's own "longhorn" class stays non-default). */
-export const LONGHORN_STORAGE_CLASS = 'longhorn-replicated';
-
-/** The NFS provisioner's StorageClass (ReadWriteMany), as its chart names it by default. */
-export const NFS_STORAGE_CLASS = 'nfs-client';
-
-/** The local-path provisioner's StorageClass, as upstream names it. */
-export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+// Each storage add-on names its classes in its own facts; re-exported for the builders that create them.
+export { CEPHFS_STORAGE_CLASS } from './rook-ceph/spec';
+export { LONGHORN_STORAGE_CLASS } from './longhorn/spec';
+export { NFS_STORAGE_CLASS } from './nfs-provisioner/spec';
+export { LOCAL_PATH_STORAGE_CLASS } from './local-path/spec';
 
 /** How a component's charts reach the cluster; chart-based add-ons always have one. */
 export function releaseDelivery(component: ComponentModel, override?: HelmDelivery): HelmDelivery {
@@ -35,22 +29,21 @@ export function releaseDelivery(component: ComponentModel, override?: HelmDelive
 }
 
 /**
- * The StorageClass claims get when they name none: the class of the site's preferred storage add-on (Rook, then
- * Longhorn, then NFS, then local-path), which is the one class marked default.
+ * The StorageClass claims get when they name none: the class of the site's preferred storage add-on (the first
+ * storage provider in catalog order), which is the one class marked default.
  */
 export function defaultStorageClassName(model: SiteModel): string | undefined {
-  const addons = model.site.platform.addons;
-  if (addons.rookCeph) return addons.rookCeph.storageClass;
-  if (addons.longhorn) return LONGHORN_STORAGE_CLASS;
-  if (addons.nfsProvisioner) return NFS_STORAGE_CLASS;
-  if (addons.localPath) return LOCAL_PATH_STORAGE_CLASS;
-  return undefined;
+  const provider = providerOf(model, 'storage');
+  return provider?.facts.storageClass?.(provider.config);
 }
 
-/** A StorageClass for ReadWriteMany claims, when the site has one (Rook with a CephFS filesystem, or the NFS provisioner). */
+/** A StorageClass for ReadWriteMany claims, when a storage add-on of the site serves them (in catalog order). */
 export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
-  if (model.site.platform.addons.rookCeph && model.ceph?.filesystem) return CEPHFS_STORAGE_CLASS;
-  return model.site.platform.addons.nfsProvisioner ? NFS_STORAGE_CLASS : undefined;
+  for (const provider of providersOf(model, 'storage')) {
+    const name = provider.facts.readWriteManyClass?.(provider.config, model.site);
+    if (name) return name;
+  }
+  return undefined;
 }
 
 /**

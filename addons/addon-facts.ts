@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { SiteProblem } from '../site/errors';
+import type { CephSpec } from '../site/spec';
 
 /**
  * What the rest of the compiler may know about an add-on without building it: its part of the site schema and the
@@ -97,6 +99,28 @@ export interface AddonNetworkFacts {
   readonly externalTrafficPolicyLocal?: { readonly supported: false; readonly reason: string };
 }
 
+/**
+ * Capabilities a cluster has at most one provider of: two CNIs fight over every pod's network. The model refuses a
+ * site that installs two add-ons providing one of these, whichever they are.
+ */
+export const EXCLUSIVE_CAPABILITIES: readonly Capability[] = ['cni'];
+
+/** The parts of the validated site an add-on's facts may read. */
+export interface AddonSiteView {
+  readonly ceph?: CephSpec;
+}
+
+/** What an add-on's own site checks read: its configuration (defaults filled in), where it sits, and the site. */
+export interface AddonCheckContext<C> {
+  readonly config: C;
+  /** `platform.addons.<key>`: where the add-on's problems point. */
+  readonly path: string;
+  /** The parts of the validated site add-ons check against (the site's type is composed of the add-ons, so it is not named whole here). */
+  readonly site: AddonSiteView;
+  /** Kubernetes worker VMs the model placed. */
+  readonly workers: number;
+}
+
 export interface AddonFacts<K extends string = string, S extends z.ZodType = z.ZodType> {
   /** Key under platform.addons in the site. */
   readonly key: K;
@@ -123,6 +147,25 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
    * @default - none (required of add-ons that provide "load-balancer")
    */
   loadBalancerRange?(config: z.output<S>): { readonly start: string; readonly stop: string };
+  /** The field under platform.addons.<key> that holds that range, for the model's problems. @default - none (required with loadBalancerRange) */
+  readonly loadBalancerRangeField?: string;
+  /**
+   * CNIs: the size of the pod range each node gets, so the model can check the pod network holds one per node.
+   * @default - none (the pod network is not checked against the node count)
+   */
+  readonly podRangePerNode?: { readonly prefixLength: number; readonly unit: string };
+  /**
+   * API groups whose CRDs the add-on's operator registers when it runs, so no chart render shows them (Argo CD must
+   * skip the dry run of their objects). @default - none
+   */
+  readonly runtimeCrdGroups?: readonly string[];
+  /** Storage providers: the StorageClass its claims get, the one marked default when it serves the site. @default - none (required of add-ons that provide "storage") */
+  storageClass?(config: z.output<S>): string;
+  /**
+   * Storage providers: the StorageClass for ReadWriteMany claims, when the add-on so configured serves them.
+   * @default - it serves none
+   */
+  readWriteManyClass?(config: z.output<S>, site: AddonSiteView): string | undefined;
   /** Service annotation that pins a LoadBalancer Service to an address of the provider's range. @default - none */
   readonly loadBalancerIpAnnotation?: string;
   /**
@@ -142,6 +185,12 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
   readonly policyExceptions?: readonly AddonPolicyException[];
   /** The add-on's pods by role, for the network flow check. @default - none: it plays no role there */
   readonly network?: AddonNetworkFacts;
+  /**
+   * The add-on's own site checks: settings that only make sense against the rest of the site. The model runs them with
+   * its other site checks (model/checks/addons.ts), so their problems are reported with every other one, before any
+   * object is built. @default - none
+   */
+  checks?(context: AddonCheckContext<z.output<S>>): readonly SiteProblem[];
 }
 
 /** Identity function that keeps the literal key and schema types of an add-on's facts. */

@@ -1,16 +1,16 @@
 import * as ip from './ip';
 import type { ModelContext } from './model-context';
-import type { NfsExportModel, ServiceVmModel, VlanModel, VmModel } from './types';
+import type { AddonFacts } from '../addons/addon-facts';
+import { presentAddons } from './components';
+import type { NfsExportModel, ServiceVmModel, VlanModel } from './types';
 
 /**
- * Checks of add-on settings that reach into other parts of the site: load-balancer ranges on the node VLAN and clear
- * of every address, one CNI, Longhorn replicas within the workers, Rook against the site's Ceph. Returns the NFS
- * provisioner's export, resolved against the site's nfs-server VM (nfsProvisionerPhase).
+ * Add-on settings that need the IP plan: every load-balancer provider's range on the node VLAN and clear of every
+ * address. Returns the NFS provisioner's export, resolved against the site's nfs-server VM (nfsProvisionerPhase).
+ * The add-ons' own checks (model/checks/addons.ts) run with the other site checks.
  */
-export function addonPhase(ctx: ModelContext, nodeVlan: VlanModel | undefined, vms: readonly VmModel[], serviceVms: readonly ServiceVmModel[]): NfsExportModel | undefined {
-  const { site, fail, warnings } = ctx;
-  const { owners } = ctx;
-  const addons = site.platform.addons;
+export function addonPhase(ctx: ModelContext, nodeVlan: VlanModel | undefined, serviceVms: readonly ServiceVmModel[], catalog: readonly AddonFacts[]): NfsExportModel | undefined {
+  const { site, fail, owners } = ctx;
   const checkRange = (path: string, range: { start: string; stop: string }): void => {
     if (!nodeVlan) return;
     const net = ip.subnet(nodeVlan.cidr);
@@ -28,26 +28,12 @@ export function addonPhase(ctx: ModelContext, nodeVlan: VlanModel | undefined, v
       }
     }
   };
-  if (addons.cilium) checkRange('platform.addons.cilium.loadBalancerRange', addons.cilium.loadBalancerRange);
-  if (addons.metallb) checkRange('platform.addons.metallb.addressRange', addons.metallb.addressRange);
-  if (addons.cilium && addons.calico) fail('platform.addons.calico', 'calico', 'is set together with cilium', 'a cluster has one CNI: remove one of them');
-  if (!addons.cilium && !addons.calico) warnings.push('platform.addons: no CNI (cilium or calico); nodes stay NotReady until one is installed');
-  if (addons.longhorn) {
-    // Longhorn keeps each replica of a volume on a different node, and only workers run its manager.
-    const workers = vms.filter((v) => v.role === 'worker').length;
-    if (addons.longhorn.replicas > workers) {
-      fail('platform.addons.longhorn.replicas', addons.longhorn.replicas, `needs ${addons.longhorn.replicas} workers to keep the replicas apart, but the site has ${workers}`,
-        `lower replicas to ${Math.max(1, workers)} or add workers`);
-    }
+  const configured = site.platform.addons as Readonly<Record<string, unknown>>;
+  for (const f of presentAddons(site, catalog)) {
+    const range = f.loadBalancerRange?.(configured[f.key]);
+    if (range) checkRange(`platform.addons.${f.key}${f.loadBalancerRangeField ? `.${f.loadBalancerRangeField}` : ''}`, range);
   }
-  const nfsProvisioner = nfsProvisionerPhase(ctx, serviceVms);
-  if (addons.rookCeph) {
-    if (!site.ceph) fail('platform.addons.rookCeph', 'rookCeph', 'is set but the site has no ceph section', 'add ceph (Rook runs in external mode against the Proxmox Ceph) or remove rookCeph');
-    else if (!site.ceph.pools.some((p) => p.name === addons.rookCeph?.rbdPool)) {
-      fail('platform.addons.rookCeph.rbdPool', addons.rookCeph.rbdPool, 'is not one of the pools Terraform creates (ceph.pools)', `use one of: ${site.ceph.pools.map((p) => p.name).join(', ')}`);
-    }
-  }
-  return nfsProvisioner;
+  return nfsProvisionerPhase(ctx, serviceVms);
 }
 
 /** Where the NFS provisioner creates its volumes: its server and folder, or the site's one nfs-server VM's export. */

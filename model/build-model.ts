@@ -41,11 +41,11 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   const serviceVms = serviceVmPhase(ctx, placement);
   capacityPhase(ctx, placement.hosts);
   const ceph = cephPhase(ctx);
-  const nfsProvisioner = addonPhase(ctx, placement.nodeVlan, vms, serviceVms);
+  const catalog = options.addons ?? ADDON_CATALOG;
+  const nfsProvisioner = addonPhase(ctx, placement.nodeVlan, serviceVms, catalog);
   const { appNamespace, services, apps, gpuWorkers } = appPhase(ctx, vms);
   edgeVlanPhase(ctx);
   const edgeFleet = buildEdgeFleet(site, ctx.problems, { siteDir: options.siteDir, source });
-  const catalog = options.addons ?? ADDON_CATALOG;
   // Site-only checks by class (references, addressing, scheduling, values, versions): model/checks/.
   const checked = runSiteChecks({ site, catalog, vms });
   ctx.problems.push(...checked.problems);

@@ -46,6 +46,11 @@ export function providerOf(model: { readonly addons: readonly AddonModel[] }, ca
   return model.addons.find((a) => a.provides.includes(capability));
 }
 
+/** Every installed add-on that provides a capability, in catalog order (the first is providerOf's). */
+export function providersOf(model: { readonly addons: readonly AddonModel[] }, capability: Capability): AddonModel[] {
+  return model.addons.filter((a) => a.provides.includes(capability));
+}
+
 /**
  * Which component serves each capability: the first present add-on in catalog order that provides it (the catalog
  * lists storage add-ons in order of preference for the default StorageClass).

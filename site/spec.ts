@@ -146,6 +146,7 @@ const ceph = z.strictObject({
     .optional()
     .describe('CephFS filesystem, exposed to Kubernetes as a ReadWriteMany class. Default: none.'),
 });
+export type CephSpec = z.output<typeof ceph>;
 
 // ---------------------------------------------------------------------------------------------
 // Service VMs and management hosts (optional: what a site runs beside the Kubernetes nodes)

@@ -25,6 +25,16 @@ function compile(site: unknown, addons: readonly AddonDefinition[] = ADDONS) {
   return { model, result, policy: checkPolicy(result.manifests, model) };
 }
 
+function captureSiteError(fn: () => unknown): SiteError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SiteError) return err;
+    throw err;
+  }
+  throw new Error('expected a SiteError');
+}
+
 function siteWithProbe(): Record<string, any> {
   const site = referenceSite() as Record<string, any>;
   site.platform.addons.nodeProbe = { image: 'quay.io/example/node-probe:v1.2.3' };
@@ -48,6 +58,17 @@ describe('an add-on added as a folder plus one line', () => {
   it('fails when the site uses it but the compiler is not given it', () => {
     expect(() => compile(siteWithProbe(), ALL_ADDONS)).toThrow(SiteError);
     expect(() => compile(siteWithProbe(), ALL_ADDONS)).toThrow(/platform\.addons\.nodeProbe/);
+  });
+
+  it('fails when its own check fails, reported with the other site problems before anything is built', () => {
+    const site = siteWithProbe();
+    site.platform.addons.nodeProbe.intervalSeconds = 1;
+    site.platform.addons.longhorn = { chartVersion: '1.12.1', replicas: 99 };
+    const err = captureSiteError(() => compile(site));
+    const paths = err.problems.map((p) => p.path);
+    expect(paths).toContain('platform.addons.nodeProbe.intervalSeconds');
+    // Another add-on's own check (Longhorn's replicas against the workers) in the same report.
+    expect(paths).toContain('platform.addons.longhorn.replicas');
   });
 
   it('is ordered after the providers of the capabilities it needs', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADDON_CATALOG } from '../addons/catalog';
 import { addonPhase } from '../model/addon-phase';
 import { appPhase } from '../model/app-phase';
 import { cephPhase } from '../model/ceph-phase';
@@ -86,7 +87,7 @@ describe('addonPhase', () => {
     const cilium = ctx.site.platform.addons.cilium;
     if (!cilium) throw new Error('the reference site has Cilium');
     cilium.loadBalancerRange = { start: vms[0].ip, stop: vms[0].ip };
-    addonPhase(ctx, placement.nodeVlan, vms, []);
+    addonPhase(ctx, placement.nodeVlan, [], ADDON_CATALOG);
     expect(ctx.problems.map((p) => p.path)).toContain('platform.addons.cilium.loadBalancerRange');
   });
 });

@@ -24,6 +24,7 @@ export const ciliumFacts = addonFacts({
   needs: [],
   replacesKubeProxy: () => true,
   loadBalancerRange: (config) => config.loadBalancerRange,
+  loadBalancerRangeField: 'loadBalancerRange',
   loadBalancerIpAnnotation: 'lbipam.cilium.io/ips',
   network: {
     // Pods, nodes and the API server have Cilium identities of their own; CIDR rules match only addresses outside the cluster.

@@ -7,6 +7,9 @@ export const localPathSpec = z
   .strictObject({ version: semver.describe('Version of the local-path provisioner (its image tag).') });
 export type LocalPathSpec = z.output<typeof localPathSpec>;
 
+/** The local-path provisioner's StorageClass, as upstream names it. */
+export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+
 export const localPathFacts = addonFacts({
   key: 'localPath',
   spec: localPathSpec,
@@ -15,6 +18,7 @@ export const localPathFacts = addonFacts({
   namespace: 'local-path-storage',
   provides: ['storage'],
   needs: ['cni'],
+  storageClass: () => LOCAL_PATH_STORAGE_CLASS,
   podSecurity: { level: 'privileged', reason: 'the provisioner creates volume directories through hostPath on each node' },
   // An upstream image the site cannot change: no health endpoint to probe.
   policyExceptions: [

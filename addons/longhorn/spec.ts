@@ -18,6 +18,9 @@ export const longhornSpec = z
   });
 export type LonghornSpec = z.output<typeof longhornSpec>;
 
+/** The replicated Longhorn StorageClass the longhorn component renders (the chart's own "longhorn" class stays non-default). */
+export const LONGHORN_STORAGE_CLASS = 'longhorn-replicated';
+
 export const longhornFacts = addonFacts({
   key: 'longhorn',
   spec: longhornSpec,
@@ -27,6 +30,12 @@ export const longhornFacts = addonFacts({
   provides: ['storage'],
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' },
+  storageClass: () => LONGHORN_STORAGE_CLASS,
+  checks: ({ config, path, workers }) =>
+    // Longhorn keeps each replica of a volume on a different node, and only workers run its manager.
+    config.replicas > workers
+      ? [{ path: `${path}.replicas`, value: config.replicas, message: `needs ${config.replicas} workers to keep the replicas apart, but the site has ${workers}`, fix: `lower replicas to ${Math.max(1, workers)} or add workers` }]
+      : [],
   // Volumes attach over iSCSI (iscsid must run); ReadWriteMany volumes and backups mount over NFSv4.
   node: { packages: ['open-iscsi', 'nfs-common'], services: ['iscsid'] },
   policyExceptions: [

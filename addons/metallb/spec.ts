@@ -22,6 +22,7 @@ export const metallbFacts = addonFacts({
   provides: ['load-balancer'],
   needs: ['cni'],
   loadBalancerRange: (config) => config.addressRange,
+  loadBalancerRangeField: 'addressRange',
   loadBalancerIpAnnotation: 'metallb.io/loadBalancerIPs',
   podSecurity: { level: 'privileged', reason: 'the speaker answers ARP on the host network with NET_RAW' },
   policyExceptions: [

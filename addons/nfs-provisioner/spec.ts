@@ -12,6 +12,9 @@ export const nfsProvisionerSpec = z
   });
 export type NfsProvisionerSpec = z.output<typeof nfsProvisionerSpec>;
 
+/** The NFS provisioner's StorageClass (ReadWriteMany), as its chart names it by default. */
+export const NFS_STORAGE_CLASS = 'nfs-client';
+
 export const nfsProvisionerFacts = addonFacts({
   key: 'nfsProvisioner',
   spec: nfsProvisionerSpec,
@@ -20,6 +23,8 @@ export const nfsProvisionerFacts = addonFacts({
   namespace: 'nfs-provisioner',
   provides: ['storage'],
   needs: ['cni'],
+  storageClass: () => NFS_STORAGE_CLASS,
+  readWriteManyClass: () => NFS_STORAGE_CLASS,
   podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' },
   // kubelet mounts the volumes on the node: the NFS client must be there.
   node: { packages: ['nfs-common'] },

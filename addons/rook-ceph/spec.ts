@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { chartAddon } from '../../site/addon-fields';
 import { dnsLabel, semver } from '../../site/primitives';
-import { addonFacts } from '../addon-facts';
+import type { SiteProblem } from '../../site/errors';
+import { addonFacts, type AddonCheckContext } from '../addon-facts';
 
 /** platform.addons.rookCeph: the add-on's part of the site schema. */
 export const rookCephSpec = z
@@ -15,6 +16,27 @@ export const rookCephSpec = z
   });
 export type RookCephSpec = z.output<typeof rookCephSpec>;
 
+/** Name of the CephFS (ReadWriteMany) StorageClass, as Rook's own import script names it. */
+export const CEPHFS_STORAGE_CLASS = 'cephfs';
+
+/** Rook runs against the site's own Ceph: its pool must be an RBD pool Terraform creates, and v1.20 needs the CSI drivers chart. */
+function rookCephChecks({ config, path, site }: AddonCheckContext<RookCephSpec>): SiteProblem[] {
+  if (!site.ceph) return [{ path, value: 'rookCeph', message: 'is set but the site has no ceph section', fix: 'add ceph (Rook runs in external mode against the Proxmox Ceph) or remove rookCeph' }];
+  const problems: SiteProblem[] = [];
+  const pool = site.ceph.pools.find((p) => p.name === config.rbdPool);
+  if (!pool) {
+    problems.push({ path: `${path}.rbdPool`, value: config.rbdPool, message: 'is not one of the pools Terraform creates (ceph.pools)', fix: `use one of: ${site.ceph.pools.map((p) => p.name).join(', ')}` });
+  } else if (pool.application !== 'rbd') {
+    const rbd = site.ceph.pools.filter((p) => p.application === 'rbd').map((p) => p.name);
+    problems.push({ path: `${path}.rbdPool`, value: pool.name, message: `is a "${pool.application}" pool; the RBD StorageClass needs a pool with application "rbd"`, fix: `use one of: ${rbd.join(', ') || '(add an rbd pool to ceph.pools)'}` });
+  }
+  const m = /^v?(\d+)\.(\d+)\./.exec(config.chartVersion);
+  if (m && (Number(m[1]) > 1 || Number(m[2]) >= 20) && !config.csiDriversChartVersion) {
+    problems.push({ path: `${path}.csiDriversChartVersion`, message: `is not set; Rook ${config.chartVersion} installs the CSI drivers from the separate ceph-csi-drivers chart`, fix: `set csiDriversChartVersion to the ceph-csi-operator version Rook ${config.chartVersion} bundles (its release notes name it)` });
+  }
+  return problems;
+}
+
 export const rookCephFacts = addonFacts({
   key: 'rookCeph',
   spec: rookCephSpec,
@@ -24,6 +46,10 @@ export const rookCephFacts = addonFacts({
   provides: ['storage'],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' },
+  storageClass: (config) => config.storageClass,
+  // The CephFS class exists when the site's Ceph has a filesystem (Rook's import script names it so).
+  readWriteManyClass: (_config, site) => (site.ceph?.filesystem ? CEPHFS_STORAGE_CLASS : undefined),
+  checks: rookCephChecks,
   // CSI agents mount and format block devices for kubelet, so they share the host's mount propagation.
   policyExceptions: [
     {

@@ -24,6 +24,12 @@ export const veleroFacts = addonFacts({
   provides: [],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' },
+  checks: ({ config, path }) => {
+    const major = Number(/^v?(\d+)\./.exec(config.chartVersion)?.[1]);
+    if (VELERO_AWS_PLUGIN_BY_CHART_MAJOR[major] !== undefined) return [];
+    const lines = Object.keys(VELERO_AWS_PLUGIN_BY_CHART_MAJOR).map((k) => `${k}.x`).join(' or ');
+    return [{ path: `${path}.chartVersion`, value: config.chartVersion, message: `has no velero-plugin-for-aws paired with chart ${major}.x here (Velero's compatibility matrix)`, fix: `use a ${lines} chart, e.g. "12.1.0"` }];
+  },
   policyExceptions: [
     {
       objects: ['DaemonSet/{ns}/node-agent'],

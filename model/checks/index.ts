@@ -1,4 +1,5 @@
 import { checkAddressing } from './addressing';
+import { checkAddons } from './addons';
 import { checkReferences } from './references';
 import { checkScheduling } from './scheduling';
 import type { CheckContext, CheckFindings, CheckPhase } from './types';
@@ -10,7 +11,7 @@ export type { CheckContext, CheckFindings } from './types';
  * The site-only check phases, in the order their problems are listed. Each reads the validated site (and the VMs the
  * model placed) and collects problems; none builds a construct, so buildModel reports them all at once, before synth.
  */
-export const CHECK_PHASES: readonly CheckPhase[] = [checkReferences, checkAddressing, checkScheduling, checkValues];
+export const CHECK_PHASES: readonly CheckPhase[] = [checkAddons, checkReferences, checkAddressing, checkScheduling, checkValues];
 
 export function runSiteChecks(ctx: CheckContext): CheckFindings {
   const found: CheckFindings = { problems: [], warnings: [] };

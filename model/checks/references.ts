@@ -1,5 +1,4 @@
 import type { Capability } from '../../addons/addon-facts';
-import { VELERO_AWS_PLUGIN_BY_CHART_MAJOR } from '../../addons/velero/spec';
 import type { CheckContext, CheckFindings } from './types';
 import { candidates, installed, providerOf } from './types';
 
@@ -69,6 +68,7 @@ function checkDelivery(ctx: CheckContext, found: CheckFindings): void {
 /** Apps and data stores: secrets need the store, ingresses a controller and an issuer, claims a StorageClass, GPUs the plugin. */
 function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
+  const configured = site.platform.addons as Readonly<Record<string, unknown>>;
   site.apps.forEach((app, i) => {
     const at = `apps[${i}]`;
     const secret = app.env.findIndex((e) => 'secret' in e);
@@ -80,7 +80,7 @@ function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
     app.volumes.forEach((v, j) => {
       if (v.claim.storageClass) return;
       missing(ctx, found, `${at}.volumes[${j}].claim`, v.claim.name, `claim ${v.claim.name} (no storageClass named)`, 'storage', 'name an existing class in storageClass');
-      const rwx = ctx.site.platform.addons.nfsProvisioner || (ctx.site.platform.addons.rookCeph && ctx.site.ceph?.filesystem);
+      const rwx = installed(ctx).some((f) => f.readWriteManyClass?.(configured[f.key], ctx.site) !== undefined);
       if (v.claim.accessMode === 'ReadWriteMany' && !rwx && providerOf(ctx, 'storage')) {
         found.problems.push({
           path: `${at}.volumes[${j}].claim.accessMode`,
@@ -152,23 +152,6 @@ function checkAddonSettings(ctx: CheckContext, found: CheckFindings): void {
   const a = site.platform.addons;
   if (!site.network.vlans.some((v) => v.role === 'management')) {
     found.problems.push({ path: 'network.vlans', value: site.network.vlans.map((v) => v.role), message: 'has no VLAN with role "management": Terraform reaches the Proxmox nodes (API, SSH) on it', fix: 'add a VLAN with role "management" and give every node an address on it (proxmox.nodes[].addresses)' });
-  }
-  if (a.rookCeph && site.ceph) {
-    const pool = site.ceph.pools.find((p) => p.name === a.rookCeph?.rbdPool);
-    if (pool && pool.application !== 'rbd') {
-      found.problems.push({ path: 'platform.addons.rookCeph.rbdPool', value: pool.name, message: `is a "${pool.application}" pool; the RBD StorageClass needs a pool with application "rbd"`, fix: `use one of: ${site.ceph.pools.filter((p) => p.application === 'rbd').map((p) => p.name).join(', ') || '(add an rbd pool to ceph.pools)'}` });
-    }
-    const m = /^v?(\d+)\.(\d+)\./.exec(a.rookCeph.chartVersion);
-    if (m && (Number(m[1]) > 1 || Number(m[2]) >= 20) && !a.rookCeph.csiDriversChartVersion) {
-      found.problems.push({ path: 'platform.addons.rookCeph.csiDriversChartVersion', message: `is not set; Rook ${a.rookCeph.chartVersion} installs the CSI drivers from the separate ceph-csi-drivers chart`, fix: `set csiDriversChartVersion to the ceph-csi-operator version Rook ${a.rookCeph.chartVersion} bundles (its release notes name it)` });
-    }
-  }
-  if (a.velero) {
-    const major = Number(/^v?(\d+)\./.exec(a.velero.chartVersion)?.[1]);
-    if (VELERO_AWS_PLUGIN_BY_CHART_MAJOR[major] === undefined) {
-      const lines = Object.keys(VELERO_AWS_PLUGIN_BY_CHART_MAJOR).map((k) => `${k}.x`).join(' or ');
-      found.problems.push({ path: 'platform.addons.velero.chartVersion', value: a.velero.chartVersion, message: `has no velero-plugin-for-aws paired with chart ${major}.x here (Velero's compatibility matrix)`, fix: `use a ${lines} chart, e.g. "12.1.0"` });
-    }
   }
   const backend = a.externalSecrets?.backend;
   if (backend?.type === 'kubernetes') {

@@ -1,0 +1,31 @@
+import { EXCLUSIVE_CAPABILITIES } from '../../addons/addon-facts';
+import { candidates, installed, type CheckContext, type CheckFindings } from './types';
+
+/**
+ * Each installed add-on's own checks (the `checks` of its facts), and what holds between add-ons whatever they are:
+ * at most one provider of an exclusive capability, and a CNI at all. No add-on is named here, so a new one brings its
+ * checks in its own folder.
+ */
+export function checkAddons(ctx: CheckContext, found: CheckFindings): void {
+  const present = installed(ctx);
+  const configured = ctx.site.platform.addons as Readonly<Record<string, unknown>>;
+  const workers = ctx.vms.filter((v) => v.role === 'worker').length;
+  for (const f of present) {
+    found.problems.push(...(f.checks?.({ config: configured[f.key], path: `platform.addons.${f.key}`, site: ctx.site, workers }) ?? []));
+  }
+  for (const capability of EXCLUSIVE_CAPABILITIES) {
+    const providers = present.filter((f) => f.provides.includes(capability));
+    const what = capability === 'cni' ? 'CNI' : `"${capability}" provider`;
+    for (const extra of providers.slice(1)) {
+      found.problems.push({
+        path: `platform.addons.${extra.key}`,
+        value: extra.key,
+        message: `is set together with ${providers[0].key}; both provide "${capability}"`,
+        fix: `a cluster has one ${what}: remove one of them`,
+      });
+    }
+  }
+  if (!present.some((f) => f.provides.includes('cni'))) {
+    found.warnings.push(`platform.addons: no CNI (${candidates(ctx, 'cni')}); nodes stay NotReady until one is installed`);
+  }
+}
