@@ -153,7 +153,7 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
    * CNIs: the size of the pod range each node gets, so the model can check the pod network holds one per node.
    * @default - none (the pod network is not checked against the node count)
    */
-  readonly podRangePerNode?: { readonly prefixLength: number; readonly unit: string };
+  readonly podRangePerNode?: { readonly prefixLength: number; readonly unit: string; /** Who hands the ranges out, for messages: `Cilium`. */ readonly by: string };
   /**
    * API groups whose CRDs the add-on's operator registers when it runs, so no chart render shows them (Argo CD must
    * skip the dry run of their objects). @default - none
@@ -175,6 +175,11 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
   replacesKubeProxy?(config: z.output<S>): boolean;
   /** The IngressClass an ingress provider serves. @default - none (required of add-ons that provide "ingress") */
   readonly ingressClass?: string;
+  /**
+   * Ingress providers: the Prometheus metrics of the requests it proxies, labelled by host, path and status, for the
+   * dashboards of the apps behind it. @default - none (the dashboards show no ingress panels)
+   */
+  readonly ingressMetrics?: { readonly requests: string; readonly durationBuckets: string };
   /** The ClusterIssuer a certificates provider signs with. @default - none (required of add-ons that provide "certificates") */
   readonly clusterIssuer?: string;
   /**

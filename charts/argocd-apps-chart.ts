@@ -225,7 +225,7 @@ function syncOrder(model: SiteModel, states: readonly ComponentState[], { provid
       const what = `${o.json.kind} ${o.json.metadata.name}`;
       const provider = providers.get(group);
       if (provider === undefined) {
-        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on whose chart installs it and measure its facts (npx site-compiler vendor), or, for CRDs an operator registers at run time, name the component in RUNTIME_CRD_GROUPS (charts/gitops/measured-facts.ts)');
+        problem(`kubernetes/${s.component.name}`, what, `is a custom resource of API group ${group}, whose CRD no component installs`, 'add the add-on whose chart installs it and measure its facts (npx site-compiler vendor), or, for CRDs an operator registers at run time, list the group in the add-on\'s runtimeCrdGroups (addons/<name>/spec.ts)');
         continue;
       }
       // Nothing in the site installs the CRD: the object cannot be ordered and its Application will not sync

@@ -1,4 +1,5 @@
 import type { ComponentModel, SiteModel, VmModel } from '../model';
+import { providerOf } from '../model';
 import { AppliedException, byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
@@ -396,7 +397,6 @@ function ipPlanSection(model: SiteModel): string[] {
   }
 
   const k = model.kubernetes;
-  const addons = model.site.platform.addons;
   const vipBy = k.vip.provider === 'kube-vip'
     ? `kube-vip ${k.vip.version}`
     : `HAProxy and keepalived on ${model.serviceVms.filter((v) => v.role === 'api-load-balancer').map((v) => v.name).join(', ')}`;
@@ -408,8 +408,9 @@ function ipPlanSection(model: SiteModel): string[] {
     ['Cluster DNS Service', `${k.dnsServiceIp} (${k.dnsDomain})`],
     ['DNS servers of the VMs', k.dnsServers.join(', ')],
   ];
-  if (addons.cilium) rows.push(['LoadBalancer range (Cilium L2)', `${addons.cilium.loadBalancerRange.start} – ${addons.cilium.loadBalancerRange.stop}`]);
-  if (addons.metallb) rows.push(['LoadBalancer range (MetalLB)', `${addons.metallb.addressRange.start} – ${addons.metallb.addressRange.stop}`]);
+  const balancer = providerOf(model, 'load-balancer');
+  const range = balancer?.facts.loadBalancerRange?.(balancer.config);
+  if (balancer && range) rows.push([`LoadBalancer range (${balancer.facts.component})`, `${range.start} – ${range.stop}`]);
   if (model.nfsProvisioner) rows.push(['NFS provisioner export', `${model.nfsProvisioner.server}:${model.nfsProvisioner.path}${model.nfsProvisioner.vm ? ` (${model.nfsProvisioner.vm})` : ''}`]);
   if (model.ceph) {
     rows.push(['Ceph public network', model.ceph.publicNetwork]);

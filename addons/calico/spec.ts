@@ -12,6 +12,9 @@ export const calicoSpec = z
   });
 export type CalicoSpec = z.output<typeof calicoSpec>;
 
+/** Per-node pod address block: /26 (64 addresses), Calico's default; a node takes more blocks as it needs them, and at least one. */
+export const CALICO_BLOCK_SIZE = 26;
+
 export const calicoFacts = addonFacts({
   key: 'calico',
   spec: calicoSpec,
@@ -25,6 +28,9 @@ export const calicoFacts = addonFacts({
   // Calico's eBPF data plane serves Services itself; with iptables kube-proxy stays.
   replacesKubeProxy: (config) => config.dataplane === 'bpf',
   podSecurity: { level: 'privileged', reason: 'the CNI agent needs host networking and privileged access on every node' },
+  podRangePerNode: { prefixLength: CALICO_BLOCK_SIZE, unit: 'address block', by: 'Calico' },
+  // The Calico API server, started by the tigera operator, serves projectcalico.org; no chart renders its CRDs.
+  runtimeCrdGroups: ['projectcalico.org'],
   policyExceptions: [
     {
       objects: ['Deployment/{ns}/tigera-operator'],
@@ -44,5 +50,3 @@ export const calicoFacts = addonFacts({
   ],
 });
 
-/** Per-node pod address block: /26 (64 addresses), Calico's default; a node takes more blocks as it needs them, and at least one. */
-export const CALICO_BLOCK_SIZE = 26;

@@ -14,6 +14,9 @@ export const ciliumSpec = z
   });
 export type CiliumSpec = z.output<typeof ciliumSpec>;
 
+/** Per-node pod range of Cilium's cluster-pool IPAM: a /24 gives each node 254 pod addresses; the pod CIDR must hold one per node. */
+export const CILIUM_NODE_POD_MASK = 24;
+
 export const ciliumFacts = addonFacts({
   key: 'cilium',
   spec: ciliumSpec,
@@ -25,6 +28,9 @@ export const ciliumFacts = addonFacts({
   replacesKubeProxy: () => true,
   loadBalancerRange: (config) => config.loadBalancerRange,
   loadBalancerRangeField: 'loadBalancerRange',
+  podRangePerNode: { prefixLength: CILIUM_NODE_POD_MASK, unit: 'pod range', by: 'Cilium' },
+  // cilium-operator registers the cilium.io CRDs when it starts; the chart renders none.
+  runtimeCrdGroups: ['cilium.io'],
   loadBalancerIpAnnotation: 'lbipam.cilium.io/ips',
   network: {
     // Pods, nodes and the API server have Cilium identities of their own; CIDR rules match only addresses outside the cluster.
@@ -71,5 +77,3 @@ export const ciliumFacts = addonFacts({
   ],
 });
 
-/** Per-node pod range of Cilium's cluster-pool IPAM: a /24 gives each node 254 pod addresses; the pod CIDR must hold one per node. */
-export const CILIUM_NODE_POD_MASK = 24;

@@ -18,6 +18,7 @@ export const ingressNginxFacts = addonFacts({
   needs: ['cni', 'load-balancer'],
   podSecurity: RESTRICTED,
   ingressClass: 'nginx',
+  ingressMetrics: { requests: 'nginx_ingress_controller_requests', durationBuckets: 'nginx_ingress_controller_request_duration_seconds_bucket' },
   network: {
     // The controller pods as the chart labels them, with the ports the chart gives their containers.
     ingressController: {

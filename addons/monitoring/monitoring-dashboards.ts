@@ -1,4 +1,5 @@
 import type { DashboardPanel, GrafanaDashboardProps } from '../../constructs';
+import type { AddonFacts } from '../addon-facts';
 import { providerOf } from '../../model';
 import type { AppModel, SiteModel } from '../../model';
 
@@ -104,8 +105,13 @@ function gpuUtilization(model: SiteModel): DashboardSpec | undefined {
   };
 }
 
+/** The request metrics of the site's ingress provider, when it offers them. */
+function ingressMetrics(model: SiteModel): NonNullable<AddonFacts['ingressMetrics']> | undefined {
+  return providerOf(model, 'ingress')?.facts.ingressMetrics;
+}
+
 function ingressHosts(model: SiteModel): { app: string; host: string; paths: readonly string[] }[] {
-  if (!model.site.platform.addons.ingressNginx) return [];
+  if (!ingressMetrics(model)) return [];
   return model.apps.flatMap((a) => (a.spec.ingress ? [{ app: a.name, host: a.spec.ingress.host, paths: a.spec.ingress.paths }] : []));
 }
 
@@ -146,16 +152,17 @@ function applicationPerformance(model: SiteModel): DashboardSpec | undefined {
       },
     ];
     const ingress = hosts.get(app.name);
-    if (ingress) {
+    const metrics = ingressMetrics(model);
+    if (ingress && metrics) {
       const hostSel = `host="${ingress.host}"`;
       appPanels.push(
-        { title: `${app.name}: requests through the ingress`, unit: 'reqps', queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests{${hostSel}}[5m]))`, legend: '{{status}}' }] },
+        { title: `${app.name}: requests through the ingress`, unit: 'reqps', queries: [{ expr: `sum by (status) (rate(${metrics.requests}{${hostSel}}[5m]))`, legend: '{{status}}' }] },
         {
           title: `${app.name}: response time (ingress)`,
           unit: 's',
           queries: [
-            { expr: `histogram_quantile(0.5, sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{${hostSel}}[5m])))`, legend: 'p50' },
-            { expr: `histogram_quantile(0.95, sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{${hostSel}}[5m])))`, legend: 'p95' },
+            { expr: `histogram_quantile(0.5, sum by (le) (rate(${metrics.durationBuckets}{${hostSel}}[5m])))`, legend: 'p50' },
+            { expr: `histogram_quantile(0.95, sum by (le) (rate(${metrics.durationBuckets}{${hostSel}}[5m])))`, legend: 'p95' },
           ],
         },
       );
@@ -215,7 +222,8 @@ function costPerApplication(model: SiteModel): DashboardSpec | undefined {
 
 function sbcFleetStatus(model: SiteModel): DashboardSpec | undefined {
   const hosts = ingressHosts(model);
-  if (!model.site.edge || hosts.length === 0) return undefined;
+  const metrics = ingressMetrics(model);
+  if (!model.site.edge || hosts.length === 0 || !metrics) return undefined;
   // The SBCs reach the backend only through the published API paths; their traffic there is the fleet's pulse.
   const edgeSel = hosts.map((h) => `host="${h.host}",path=~"${h.paths.map((p) => `${p}.*`).join('|')}"`);
   const sum = (metric: string, by: string, extra = ''): string => edgeSel.map((s) => `sum by (${by}) (rate(${metric}{${s}${extra}}[5m]))`).join(' or ');
@@ -224,19 +232,19 @@ function sbcFleetStatus(model: SiteModel): DashboardSpec | undefined {
     title: `${model.name}: SBC fleet status`,
     tags: ['edge', model.name],
     panels: [
-      { title: 'Edge API requests', kind: 'stat', unit: 'reqps', queries: [{ expr: `sum(${sum('nginx_ingress_controller_requests', 'host')})` }] },
+      { title: 'Edge API requests', kind: 'stat', unit: 'reqps', queries: [{ expr: `sum(${sum(metrics.requests, 'host')})` }] },
       {
         title: 'Edge API errors',
         kind: 'stat',
         unit: 'percentunit',
-        queries: [{ expr: `sum(${sum('nginx_ingress_controller_requests', 'host', ',status=~"5.."')}) / sum(${sum('nginx_ingress_controller_requests', 'host')})` }],
+        queries: [{ expr: `sum(${sum(metrics.requests, 'host', ',status=~"5.."')}) / sum(${sum(metrics.requests, 'host')})` }],
       },
-      { title: 'Edge API requests by path', unit: 'reqps', width: 24, queries: [{ expr: sum('nginx_ingress_controller_requests', 'path, status'), legend: '{{path}} {{status}}' }] },
+      { title: 'Edge API requests by path', unit: 'reqps', width: 24, queries: [{ expr: sum(metrics.requests, 'path, status'), legend: '{{path}} {{status}}' }] },
       {
         title: 'Edge API response time (p95)',
         unit: 's',
         width: 24,
-        queries: [{ expr: `histogram_quantile(0.95, ${sum('nginx_ingress_controller_request_duration_seconds_bucket', 'le, path')})`, legend: '{{path}}' }],
+        queries: [{ expr: `histogram_quantile(0.95, ${sum(metrics.durationBuckets, 'le, path')})`, legend: '{{path}}' }],
       },
     ],
   };

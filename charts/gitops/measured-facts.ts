@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IConstruct } from 'constructs';
+import type { AddonFacts } from '../../addons/addon-facts';
+import { ADDON_CATALOG } from '../../addons/catalog';
 import { ChartFactsFile, ReleaseFacts, inputsDigest, readChartFacts, staleness } from '../../constructs/chart-facts-file';
 import { MIRROR_ARG, vendorHint } from '../../constructs/chart-lock';
 import { CLIENT_SIDE_APPLY_LIMIT, parseObjectRef } from '../../constructs/chart-measure';
@@ -21,14 +23,15 @@ export interface GroupKind {
 }
 
 /**
- * API groups whose CRDs an operator registers when it runs, so no chart renders them: cilium-operator
- * registers the cilium.io CRDs; the Calico API server (started by the tigera operator) serves
- * projectcalico.org. Measuring a chart cannot see these, so they are named here, with who does it.
+ * API groups whose CRDs an operator registers when it runs, so no chart renders them, with the component that does
+ * it: each add-on declares its own (AddonFacts.runtimeCrdGroups), e.g. cilium-operator registers cilium.io.
  */
-export const RUNTIME_CRD_GROUPS: Readonly<Record<string, string>> = {
-  'cilium.io': 'cilium',
-  'projectcalico.org': 'calico',
-};
+export const RUNTIME_CRD_GROUPS: Readonly<Record<string, string>> = runtimeCrdGroups(ADDON_CATALOG);
+
+/** API group -> component, from the runtimeCrdGroups of the add-ons given. */
+export function runtimeCrdGroups(catalog: readonly AddonFacts[]): Readonly<Record<string, string>> {
+  return Object.fromEntries(catalog.flatMap((f) => (f.runtimeCrdGroups ?? []).map((group) => [group, f.component])));
+}
 
 /** What one release installs, as the Application and its AppProject need it. */
 export interface ReleaseInstalls {

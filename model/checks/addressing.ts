@@ -1,7 +1,5 @@
-import { CALICO_BLOCK_SIZE } from '../../addons/calico/spec';
-import { CILIUM_NODE_POD_MASK } from '../../addons/cilium/spec';
 import * as ip from '../ip';
-import type { CheckContext, CheckFindings } from './types';
+import { providerOf, type CheckContext, type CheckFindings } from './types';
 
 /**
  * The pod network holds one per-node range for every Kubernetes node at the CNI's per-node mask. A pod CIDR that is
@@ -10,9 +8,10 @@ import type { CheckContext, CheckFindings } from './types';
  */
 export function checkAddressing(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
-  const a = site.platform.addons;
-  const cni = a.cilium ? { name: 'Cilium', mask: CILIUM_NODE_POD_MASK, unit: 'pod range' } : a.calico ? { name: 'Calico', mask: CALICO_BLOCK_SIZE, unit: 'address block' } : undefined;
-  if (!cni) return;
+  const provider = providerOf(ctx, 'cni');
+  const perNode = provider?.podRangePerNode;
+  if (!provider || !perNode) return;
+  const cni = { name: perNode.by, mask: perNode.prefixLength, unit: perNode.unit };
   const nodes = site.kubernetes.nodePools.reduce((n, p) => n + p.count, 0);
   const prefix = ip.subnet(site.kubernetes.podCidr).prefixLength;
   const ranges = prefix > cni.mask ? 0 : 2 ** (cni.mask - prefix);
