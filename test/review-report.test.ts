@@ -80,7 +80,7 @@ describe('renderReview', () => {
     expect(plan).toContain(`| Pod CIDR | ${model.kubernetes.podCidr} |`);
     expect(plan).toContain(`| Service CIDR | ${model.kubernetes.serviceCidr} |`);
     const lb = reference.platform.addons.cilium?.loadBalancerRange;
-    expect(plan).toContain(`| LoadBalancer range (Cilium L2) | ${lb?.start} – ${lb?.stop} |`);
+    expect(plan).toContain(`| LoadBalancer range (cilium) | ${lb?.start} – ${lb?.stop} |`);
   });
 
   it('has one row per component with what it holds and how it is delivered', () => {
