@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { nodeCloudConfig } from '../constructs/node-cloud-config';
+import { CA_KEY_WAIT_SECONDS, nodeCloudConfig } from '../constructs/node-cloud-config';
 import { renderTerraformTemplate, terraformTemplate } from '../constructs/terraform-template';
 import { BOOTSTRAP_EXPRESSIONS } from '../infra/proxmox-stack';
-import { buildModel, VmModel } from '../model';
+import { buildModel, kubeletReserves, VmModel } from '../model';
 import reference from '../sites/hookprobe';
 
 const model = buildModel(reference, 'sites/hookprobe.ts');
@@ -11,12 +11,10 @@ const k = model.kubernetes;
 const vm = (name: string): VmModel => model.vms.find((v) => v.name === name) as VmModel;
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const CA_KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
 const VALUES: Record<string, string> = {
   [BOOTSTRAP_EXPRESSIONS.token]: 'abcdef.0123456789abcdef',
   [BOOTSTRAP_EXPRESSIONS.certificateKey]: 'f'.repeat(64),
   [BOOTSTRAP_EXPRESSIONS.caCertificateBase64]: Buffer.from(CA).toString('base64'),
-  [BOOTSTRAP_EXPRESSIONS.caKeyBase64]: Buffer.from(CA_KEY).toString('base64'),
   [BOOTSTRAP_EXPRESSIONS.sshAuthorizedKeys]: JSON.stringify(['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin@laptop', 'ssh-rsa AAAAB3Nza "quoted" key']),
 };
 
@@ -62,8 +60,6 @@ describe('nodeCloudConfig', () => {
   it('runs kubeadm init on the first control plane with the site CA and kube-vip on super-admin.conf until init is done', () => {
     const { files } = rendered('k8s-control-1');
     expect(Buffer.from(files['/etc/kubeadm-bootstrap/ca.crt'].content, 'base64').toString()).toBe(CA);
-    expect(files['/etc/kubeadm-bootstrap/ca.key']).toMatchObject({ permissions: '0600', encoding: 'b64' });
-    expect(Buffer.from(files['/etc/kubeadm-bootstrap/ca.key'].content, 'base64').toString()).toBe(CA_KEY);
     expect(files['/etc/kubeadm-bootstrap/discovery.conf']).toBeUndefined();
     const kubeadm = parseAllDocuments(files['/etc/kubeadm-bootstrap/kubeadm.yaml'].content).map((d) => d.toJS());
     expect(kubeadm[0]).toMatchObject({ kind: 'InitConfiguration', bootstrapTokens: [expect.objectContaining({ token: 'abcdef.0123456789abcdef' })], certificateKey: 'f'.repeat(64) });
@@ -95,7 +91,43 @@ describe('nodeCloudConfig', () => {
     const { text, files } = rendered('k8s-worker-2');
     expect(files['/etc/kubeadm-bootstrap/kube-vip.yaml']).toBeUndefined();
     expect(text).not.toContain('f'.repeat(64));
-    expect(text).not.toContain(Buffer.from(CA_KEY).toString('base64'));
+  });
+
+  it('waits, bounded, for the CA key Terraform delivers, keeps a copy for the init retries and removes it after init', () => {
+    const { text, files } = rendered('k8s-control-1');
+    expect(files['/etc/kubeadm-bootstrap/ca.key']).toBeUndefined();
+    expect(files['/etc/kubernetes/pki/ca.key']).toBeUndefined();
+    expect(text).not.toMatch(/PRIVATE KEY|kubernetes_ca_key/);
+    const script = files['/usr/local/sbin/k8s-bootstrap'].content;
+    const wait = script.indexOf('  until [ -s /etc/kubernetes/pki/ca.key ]; do');
+    const init = script.indexOf('kubeadm init --config');
+    expect(wait).toBeGreaterThan(script.indexOf("apt-get install -y 'kubelet="));
+    expect(wait).toBeLessThan(init);
+    expect(script).toContain(`    if [ "$waited" -ge ${CA_KEY_WAIT_SECONDS} ]; then`);
+    expect(script).toContain('log "no cluster CA key at /etc/kubernetes/pki/ca.key after 30 minutes: let terraform apply finish (it needs SSH to this VM as the admin user), then run /usr/local/sbin/k8s-bootstrap again"\n      exit 1');
+    // kubeadm reset between attempts empties pki/: every attempt installs the key from the bootstrap's copy.
+    expect(script).toContain('  install -m 0600 /etc/kubernetes/pki/ca.key /etc/kubeadm-bootstrap/ca.key\n');
+    expect(script.indexOf('  install -m 0600 /etc/kubeadm-bootstrap/ca.key /etc/kubernetes/pki/ca.key')).toBeGreaterThan(script.indexOf('for attempt in 1 2 3; do'));
+    expect(script.indexOf('rm -f /etc/kubeadm-bootstrap/ca.key')).toBeGreaterThan(init);
+    // The other nodes neither wait for it nor get it.
+    for (const name of ['k8s-control-2', 'k8s-worker-1']) expect(rendered(name).files['/usr/local/sbin/k8s-bootstrap'].content).not.toContain('ca.key');
+  });
+
+  it('gives every node the kubelet reserves for its own size as a kubeadm patch', () => {
+    for (const name of ['k8s-control-1', 'k8s-worker-1', 'k8s-gpu-worker-1']) {
+      const { files } = rendered(name);
+      const patch = files['/etc/kubeadm-bootstrap/patches/kubeletconfiguration+merge.yaml'];
+      expect(patch.permissions).toBe('0644');
+      const { kubeReserved, systemReserved } = kubeletReserves(vm(name));
+      expect(parse(patch.content)).toEqual({
+        apiVersion: 'kubelet.config.k8s.io/v1beta1',
+        kind: 'KubeletConfiguration',
+        kubeReserved: { cpu: `${kubeReserved.cpuMilli}m`, memory: `${kubeReserved.memoryMiB}Mi` },
+        systemReserved: { cpu: `${systemReserved.cpuMilli}m`, memory: `${systemReserved.memoryMiB}Mi` },
+      });
+      const [first] = parseAllDocuments(files['/etc/kubeadm-bootstrap/kubeadm.yaml'].content).map((d) => d.toJS());
+      expect(first.patches).toEqual({ directory: '/etc/kubeadm-bootstrap/patches' });
+    }
   });
 
   it('installs the NVIDIA driver, the container toolkit and the nvidia runtime on the GPU worker only', () => {
