@@ -57,6 +57,8 @@ export const CA_KEY_EXPRESSION = `\${var.${VARIABLES.caKey}}`;
  * - the nodes form one Proxmox cluster (pvecm) and are online: a postcondition on the node list fails the
  *   plan otherwise;
  * - Terraform runs from the management network, with an SSH agent holding a key root accepts on every node;
+ * - it also reaches the first control plane's address on the node VLAN over SSH, as the VMs' admin user with a key
+ *   of ssh_authorized_keys in the agent: that is how the cluster CA key gets there (caKeyDelivery);
  * - each node's package repositories work (pveceph install and the Ceph packages come from them).
  */
 export class ProxmoxStack extends TerraformStack {

@@ -360,6 +360,20 @@ describe('checkInfrastructure', () => {
 });
 
 describe('ProxmoxStack on other sites', () => {
+  it('keeps the CA key out of every snippet of both committed trees and delivers it to each first control plane', () => {
+    for (const [tree, first] of [['dist', 'k8s-control-1'], ['dist-homelab', 'k8s-master-1']]) {
+      const committed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', tree, 'terraform', 'proxmox', 'main.tf.json'), 'utf8')) as Doc;
+      const snippets = Object.entries(committed.resource.proxmox_virtual_environment_file as Record<string, Doc>).filter(([, f]) => f.content_type === 'snippets');
+      expect(snippets.length, tree).toBeGreaterThan(0);
+      for (const [name, f] of snippets) {
+        expect(f.source_raw.data, `${tree} ${name}`).not.toContain('kubernetes_ca_key');
+        expect(f.source_raw.data, `${tree} ${name}`).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      }
+      const carriers = Object.entries(committed.resource).flatMap(([type, rs]) => Object.keys(rs as Doc).filter((n) => JSON.stringify((rs as Doc)[n]).includes('var.kubernetes_ca_key')).map((n) => `${type}.${n}`));
+      expect(carriers, tree).toEqual([`terraform_data.${first}_ca-key`]);
+    }
+  });
+
   it('synthesizes the single-node fixture: local storage, no Ceph, no HA, no import for a bridge it creates', () => {
     const loaded = loadSite(path.join(__dirname, 'fixtures', 'sites', 'valid', 'single-node.yaml'));
     const single = buildModel(loaded.site, loaded.source);
