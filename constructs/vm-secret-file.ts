@@ -6,7 +6,8 @@ export interface VmSecretFileProps {
   readonly host: string;
   /**
    * The VM's admin user, with passwordless sudo (the node cloud-config makes it). The key comes from the SSH agent,
-   * so it must be one of the VM's authorized keys; no key material is in the output.
+   * so it must be one of the VM's authorized keys; no key material is in the output. Its home is /home/<user>, as
+   * cloud-init makes it: the file is staged there.
    */
   readonly user: string;
   /** The file's content: a Terraform expression of a sensitive variable, e.g. `${var.kubernetes_ca_key}`. */

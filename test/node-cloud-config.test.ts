@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { CA_KEY_WAIT_SECONDS, nodeCloudConfig } from '../constructs/node-cloud-config';
@@ -111,6 +115,32 @@ describe('nodeCloudConfig', () => {
     expect(script.indexOf('rm -f /etc/kubeadm-bootstrap/ca.key')).toBeGreaterThan(init);
     // The other nodes neither wait for it nor get it.
     for (const name of ['k8s-control-2', 'k8s-worker-1']) expect(rendered(name).files['/usr/local/sbin/k8s-bootstrap'].content).not.toContain('ca.key');
+  });
+
+  it('fails when the CA key never arrives (exit 1 naming the fix), and copies it 0600 for the retries when it is there', () => {
+    const script = rendered('k8s-control-1').files['/usr/local/sbin/k8s-bootstrap'].content;
+    const start = script.indexOf('if [ ! -s /etc/kubeadm-bootstrap/ca.key ]; then');
+    const wait = script.slice(start, script.indexOf('\nfi\n', start) + 4);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-key-wait-'));
+    // The block as written, on a scratch folder, with the 10 s poll made instant: only its logic runs.
+    const run = (): ReturnType<typeof spawnSync> =>
+      spawnSync('bash', ['-c', ['set -euo pipefail', 'log() { echo "k8s-bootstrap: $*" >&2; }', wait.replaceAll('/etc/kubeadm-bootstrap/', `${dir}/kept-`).replaceAll('/etc/kubernetes/pki/', `${dir}/pki-`).replaceAll('sleep 10', 'sleep 0')].join('\n')], { encoding: 'utf8' });
+    try {
+      const missing = run();
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('k8s-bootstrap: waiting up to 30 minutes for the cluster CA key');
+      expect(missing.stderr).toContain('after 30 minutes: let terraform apply finish (it needs SSH to this VM as the admin user), then run /usr/local/sbin/k8s-bootstrap again');
+      fs.writeFileSync(path.join(dir, 'pki-ca.key'), 'KEY\n');
+      const present = run();
+      expect(present.status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'kept-ca.key'), 'utf8')).toBe('KEY\n');
+      expect(fs.statSync(path.join(dir, 'kept-ca.key')).mode & 0o777).toBe(0o600);
+      // A re-run after a failed init (kubeadm reset emptied pki/) goes on with the kept copy.
+      fs.rmSync(path.join(dir, 'pki-ca.key'));
+      expect(run().status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives every node the kubelet reserves for its own size as a kubeadm patch', () => {
