@@ -1,5 +1,6 @@
 import { Document, isScalar, visit } from 'yaml';
-import type { KubernetesModel, VmModel } from '../model';
+import { kubeletReserves } from '../model';
+import type { KubeletReserves, KubernetesModel, VmModel } from '../model';
 import { byCodePoint } from '../core/order';
 
 /**
@@ -14,6 +15,14 @@ export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
 export const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 /** Where joining nodes find the kubeconfig that pins the cluster CA (file discovery). */
 export const DISCOVERY_KUBECONFIG = '/etc/kubeadm-bootstrap/discovery.conf';
+/**
+ * kubeadm's patches directory on every node. It is kept after the bootstrap: `kubeadm upgrade node` rewrites the
+ * kubelet's configuration from the cluster's ConfigMap and keeps the node's reserves only when given
+ * `--patches /etc/kubeadm-bootstrap/patches`.
+ */
+export const KUBEADM_PATCHES_DIR = '/etc/kubeadm-bootstrap/patches';
+/** The patch of the node's KubeletConfiguration (target kubeletconfiguration, JSON merge patch). */
+export const KUBELET_PATCH_FILE = `${KUBEADM_PATCHES_DIR}/kubeletconfiguration+merge.yaml`;
 
 export interface KubeadmSecrets {
   /** Bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) or the expression that yields it. */
@@ -84,6 +93,7 @@ export function kubeadmInitConfig(options: KubeadmConfigOptions): string {
     certificateKey: secrets.certificateKey,
     localAPIEndpoint: { advertiseAddress: vm.ip, bindPort: k.apiPort },
     nodeRegistration: nodeRegistration(vm),
+    patches: { directory: KUBEADM_PATCHES_DIR },
   };
   if (options.skipKubeProxy) init.skipPhases = ['addon/kube-proxy'];
   const cluster: Record<string, unknown> = {
@@ -103,6 +113,8 @@ export function kubeadmInitConfig(options: KubeadmConfigOptions): string {
   };
   // Recorded in the cluster's kubeadm-config, so `kubeadm upgrade` keeps kube-proxy out as well.
   if (options.skipKubeProxy) cluster.proxy = { disabled: true };
+  // The cluster-wide part only: kubeadm stores it in the kubelet-config ConfigMap that every joining node reads.
+  // The reserves depend on the node's size, so each node gets them from its own patch (kubeletReservesPatch).
   const kubelet = {
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -123,11 +135,34 @@ export function kubeadmJoinConfig(options: KubeadmConfigOptions): string {
     // File discovery: the kubeconfig holds the cluster CA, so the node verifies the API server it joins.
     discovery: { file: { kubeConfigPath: DISCOVERY_KUBECONFIG }, tlsBootstrapToken: secrets.token },
     nodeRegistration: nodeRegistration(vm),
+    patches: { directory: KUBEADM_PATCHES_DIR },
   };
   if (vm.role === 'control-plane') {
     join.controlPlane = { localAPIEndpoint: { advertiseAddress: vm.ip, bindPort: k.apiPort }, certificateKey: secrets.certificateKey };
   }
   return toYaml([join], vm.role === 'control-plane' ? [secrets.token, secrets.certificateKey] : [secrets.token]);
+}
+
+/**
+ * The node's own part of its KubeletConfiguration, which kubeadm init/join merges into the cluster's before kubelet
+ * first starts: kubeReserved and systemReserved sized for this VM, so kubelet reports as allocatable exactly what
+ * model/node-allocatable.ts computes and the scheduling check places pods against. Only the pods' cgroup is
+ * enforced (kubelet's default enforceNodeAllocatable), so the reserves lower allocatable without capping the daemons.
+ * @param reserves @default - kubeletReserves(vm), GKE's rule for kubelet and containerd plus a fixed reserve for the OS
+ */
+export function kubeletReservesPatch(vm: Pick<VmModel, 'cores' | 'memoryMiB'>, reserves: KubeletReserves = kubeletReserves(vm)): string {
+  const quantities = (r: KubeletReserves['kubeReserved']): Record<string, string> => ({ cpu: `${r.cpuMilli}m`, memory: `${r.memoryMiB}Mi` });
+  return toYaml(
+    [
+      {
+        apiVersion: 'kubelet.config.k8s.io/v1beta1',
+        kind: 'KubeletConfiguration',
+        kubeReserved: quantities(reserves.kubeReserved),
+        systemReserved: quantities(reserves.systemReserved),
+      },
+    ],
+    [],
+  );
 }
 
 /**

@@ -1,19 +1,22 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { KubernetesModel, VmModel } from '../model';
-import { DISCOVERY_KUBECONFIG, KubeadmSecrets, kubeadmConfig, discoveryKubeconfig } from './kubeadm-config';
+import { DISCOVERY_KUBECONFIG, KUBELET_PATCH_FILE, KubeadmSecrets, kubeadmConfig, discoveryKubeconfig, kubeletReservesPatch } from './kubeadm-config';
 import { kubeVipManifest } from './kube-vip-manifest';
 
 /**
  * The cloud-init user-data that turns a fresh Ubuntu cloud image into a Kubernetes node: containerd,
  * pinned kubelet/kubeadm/kubectl, kernel settings, and `kubeadm init` or `kubeadm join`. Pure: the secrets
  * are passed in as the text that stands in the file (Terraform expressions in the synthesized output).
+ *
+ * The cluster CA's private key is never part of it. The user-data stays where cloud-init and Proxmox put it (a
+ * snippet on the node's storage, /var/lib/cloud/instances/<id>/user-data.txt in the VM) long after the bootstrap,
+ * so the first control plane instead waits for the key at CA_KEY_DELIVERED, where Terraform puts it over SSH
+ * (constructs/vm-secret-file.ts), and runs kubeadm init once it is there.
  */
 
 export interface NodeBootstrapSecrets extends KubeadmSecrets {
   /** The cluster CA certificate (PEM), base64-encoded. */
   readonly caCertificateBase64: string;
-  /** The cluster CA private key (PEM), base64-encoded. Only the first control plane gets it. */
-  readonly caKeyBase64: string;
   /** The admin user's SSH public keys as a YAML/JSON flow sequence, e.g. `${jsonencode(var.ssh_authorized_keys)}`. */
   readonly sshAuthorizedKeys: string;
 }
@@ -46,7 +49,16 @@ const KUBEADM_FILE = `${BOOTSTRAP_DIR}/kubeadm.yaml`;
 const VIP_FILE = `${BOOTSTRAP_DIR}/kube-vip.yaml`;
 const VIP_INIT_FILE = `${BOOTSTRAP_DIR}/kube-vip-init.yaml`;
 const CA_CERT_FILE = `${BOOTSTRAP_DIR}/ca.crt`;
-const CA_KEY_FILE = `${BOOTSTRAP_DIR}/ca.key`;
+/** Where Terraform delivers the cluster CA key on the first control plane: where kubeadm init looks for it. */
+export const CA_KEY_DELIVERED = '/etc/kubernetes/pki/ca.key';
+/** The bootstrap's own copy of the delivered key while it may still need it: `kubeadm reset` between attempts empties pki/. */
+const CA_KEY_KEPT = `${BOOTSTRAP_DIR}/ca.key`;
+/**
+ * How long the first control plane waits for the CA key, in seconds. Terraform delivers it as soon as the VM
+ * resource is created (the guest agent answers, before the bootstrap starts), so the wait is normally over before
+ * the packages are installed; 30 minutes is the VM's agent timeout, past which that apply has failed anyway.
+ */
+export const CA_KEY_WAIT_SECONDS = 30 * 60;
 /** Join attempts, 20 s apart: the first control plane needs its packages and `kubeadm init` first. */
 const JOIN_ATTEMPTS = 90;
 
@@ -73,9 +85,9 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
     },
     { path: KUBEADM_FILE, permissions: '0600', content: kubeadmConfig({ kubernetes: k, vm, secrets, skipKubeProxy: options.skipKubeProxy }) },
   ];
+  files.push({ path: KUBELET_PATCH_FILE, permissions: '0644', content: kubeletReservesPatch(vm) });
   if (isFirst) {
     files.push({ path: CA_CERT_FILE, permissions: '0644', encoding: 'b64', content: secrets.caCertificateBase64 });
-    files.push({ path: CA_KEY_FILE, permissions: '0600', encoding: 'b64', content: secrets.caKeyBase64 });
   } else {
     files.push({ path: DISCOVERY_KUBECONFIG, permissions: '0600', content: discoveryKubeconfig(k, secrets.caCertificateBase64) });
   }
@@ -126,6 +138,29 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
     },
   });
   return `#cloud-config\n${doc.toString({ lineWidth: 0 })}`;
+}
+
+/**
+ * The first control plane's wait for the CA key Terraform delivers, bounded, with the fix in the log when it
+ * does not come. The key is copied aside for the init attempts; a re-run after a failed init finds that copy.
+ */
+function caKeyWait(): string[] {
+  return [
+    '',
+    `if [ ! -s ${CA_KEY_KEPT} ]; then`,
+    `  log "waiting up to ${CA_KEY_WAIT_SECONDS / 60} minutes for the cluster CA key at ${CA_KEY_DELIVERED}, which terraform apply delivers over SSH"`,
+    '  waited=0',
+    `  until [ -s ${CA_KEY_DELIVERED} ]; do`,
+    `    if [ "$waited" -ge ${CA_KEY_WAIT_SECONDS} ]; then`,
+    `      log "no cluster CA key at ${CA_KEY_DELIVERED} after ${CA_KEY_WAIT_SECONDS / 60} minutes: let terraform apply finish (it needs SSH to this VM as the admin user), then run ${BOOTSTRAP_SCRIPT} again"`,
+    '      exit 1',
+    '    fi',
+    '    sleep 10',
+    '    waited=$((waited + 10))',
+    '  done',
+    `  install -m 0600 ${CA_KEY_DELIVERED} ${CA_KEY_KEPT}`,
+    'fi',
+  ];
 }
 
 function bootstrapScript(options: NodeCloudConfigOptions, flags: { isFirst: boolean; kubeVip: boolean; driver: string }): string {
@@ -200,6 +235,7 @@ function bootstrapScript(options: NodeCloudConfigOptions, flags: { isFirst: bool
 
   if (flags.isFirst) {
     lines.push(
+      ...caKeyWait(),
       '',
       `log "kubeadm init (control-plane endpoint ${k.controlPlaneEndpoint})"`,
       'initialised=0',
@@ -207,7 +243,7 @@ function bootstrapScript(options: NodeCloudConfigOptions, flags: { isFirst: bool
       '  install -d -m 0755 /etc/kubernetes/pki /etc/kubernetes/manifests',
       // The site's CA: joining nodes pin it through the discovery kubeconfig.
       `  install -m 0644 ${CA_CERT_FILE} /etc/kubernetes/pki/ca.crt`,
-      `  install -m 0600 ${CA_KEY_FILE} /etc/kubernetes/pki/ca.key`,
+      `  install -m 0600 ${CA_KEY_KEPT} ${CA_KEY_DELIVERED}`,
       ...(flags.kubeVip ? [`  install -m 0600 ${VIP_INIT_FILE} /etc/kubernetes/manifests/kube-vip.yaml`] : []),
       `  if kubeadm init --config ${KUBEADM_FILE} --upload-certs --skip-token-print --skip-certificate-key-print; then initialised=1; break; fi`,
       '  log "kubeadm init attempt $attempt failed; resetting"',
@@ -217,7 +253,8 @@ function bootstrapScript(options: NodeCloudConfigOptions, flags: { isFirst: bool
       '[ "$initialised" = 1 ] || { log "kubeadm init failed 3 times; see the log above"; exit 1; }',
       ...(flags.kubeVip ? ['# init is done: admin.conf has its rights now, super-admin.conf is not needed.', `install -m 0600 ${VIP_FILE} /etc/kubernetes/manifests/kube-vip.yaml`] : []),
       ...adminKubeconfig,
-      `rm -f ${CA_KEY_FILE}`,
+      // kubeadm keeps the key in pki/, where the control plane needs it; the bootstrap's copy goes.
+      `rm -f ${CA_KEY_KEPT}`,
     );
   } else {
     lines.push(

@@ -4,13 +4,14 @@ import { CephFilesystem } from '../constructs/ceph-filesystem';
 import { CephPool } from '../constructs/ceph-pool';
 import { CloudImage } from '../constructs/cloud-image';
 import { CloudInitSnippet } from '../constructs/cloud-init-snippet';
-import { NodeBootstrapSecrets, nodeCloudConfig } from '../constructs/node-cloud-config';
+import { CA_KEY_DELIVERED, NodeBootstrapSecrets, nodeCloudConfig } from '../constructs/node-cloud-config';
 import { NodeNetwork } from '../constructs/node-network';
 import { PciMapping } from '../constructs/pci-mapping';
 import { ProxmoxVm } from '../constructs/proxmox-vm';
 import { PveFirewall } from '../constructs/pve-firewall';
 import { RemoteCommand } from '../constructs/remote-command';
 import { serviceVmCloudConfig } from '../constructs/service-vm-cloud-config';
+import { VmSecretFile } from '../constructs/vm-secret-file';
 import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-proxmox-virtual-environment-nodes';
 import { ProxmoxProvider } from '../imports/proxmox/provider';
 import { cniReplacesKubeProxy, nodeRequirements } from '../model';
@@ -37,9 +38,14 @@ export const BOOTSTRAP_EXPRESSIONS: NodeBootstrapSecrets = {
   token: `\${var.${VARIABLES.kubeadmToken}}`,
   certificateKey: `\${var.${VARIABLES.certificateKey}}`,
   caCertificateBase64: `\${base64encode(var.${VARIABLES.caCertificate})}`,
-  caKeyBase64: `\${base64encode(var.${VARIABLES.caKey})}`,
   sshAuthorizedKeys: `\${jsonencode(var.${VARIABLES.sshAuthorizedKeys})}`,
 };
+
+/**
+ * The CA key's only way to a VM (see caKeyDelivery). It is not in BOOTSTRAP_EXPRESSIONS, which are the expressions
+ * cloud-init snippets may carry.
+ */
+export const CA_KEY_EXPRESSION = `\${var.${VARIABLES.caKey}}`;
 
 /**
  * The Proxmox working directory: everything that turns clustered Proxmox nodes into a running Kubernetes
@@ -51,6 +57,8 @@ export const BOOTSTRAP_EXPRESSIONS: NodeBootstrapSecrets = {
  * - the nodes form one Proxmox cluster (pvecm) and are online: a postcondition on the node list fails the
  *   plan otherwise;
  * - Terraform runs from the management network, with an SSH agent holding a key root accepts on every node;
+ * - it also reaches the first control plane's address on the node VLAN over SSH, as the VMs' admin user with a key
+ *   of ssh_authorized_keys in the agent: that is how the cluster CA key gets there (caKeyDelivery);
  * - each node's package repositories work (pveceph install and the Ceph packages come from them).
  */
 export class ProxmoxStack extends TerraformStack {
@@ -64,6 +72,8 @@ export class ProxmoxStack extends TerraformStack {
   public readonly ceph?: CephCluster;
   public readonly pools: ReadonlyMap<string, CephPool>;
   public readonly snippets: ReadonlyMap<string, CloudInitSnippet>;
+  /** The cluster CA key's delivery to the first control plane, over SSH. */
+  public readonly caKey: VmSecretFile;
   public readonly image: CloudImage;
   public readonly firewall: PveFirewall;
 
@@ -113,6 +123,7 @@ export class ProxmoxStack extends TerraformStack {
     const apiLoadBalancers = loadBalancers.map((v) => this.serviceVms.get(v.name)?.vm).filter((v): v is NonNullable<typeof v> => v !== undefined);
     this.vms = this.kubernetesVmResources(vmInputs, apiLoadBalancers);
     this.snippets = vmInputs.snippets;
+    this.caKey = this.caKeyDelivery(model);
 
     this.firewall = this.hostFirewall(model, hosts, mgmt, networksReady);
     this.outputs(model);
@@ -395,6 +406,31 @@ export class ProxmoxStack extends TerraformStack {
     return vms;
   }
 
+  /**
+   * The cluster CA key goes to the first control plane over SSH, never through its user-data: a snippet stays on
+   * the nodes' storage and cloud-init keeps a copy in the VM. The alternative, letting kubeadm init make the CA,
+   * would leave the joining nodes nothing to pin before the cluster exists: token discovery needs the CA's hash,
+   * which then is known only after init, so every other VM's user-data would have to wait for a value read back
+   * from the first control plane, or skip the CA check. A CA made beforehand keeps the joins pinned (its
+   * certificate is public and stays in the user-data); only the key travels apart, into the one VM that needs it.
+   */
+  private caKeyDelivery(model: SiteModel): VmSecretFile {
+    const first = model.kubernetes.firstControlPlane;
+    const vm = this.vms.get(first.name);
+    if (!vm) throw new Error(`ProxmoxStack: the first control plane ${first.name} has no VM`);
+    return new VmSecretFile(this, `ca-key-${first.name}`, {
+      host: first.ip,
+      user: model.kubernetes.adminUser,
+      content: CA_KEY_EXPRESSION,
+      destination: CA_KEY_DELIVERED,
+      // A new VM (its id is unknown while it is replaced) gets the key again; the key is never a trigger, so a
+      // changed variable does not push a new key under a running cluster.
+      triggersReplace: { vm: vm.vm.id },
+      resourceName: `${first.name}_ca-key`,
+      dependsOn: [vm.vm],
+    });
+  }
+
   private hostFirewall(model: SiteModel, hosts: readonly ManagedHost[], mgmt: VlanModel, networksReady: readonly ITerraformDependable[]): PveFirewall {
     // --- host firewall -------------------------------------------------------------------------
     const rook = model.site.platform.addons.rookCeph !== undefined;
@@ -476,7 +512,9 @@ export class ProxmoxStack extends TerraformStack {
       type: 'string',
       sensitive: true,
       nullable: false,
-      description: 'Private key (PEM) of kubernetes_ca_certificate; only the first control plane receives it.',
+      description:
+        'Private key (PEM) of kubernetes_ca_certificate. Terraform copies it over SSH into the first control plane only (as the VMs\' admin ' +
+        'user, so the SSH agent must hold one of ssh_authorized_keys); it is never in a cloud-init snippet. No resource attribute holds it, so the state does not; a saved plan (plan -out) does.',
       validation: [{ condition: `\${can(regex("-----BEGIN (RSA |EC )?PRIVATE KEY-----", var.${VARIABLES.caKey}))}`, errorMessage: 'kubernetes_ca_key must be a PEM private key.' }],
     });
     return BOOTSTRAP_EXPRESSIONS;

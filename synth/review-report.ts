@@ -1,3 +1,4 @@
+import { EVICTION_HARD_MEMORY_MIB, nodeAllocatable } from '../model';
 import type { ComponentModel, SiteModel, VmModel } from '../model';
 import { providerOf } from '../model';
 import { AppliedException, byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
@@ -291,6 +292,8 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
   const workers = model.kubernetes.workers;
   const workerCores = workers.reduce((n, v) => n + v.cores, 0);
   const workerMiB = workers.reduce((n, v) => n + v.memoryMiB, 0);
+  const allocCores = workers.reduce((n, v) => n + nodeAllocatable(v).cpuMilli, 0) / 1000;
+  const allocMiB = workers.reduce((n, v) => n + nodeAllocatable(v).memoryMiB, 0);
   const gpus = workers.filter((v) => v.gpu).length;
   const total = (f: (r: WorkloadRow) => number): number => rows.reduce((n, r) => n + f(r), 0);
   const reqCpu = total((r) => r.pods * r.requests.cpu);
@@ -311,7 +314,8 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
     '### Pods against the workers',
     '',
     `Requests and limits of the rendered workloads times their pods, against the ${workers.length} worker VMs (${workers.map((w) => w.name).join(', ') || 'none'}). ` +
-      'The VM size is an upper bound: kubelet reserves part of each node, and control planes run only what tolerates their taint.',
+      "The share is of the allocatable, what kubelet reports: the VMs less the kubeReserved and systemReserved each node's KubeletConfiguration " +
+      `sets (\`model/node-allocatable.ts\`) and less the ${EVICTION_HARD_MEMORY_MIB} MiB hard eviction threshold. Control planes run only what tolerates their taint.`,
     '',
   );
   const mem = (b: number): string => gib(b / 2 ** 20);
@@ -334,13 +338,13 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
   );
   out.push(
     ...table(
-      ['Resource', 'Requested', 'Limits', 'Workers have', 'Requested share'],
+      ['Resource', 'Requested', 'Limits', 'Worker VMs', 'Allocatable', 'Requested share'],
       [
-        ['vCPU', cores(reqCpu), limCpu, workerCores, percent(reqCpu, workerCores)],
-        ['RAM', gib(reqMem), limMem, gib(workerMiB), percent(reqMem, workerMiB)],
-        ['GPU (nvidia.com/gpu)', reqGpu, reqGpu, gpus, percent(reqGpu, gpus)],
+        ['vCPU', cores(reqCpu), limCpu, workerCores, cores(allocCores), percent(reqCpu, allocCores)],
+        ['RAM', gib(reqMem), limMem, gib(workerMiB), gib(allocMiB), percent(reqMem, allocMiB)],
+        ['GPU (nvidia.com/gpu)', reqGpu, reqGpu, gpus, gpus, percent(reqGpu, gpus)],
       ],
-      ['l', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
   const charts = policy.unchecked.filter((u) => !u.object).map((u) => u.component);

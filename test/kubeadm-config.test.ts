@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { DISCOVERY_KUBECONFIG, discoveryKubeconfig, kubeadmConfig, kubeadmInitConfig, kubeadmJoinConfig } from '../constructs/kubeadm-config';
+import { DISCOVERY_KUBECONFIG, KUBEADM_PATCHES_DIR, discoveryKubeconfig, kubeadmConfig, kubeadmInitConfig, kubeadmJoinConfig, kubeletReservesPatch } from '../constructs/kubeadm-config';
 import { kubeVipManifest } from '../constructs/kube-vip-manifest';
 import { buildModel, KubernetesModel, SiteModel, VmModel } from '../model';
 import { parseSite } from '../site';
@@ -71,6 +71,29 @@ describe('kubeadmInitConfig', () => {
 
   it('fails when asked for a node that is not the first control plane', () => {
     expect(() => kubeadmInitConfig({ kubernetes: k, vm: vm('k8s-worker-1'), secrets })).toThrow(/k8s-worker-1 is a worker; kubeadm init runs on a control plane/);
+  });
+});
+
+describe('kubeletReservesPatch', () => {
+  it("sets kubeReserved and systemReserved for the node's size, read by init and join from the patches directory", () => {
+    expect(parse(kubeletReservesPatch(vm('k8s-worker-1')))).toEqual({
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      kind: 'KubeletConfiguration',
+      kubeReserved: { cpu: '90m', memory: '3646Mi' },
+      systemReserved: { cpu: '100m', memory: '256Mi' },
+    });
+    expect(parse(kubeletReservesPatch(vm('k8s-control-1'))).kubeReserved).toEqual({ cpu: '80m', memory: '1844Mi' });
+    expect(parse(kubeletReservesPatch(vm('k8s-gpu-worker-1'))).kubeReserved).toEqual({ cpu: '110m', memory: '5612Mi' });
+    const init = byKind(kubeadmConfig({ kubernetes: k, vm: k.firstControlPlane, secrets }));
+    expect(init.InitConfiguration.patches).toEqual({ directory: KUBEADM_PATCHES_DIR });
+    // The cluster-wide KubeletConfiguration (the kubelet-config ConfigMap every node reads) carries no node's reserves.
+    expect(init.KubeletConfiguration.kubeReserved).toBeUndefined();
+    for (const name of ['k8s-control-2', 'k8s-worker-1']) expect(docs(kubeadmConfig({ kubernetes: k, vm: vm(name), secrets }))[0].patches).toEqual({ directory: KUBEADM_PATCHES_DIR });
+  });
+
+  it('writes the reserves it is given', () => {
+    const text = kubeletReservesPatch(vm('k8s-worker-1'), { kubeReserved: { cpuMilli: 1, memoryMiB: 2 }, systemReserved: { cpuMilli: 3, memoryMiB: 4 } });
+    expect(parse(text)).toMatchObject({ kubeReserved: { cpu: '1m', memory: '2Mi' }, systemReserved: { cpu: '3m', memory: '4Mi' } });
   });
 });
 

@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { nodeCloudConfig } from '../constructs/node-cloud-config';
+import { CA_KEY_WAIT_SECONDS, nodeCloudConfig } from '../constructs/node-cloud-config';
 import { renderTerraformTemplate, terraformTemplate } from '../constructs/terraform-template';
 import { BOOTSTRAP_EXPRESSIONS } from '../infra/proxmox-stack';
-import { buildModel, VmModel } from '../model';
+import { buildModel, kubeletReserves, VmModel } from '../model';
 import reference from '../sites/hookprobe';
 
 const model = buildModel(reference, 'sites/hookprobe.ts');
@@ -11,12 +15,10 @@ const k = model.kubernetes;
 const vm = (name: string): VmModel => model.vms.find((v) => v.name === name) as VmModel;
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const CA_KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
 const VALUES: Record<string, string> = {
   [BOOTSTRAP_EXPRESSIONS.token]: 'abcdef.0123456789abcdef',
   [BOOTSTRAP_EXPRESSIONS.certificateKey]: 'f'.repeat(64),
   [BOOTSTRAP_EXPRESSIONS.caCertificateBase64]: Buffer.from(CA).toString('base64'),
-  [BOOTSTRAP_EXPRESSIONS.caKeyBase64]: Buffer.from(CA_KEY).toString('base64'),
   [BOOTSTRAP_EXPRESSIONS.sshAuthorizedKeys]: JSON.stringify(['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin@laptop', 'ssh-rsa AAAAB3Nza "quoted" key']),
 };
 
@@ -62,8 +64,6 @@ describe('nodeCloudConfig', () => {
   it('runs kubeadm init on the first control plane with the site CA and kube-vip on super-admin.conf until init is done', () => {
     const { files } = rendered('k8s-control-1');
     expect(Buffer.from(files['/etc/kubeadm-bootstrap/ca.crt'].content, 'base64').toString()).toBe(CA);
-    expect(files['/etc/kubeadm-bootstrap/ca.key']).toMatchObject({ permissions: '0600', encoding: 'b64' });
-    expect(Buffer.from(files['/etc/kubeadm-bootstrap/ca.key'].content, 'base64').toString()).toBe(CA_KEY);
     expect(files['/etc/kubeadm-bootstrap/discovery.conf']).toBeUndefined();
     const kubeadm = parseAllDocuments(files['/etc/kubeadm-bootstrap/kubeadm.yaml'].content).map((d) => d.toJS());
     expect(kubeadm[0]).toMatchObject({ kind: 'InitConfiguration', bootstrapTokens: [expect.objectContaining({ token: 'abcdef.0123456789abcdef' })], certificateKey: 'f'.repeat(64) });
@@ -95,7 +95,69 @@ describe('nodeCloudConfig', () => {
     const { text, files } = rendered('k8s-worker-2');
     expect(files['/etc/kubeadm-bootstrap/kube-vip.yaml']).toBeUndefined();
     expect(text).not.toContain('f'.repeat(64));
-    expect(text).not.toContain(Buffer.from(CA_KEY).toString('base64'));
+  });
+
+  it('waits, bounded, for the CA key Terraform delivers, keeps a copy for the init retries and removes it after init', () => {
+    const { text, files } = rendered('k8s-control-1');
+    expect(files['/etc/kubeadm-bootstrap/ca.key']).toBeUndefined();
+    expect(files['/etc/kubernetes/pki/ca.key']).toBeUndefined();
+    expect(text).not.toMatch(/PRIVATE KEY|kubernetes_ca_key/);
+    const script = files['/usr/local/sbin/k8s-bootstrap'].content;
+    const wait = script.indexOf('  until [ -s /etc/kubernetes/pki/ca.key ]; do');
+    const init = script.indexOf('kubeadm init --config');
+    expect(wait).toBeGreaterThan(script.indexOf("apt-get install -y 'kubelet="));
+    expect(wait).toBeLessThan(init);
+    expect(script).toContain(`    if [ "$waited" -ge ${CA_KEY_WAIT_SECONDS} ]; then`);
+    expect(script).toContain('log "no cluster CA key at /etc/kubernetes/pki/ca.key after 30 minutes: let terraform apply finish (it needs SSH to this VM as the admin user), then run /usr/local/sbin/k8s-bootstrap again"\n      exit 1');
+    // kubeadm reset between attempts empties pki/: every attempt installs the key from the bootstrap's copy.
+    expect(script).toContain('  install -m 0600 /etc/kubernetes/pki/ca.key /etc/kubeadm-bootstrap/ca.key\n');
+    expect(script.indexOf('  install -m 0600 /etc/kubeadm-bootstrap/ca.key /etc/kubernetes/pki/ca.key')).toBeGreaterThan(script.indexOf('for attempt in 1 2 3; do'));
+    expect(script.indexOf('rm -f /etc/kubeadm-bootstrap/ca.key')).toBeGreaterThan(init);
+    // The other nodes neither wait for it nor get it.
+    for (const name of ['k8s-control-2', 'k8s-worker-1']) expect(rendered(name).files['/usr/local/sbin/k8s-bootstrap'].content).not.toContain('ca.key');
+  });
+
+  it('fails when the CA key never arrives (exit 1 naming the fix), and copies it 0600 for the retries when it is there', () => {
+    const script = rendered('k8s-control-1').files['/usr/local/sbin/k8s-bootstrap'].content;
+    const start = script.indexOf('if [ ! -s /etc/kubeadm-bootstrap/ca.key ]; then');
+    const wait = script.slice(start, script.indexOf('\nfi\n', start) + 4);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-key-wait-'));
+    // The block as written, on a scratch folder, with the 10 s poll made instant: only its logic runs.
+    const run = (): ReturnType<typeof spawnSync> =>
+      spawnSync('bash', ['-c', ['set -euo pipefail', 'log() { echo "k8s-bootstrap: $*" >&2; }', wait.replaceAll('/etc/kubeadm-bootstrap/', `${dir}/kept-`).replaceAll('/etc/kubernetes/pki/', `${dir}/pki-`).replaceAll('sleep 10', 'sleep 0')].join('\n')], { encoding: 'utf8' });
+    try {
+      const missing = run();
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('k8s-bootstrap: waiting up to 30 minutes for the cluster CA key');
+      expect(missing.stderr).toContain('after 30 minutes: let terraform apply finish (it needs SSH to this VM as the admin user), then run /usr/local/sbin/k8s-bootstrap again');
+      fs.writeFileSync(path.join(dir, 'pki-ca.key'), 'KEY\n');
+      const present = run();
+      expect(present.status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'kept-ca.key'), 'utf8')).toBe('KEY\n');
+      expect(fs.statSync(path.join(dir, 'kept-ca.key')).mode & 0o777).toBe(0o600);
+      // A re-run after a failed init (kubeadm reset emptied pki/) goes on with the kept copy.
+      fs.rmSync(path.join(dir, 'pki-ca.key'));
+      expect(run().status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives every node the kubelet reserves for its own size as a kubeadm patch', () => {
+    for (const name of ['k8s-control-1', 'k8s-worker-1', 'k8s-gpu-worker-1']) {
+      const { files } = rendered(name);
+      const patch = files['/etc/kubeadm-bootstrap/patches/kubeletconfiguration+merge.yaml'];
+      expect(patch.permissions).toBe('0644');
+      const { kubeReserved, systemReserved } = kubeletReserves(vm(name));
+      expect(parse(patch.content)).toEqual({
+        apiVersion: 'kubelet.config.k8s.io/v1beta1',
+        kind: 'KubeletConfiguration',
+        kubeReserved: { cpu: `${kubeReserved.cpuMilli}m`, memory: `${kubeReserved.memoryMiB}Mi` },
+        systemReserved: { cpu: `${systemReserved.cpuMilli}m`, memory: `${systemReserved.memoryMiB}Mi` },
+      });
+      const [first] = parseAllDocuments(files['/etc/kubeadm-bootstrap/kubeadm.yaml'].content).map((d) => d.toJS());
+      expect(first.patches).toEqual({ directory: '/etc/kubeadm-bootstrap/patches' });
+    }
   });
 
   it('installs the NVIDIA driver, the container toolkit and the nvidia runtime on the GPU worker only', () => {

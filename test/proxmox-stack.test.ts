@@ -158,7 +158,8 @@ describe('ProxmoxStack on the reference site', () => {
     // Without --version, Proxmox VE 8.4 installs quincy (end of life): the site's release (default squid) is named.
     expect(script('ceph-install_pve-node-1').join('\n')).toContain('pveceph install --version squid --repository ${var.ceph_repository}');
     expect(script('ceph-install_pve-node-1').join('\n')).toContain('ceph --version | grep -qw squid ||');
-    for (const [name, r] of Object.entries(data)) {
+    // Every host-side step; the CA key's delivery goes to a VM and has its own test.
+    for (const [name, r] of Object.entries(data).filter(([n]) => !n.endsWith('_ca-key'))) {
       const lines: string[] = r.provisioner[0]['remote-exec'].inline;
       expect(lines.slice(0, 2), name).toEqual(['#!/bin/bash', 'set -euo pipefail']);
       expect(r.connection, name).toEqual({ type: 'ssh', host: expect.stringMatching(/^192\.168\.1\.1[0-2]$/), user: 'root', agent: 'true' });
@@ -218,6 +219,49 @@ describe('ProxmoxStack on the reference site', () => {
     expect(worker).toContain('tlsBootstrapToken: "${var.kubeadm_token}"');
     expect(worker).not.toContain('kubeadm_certificate_key');
     expect(worker).not.toContain('kubernetes_ca_key');
+  });
+
+  it('keeps the CA key out of every snippet and delivers it to the first control plane over SSH, after the VM is up', () => {
+    for (const [name, f] of Object.entries(resources('proxmox_virtual_environment_file'))) {
+      expect(f.source_raw.data, name).not.toContain('kubernetes_ca_key');
+      expect(f.source_raw.data, name).not.toMatch(/PRIVATE KEY/);
+    }
+    const delivery = resources('terraform_data')['k8s-control-1_ca-key'];
+    expect(delivery.connection).toEqual({ type: 'ssh', host: '10.100.0.10', user: 'ubuntu', agent: 'true', timeout: '30m' });
+    expect(delivery.depends_on).toEqual(['proxmox_virtual_environment_vm.k8s-control-1']);
+    // A replaced VM (id unknown until apply) gets the key again; the key itself is no trigger, so not in the state.
+    expect(delivery.triggers_replace).toEqual({ vm: '${proxmox_virtual_environment_vm.k8s-control-1.id}' });
+    const [stage, file, install] = delivery.provisioner;
+    expect(stage['remote-exec'].inline).toContain('chmod 0700 /home/ubuntu/.secret-delivery');
+    expect(file.file).toEqual({ content: '${var.kubernetes_ca_key}', destination: '/home/ubuntu/.secret-delivery/ca.key' });
+    const script: string[] = install['remote-exec'].inline;
+    expect(script.join('\n')).not.toContain('var.kubernetes_ca_key');
+    // Installed as root, 0600, under a temporary name, then renamed: the bootstrap never reads half a key.
+    const temp = script.findIndex((l) => l === 'sudo install -m 0600 -o root -g root /home/ubuntu/.secret-delivery/ca.key /etc/kubernetes/pki/.ca.key.delivery');
+    expect(temp).toBeGreaterThan(0);
+    expect(script[temp + 1]).toBe('sudo mv -f /etc/kubernetes/pki/.ca.key.delivery /etc/kubernetes/pki/ca.key');
+    expect(script).toContain("trap 'rm -f /home/ubuntu/.secret-delivery/ca.key' EXIT");
+    expect(script.findIndex((l) => l.startsWith('if sudo test -e /etc/kubernetes/pki/ca.key; then'))).toBeLessThan(temp);
+    // No other resource carries the key.
+    const others = Object.entries(doc.resource).flatMap(([type, rs]) => Object.entries(rs as Doc).filter(([n]) => !(type === 'terraform_data' && n === 'k8s-control-1_ca-key')));
+    expect(JSON.stringify(others)).not.toContain('kubernetes_ca_key');
+  });
+
+  it('fails when a snippet references the CA key variable', () => {
+    const bad = synthStack(model, (stack) => {
+      stack.snippets.get('k8s-control-1')?.byNode.get('pve-node-2')?.addOverride('source_raw.data', '#cloud-config\nwrite_files: [{path: /k, content: "${base64encode(var.kubernetes_ca_key)}"}]\n');
+    });
+    expect(checkInfrastructure(new Map([['proxmox', bad]]))).toEqual([
+      expect.stringContaining('resource.proxmox_virtual_environment_file.k8s-control-1_user-data_pve-node-2.source_raw: a cloud-init snippet references var.kubernetes_ca_key, a private key'),
+    ]);
+  });
+
+  it('fails when a snippet references a variable whose validation asks for a PEM private key, whatever its name', () => {
+    const bad = synthStack(model, (stack) => {
+      stack.addOverride('variable.node_secret', { type: 'string', sensitive: true, validation: [{ condition: '${can(regex("-----BEGIN (RSA |EC )?PRIVATE KEY-----", var.node_secret))}', error_message: 'PEM' }] });
+      stack.snippets.get('k8s-worker-1')?.byNode.get('pve-node-1')?.addOverride('source_raw.data', '#cloud-config\n# ${var.node_secret}\n');
+    });
+    expect(checkInfrastructure(new Map([['proxmox', bad]]))).toEqual([expect.stringContaining('references var.node_secret, a private key')]);
   });
 
   it('validates the secrets with the regexes of the issue before anything is created', () => {
@@ -316,6 +360,20 @@ describe('checkInfrastructure', () => {
 });
 
 describe('ProxmoxStack on other sites', () => {
+  it('keeps the CA key out of every snippet of both committed trees and delivers it to each first control plane', () => {
+    for (const [tree, first] of [['dist', 'k8s-control-1'], ['dist-homelab', 'k8s-master-1']]) {
+      const committed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', tree, 'terraform', 'proxmox', 'main.tf.json'), 'utf8')) as Doc;
+      const snippets = Object.entries(committed.resource.proxmox_virtual_environment_file as Record<string, Doc>).filter(([, f]) => f.content_type === 'snippets');
+      expect(snippets.length, tree).toBeGreaterThan(0);
+      for (const [name, f] of snippets) {
+        expect(f.source_raw.data, `${tree} ${name}`).not.toContain('kubernetes_ca_key');
+        expect(f.source_raw.data, `${tree} ${name}`).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      }
+      const carriers = Object.entries(committed.resource).flatMap(([type, rs]) => Object.keys(rs as Doc).filter((n) => JSON.stringify((rs as Doc)[n]).includes('var.kubernetes_ca_key')).map((n) => `${type}.${n}`));
+      expect(carriers, tree).toEqual([`terraform_data.${first}_ca-key`]);
+    }
+  });
+
   it('synthesizes the single-node fixture: local storage, no Ceph, no HA, no import for a bridge it creates', () => {
     const loaded = loadSite(path.join(__dirname, 'fixtures', 'sites', 'valid', 'single-node.yaml'));
     const single = buildModel(loaded.site, loaded.source);
@@ -324,7 +382,7 @@ describe('ProxmoxStack on other sites', () => {
     expect(Object.keys(d.resource.proxmox_virtual_environment_vm).sort()).toEqual(['cp-1', 'worker-1']);
     expect(d.resource.proxmox_haresource).toBeUndefined();
     expect(d.resource.proxmox_ceph_pool).toBeUndefined();
-    expect(Object.keys(d.resource.terraform_data)).toEqual(['pve-storage-content_local']);
+    expect(Object.keys(d.resource.terraform_data)).toEqual(['pve-storage-content_local', 'cp-1_ca-key']);
     expect(Object.keys(d.resource.proxmox_virtual_environment_file)).toEqual(['cp-1_user-data_pve', 'worker-1_user-data_pve']);
     expect(d.variable.ceph_repository).toBeUndefined();
   });

@@ -15,7 +15,7 @@ export function checkInfrastructure(terraformDocs: ReadonlyMap<string, object>):
     for (const f of checkTerraformDocument(doc)) {
       if (f.severity === 'error') findings.push(`${where}: ${f.path}: ${f.problem} Fix: ${f.fix}`);
     }
-    for (const f of secretLiterals(doc)) findings.push(`${where}: ${f.path}: ${f.problem} Fix: ${f.fix}`);
+    for (const f of [...secretLiterals(doc), ...privateKeysInSnippets(doc)]) findings.push(`${where}: ${f.path}: ${f.problem} Fix: ${f.fix}`);
   }
   return findings;
 }
@@ -64,5 +64,43 @@ function secretLiterals(doc: object): SecretFinding[] {
     }
   };
   walk(doc, '', '');
+  return out;
+}
+
+/** A variable name that says it holds a private key (kubernetes_ca_key, tls_private_key); not a kubeadm certificate key. */
+const PRIVATE_KEY_NAME = /(^|_)(ca_key|private_key|tls_key)$/;
+
+/** The variables of the document that hold a private key: by name, or because their validation asks for a PEM private key. */
+function privateKeyVariables(doc: Record<string, unknown>): string[] {
+  const variables = doc.variable;
+  if (!variables || typeof variables !== 'object') return [];
+  return Object.entries(variables as Record<string, unknown>)
+    .filter(([name, body]) => PRIVATE_KEY_NAME.test(name) || /PRIVATE KEY/.test(JSON.stringify((body as { validation?: unknown } | null)?.validation ?? '')))
+    .map(([name]) => name);
+}
+
+/**
+ * A cloud-init snippet outlives the bootstrap: it stays on the Proxmox storage and cloud-init keeps a copy in the
+ * VM (/var/lib/cloud/instances/<id>/user-data.txt). A private key must never be in one, neither written out (the
+ * PEM marker, which secretLiterals finds anywhere) nor through a variable that holds one.
+ */
+function privateKeysInSnippets(doc: object): SecretFinding[] {
+  const root = doc as Record<string, unknown>;
+  const names = privateKeyVariables(root);
+  const files = ((root.resource as Record<string, unknown> | undefined)?.proxmox_virtual_environment_file ?? {}) as Record<string, Record<string, unknown>>;
+  const out: SecretFinding[] = [];
+  for (const [name, file] of Object.entries(files)) {
+    if (file?.content_type !== 'snippets') continue;
+    const text = JSON.stringify(file.source_raw ?? file);
+    for (const variable of names) {
+      if (new RegExp(`\\bvar\\.${variable}\\b`).test(text)) {
+        out.push({
+          path: `resource.proxmox_virtual_environment_file.${name}.source_raw`,
+          problem: `a cloud-init snippet references var.${variable}, a private key: it would stay on the Proxmox storage and in the VM's stored user-data.`,
+          fix: 'deliver the key to the VM over SSH after it starts (constructs/vm-secret-file.ts) and leave it out of the user-data',
+        });
+      }
+    }
+  }
   return out;
 }

@@ -18,7 +18,7 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const labelsOf = (v: unknown): Record<string, string> => Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, String(x)]));
 
-/** The Kubernetes nodes: every VM of the model, allocatable after kube-reserved and eviction, GPUs where the device plugin advertises them. */
+/** The Kubernetes nodes: every VM of the model, allocatable after kubeReserved, systemReserved and eviction, GPUs where the device plugin advertises them. */
 export function schedulingNodes(model: SiteModel): SchedulingNode[] {
   const advertisesGpus = model.addons.some((a) => a.provides.includes('gpu'));
   return model.vms.map((vm) => ({

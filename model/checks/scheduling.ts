@@ -49,10 +49,10 @@ export function checkScheduling(ctx: CheckContext, found: CheckFindings): void {
     const maxCpu = Math.max(...nodes.map((v) => allocatable(v).cpuMilli));
     const maxMem = Math.max(...nodes.map((v) => allocatable(v).memoryMiB));
     if (requests.cpuMilli > maxCpu) {
-      found.problems.push({ path: `${at}.resources.requests.cpuMilli`, value: requests.cpuMilli, message: `is more than any node it may run on can give a pod (at most ${maxCpu}m allocatable, on ${biggest.vm.name}, after kubelet's eviction threshold)`, fix: `request at most ${maxCpu}m, or give the pool more cores` });
+      found.problems.push({ path: `${at}.resources.requests.cpuMilli`, value: requests.cpuMilli, message: `is more than any node it may run on can give a pod (at most ${maxCpu}m allocatable, on ${biggest.vm.name}, after kubelet's reserves and eviction threshold)`, fix: `request at most ${maxCpu}m, or give the pool more cores` });
     }
     if (requests.memoryMiB > maxMem) {
-      found.problems.push({ path: `${at}.resources.requests.memoryMiB`, value: requests.memoryMiB, message: `is more than any node it may run on can give a pod (at most ${maxMem} MiB allocatable after kubelet's eviction threshold)`, fix: `request at most ${maxMem} MiB, or give the pool more memory` });
+      found.problems.push({ path: `${at}.resources.requests.memoryMiB`, value: requests.memoryMiB, message: `is more than any node it may run on can give a pod (at most ${maxMem} MiB allocatable after kubelet's reserves and eviction threshold)`, fix: `request at most ${maxMem} MiB, or give the pool more memory` });
     }
     if (app.gpu && app.gpu.count > 1) {
       found.problems.push({ path: `${at}.gpu.count`, value: app.gpu.count, message: 'is more GPUs than a node has: each GPU worker VM gets one GPU passed through', fix: 'set gpu.count: 1 (serve the model with tensor parallelism 1), or split the work over replicas' });
