@@ -151,6 +151,28 @@ export const IMMUTABLE_RULES: readonly ImmutableRule[] = [
   { kinds: ['node.k8s.io/RuntimeClass'], path: 'handler', remedy: 'recreate', source: 'pkg/apis/node/validation/validation.go ValidateRuntimeClassUpdate' },
   { kinds: ['networking.k8s.io/IngressClass'], path: 'spec.controller', remedy: 'recreate', source: 'pkg/apis/networking/validation/validation.go ValidateIngressClassUpdate' },
   ...['value', 'preemptionPolicy'].map((path) => ({ kinds: ['scheduling.k8s.io/PriorityClass'], path, remedy: 'recreate' as const, source: 'pkg/apis/scheduling/validation/validation.go ValidatePriorityClassUpdate' })),
+  // CloudNativePG's validating webhook, not its CRD (so not in the generated data): a claim it manages only grows,
+  // and WAL storage, once there, stays (cloudnative-pg v1.27 internal/webhook/v1/cluster_webhook.go,
+  // validateStorageConfigurationChange: "can't shrink existing storage from …"; validateWalStorageChange:
+  // "walStorage cannot be disabled once the cluster is created").
+  ...['spec.storage.size', 'spec.walStorage.size'].map((path) => ({
+    kinds: ['postgresql.cnpg.io/Cluster'],
+    path,
+    remedy: 'refuse' as const,
+    source: 'CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange',
+    fix: (before: unknown) => `keep ${path} at ${String(before)} or more; a smaller volume needs a new Cluster restored from the backup`,
+    loss: "deleting the Cluster deletes its instances' volumes",
+    when: (before: unknown, after: unknown) => before !== undefined && after !== undefined && quantityBytes(after) < quantityBytes(before),
+  })),
+  {
+    kinds: ['postgresql.cnpg.io/Cluster'],
+    path: 'spec.walStorage',
+    remedy: 'refuse',
+    source: 'CloudNativePG admission webhook, cluster_webhook.go validateWalStorageChange',
+    fix: 'keep spec.walStorage; WAL on the data volume needs a new Cluster restored from the backup',
+    loss: "deleting the Cluster deletes its instances' volumes",
+    when: (before, after) => before !== undefined && after === undefined,
+  },
   ...crdRules(),
 ];
 

@@ -214,6 +214,22 @@ describe('immutable fields of custom resources, from the CRDs', () => {
   });
 });
 
+describe("CloudNativePG's webhook rules, real before/after sites", () => {
+  const CLUSTER = 'kubernetes/postgres/cluster-postgres.yaml';
+  it('fails when the site shrinks the PostgreSQL volume, and lets it grow', () => {
+    const shrink = review((s) => {
+      s.dataStores.postgres.storageGiB = 40;
+    }).review;
+    expect(shrink.refusals).toEqual([
+      `${CLUSTER}: Cluster hookprobe/postgres: spec.storage.size is immutable (CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange): the sync would fail and a delete would get past it, but deleting the Cluster deletes its instances' volumes. fix: keep spec.storage.size at 50Gi or more; a smaller volume needs a new Cluster restored from the backup`,
+    ]);
+    const grow = review((s) => {
+      s.dataStores.postgres.storageGiB = 80;
+    }).review;
+    expect(grow.kubernetes).toEqual([]);
+  });
+});
+
 describe('immutable fields of core kinds added for issue 17', () => {
   it('recreates a RuntimeClass whose handler changes and an IngressClass whose controller changes', () => {
     const rc = (handler: string) => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'nvidia' }, handler });
@@ -259,5 +275,4 @@ describe('scripts/gen-crd-immutable-fields.ts', () => {
     // Argo CD's, cert-manager's and the others' kinds were read and carry no transition rule.
     expect(data.constructKindsWithoutRules).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1/Application', 'cert-manager.io/v1/Certificate', 'postgresql.cnpg.io/v1/Cluster', 'external-secrets.io/v1/ExternalSecret']));
   });
-
 });
