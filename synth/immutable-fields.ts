@@ -25,6 +25,8 @@ interface ImmutableRule {
   readonly fix?: string | ((before: unknown) => string);
   /** For refusals: what deleting the object to get past the refusal would lose. @default - the volume's data */
   readonly loss?: string;
+  /** What the API refuses, in the review's words. @default - is immutable */
+  readonly says?: string;
   /** Only a change this function accepts counts (a claim may grow, not shrink). */
   readonly when?: (before: unknown, after: unknown, oldObject: KubeObject, newObject: KubeObject) => boolean;
 }
@@ -74,6 +76,14 @@ interface CrdRule {
   readonly file: string;
 }
 
+const CRD_SAYS: Record<CrdChange, string> = {
+  immutable: 'is immutable',
+  'immutable-once-set': 'is immutable once set',
+  'through-unset': 'may only change through its empty value',
+  'no-decrease': 'may not decrease',
+  'no-removal': 'may not be removed once set',
+};
+
 /** What to do instead, per form of the rule; `old` is the committed value. */
 function crdFix(r: CrdRule, old: string): string {
   if (r.change === 'through-unset') return `change it in two syncs: first set ${r.path} to ${JSON.stringify(r.unset)} and let Argo CD sync, then set the new value`;
@@ -110,6 +120,7 @@ function crdRules(): ImmutableRule[] {
       remedy: state ? ('refuse' as const) : ('recreate' as const),
       source: `CRD ${r.file} ${version}: x-kubernetes-validations "${r.rule}" (${r.message})`,
       ...(state ? { fix: (before: unknown) => crdFix(r, JSON.stringify(before)), loss: state } : {}),
+      says: CRD_SAYS[r.change],
       when,
     };
   });
@@ -134,6 +145,7 @@ export const IMMUTABLE_RULES: readonly ImmutableRule[] = [
     remedy: 'refuse',
     source: 'pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimUpdate (a claim may only grow)',
     fix: `keep the old size or a larger one; ${CLAIM_FIX}`,
+    says: 'may only grow',
     when: (before, after) => quantityBytes(after) < quantityBytes(before),
   },
   ...['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'].map((path) => ({ kinds: ['storage.k8s.io/StorageClass'], path, remedy: 'recreate' as const, source: 'pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate' })),
@@ -161,6 +173,7 @@ export const IMMUTABLE_RULES: readonly ImmutableRule[] = [
     remedy: 'refuse' as const,
     source: 'CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange',
     fix: (before: unknown) => `keep ${path} at ${String(before)} or more; a smaller volume needs a new Cluster restored from the backup`,
+    says: 'may only grow',
     loss: "deleting the Cluster deletes its instances' volumes",
     when: (before: unknown, after: unknown) => before !== undefined && after !== undefined && quantityBytes(after) < quantityBytes(before),
   })),
@@ -170,6 +183,7 @@ export const IMMUTABLE_RULES: readonly ImmutableRule[] = [
     remedy: 'refuse',
     source: 'CloudNativePG admission webhook, cluster_webhook.go validateWalStorageChange',
     fix: 'keep spec.walStorage; WAL on the data volume needs a new Cluster restored from the backup',
+    says: 'may not be removed',
     loss: "deleting the Cluster deletes its instances' volumes",
     when: (before, after) => before !== undefined && after === undefined,
   },
@@ -190,6 +204,7 @@ export interface ImmutableChange {
   readonly remedy: Remedy;
   readonly fix?: string;
   readonly loss?: string;
+  readonly says?: string;
   readonly source: string;
 }
 
@@ -227,6 +242,7 @@ export function immutableChanges(file: string, before: KubeObject, after: KubeOb
       remedy: r.remedy,
       fix: typeof r.fix === 'function' ? r.fix(at(before, r.path)) : r.fix,
       ...(r.loss ? { loss: r.loss } : {}),
+      ...(r.says ? { says: r.says } : {}),
       source: r.source,
     }));
 }
@@ -276,7 +292,7 @@ export function reviewImmutableFields(tree: FileTree, committed: ReadonlyMap<str
 export function formatImmutable(changes: readonly ImmutableChange[]): string[] {
   return changes.map((c) =>
     c.remedy === 'recreate'
-      ? `${c.file}: ${c.object}: ${c.path} is immutable (${c.source}): synth sets ${SYNC_OPTIONS}: ${RECREATE_OPTIONS.join(',')}, so Argo CD deletes and recreates it (its pods restart)`
-      : `${c.file}: ${c.object}: ${c.path} is immutable (${c.source}): the sync would fail and ${c.loss ? `a delete would get past it, but ${c.loss}` : "a delete loses the volume's data"}`,
+      ? `${c.file}: ${c.object}: ${c.path} ${c.says ?? 'is immutable'} (${c.source}): synth sets ${SYNC_OPTIONS}: ${RECREATE_OPTIONS.join(',')}, so Argo CD deletes and recreates it${/^(Deployment|StatefulSet|DaemonSet|ReplicaSet|Job) /.test(c.object) ? ' (its pods restart)' : ''}`
+      : `${c.file}: ${c.object}: ${c.path} ${c.says ?? 'is immutable'} (${c.source}): the sync would fail and ${c.loss ? `a delete would get past it, but ${c.loss}` : "a delete loses the volume's data"}`,
   );
 }

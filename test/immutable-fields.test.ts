@@ -140,6 +140,7 @@ describe('StorageClass parameters, real before/after sites', () => {
     const written = parse(tree.get(STORAGE_CLASS) as string) as Obj;
     expect(written.parameters.pool).toBe('k8s-rbd-2');
     expect(written.metadata.annotations).toMatchObject({ [SYNC_OPTIONS]: 'Force=true,Replace=true', [RECREATE_MARKER]: 'parameters changed (immutable)' });
+    expect(r.lines).toContain(`${STORAGE_CLASS}: StorageClass ceph-rbd: parameters is immutable (pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate): synth sets ${SYNC_OPTIONS}: Force=true,Replace=true, so Argo CD deletes and recreates it`);
     // Terraform first: the old pool is destroyed (refused unless acknowledged), then the class.
     const classLine = r.lines.findIndex((l) => l.startsWith(STORAGE_CLASS));
     expect(r.lines.findIndex((l) => l.startsWith('terraform/proxmox: destroys proxmox_ceph_pool.k8s-rbd '))).toBeLessThan(classLine);
@@ -221,7 +222,7 @@ describe("CloudNativePG's webhook rules, real before/after sites", () => {
       s.dataStores.postgres.storageGiB = 40;
     }).review;
     expect(shrink.refusals).toEqual([
-      `${CLUSTER}: Cluster hookprobe/postgres: spec.storage.size is immutable (CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange): the sync would fail and a delete would get past it, but deleting the Cluster deletes its instances' volumes. fix: keep spec.storage.size at 50Gi or more; a smaller volume needs a new Cluster restored from the backup`,
+      `${CLUSTER}: Cluster hookprobe/postgres: spec.storage.size may only grow (CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange): the sync would fail and a delete would get past it, but deleting the Cluster deletes its instances' volumes. fix: keep spec.storage.size at 50Gi or more; a smaller volume needs a new Cluster restored from the backup`,
     ]);
     const grow = review((s) => {
       s.dataStores.postgres.storageGiB = 80;
