@@ -10,6 +10,21 @@ import { LLM_CATALOG, LlmFacts } from './llm-catalog';
  */
 
 const GIB = 2 ** 30;
+
+/**
+ * The overhead beside weights and KV cache has two parts. Memory outside PyTorch (CUDA context, cuBLAS, NCCL) is a
+ * fixed cost per GPU. The activation peak is what vLLM measures with a dummy forward pass whose batch holds
+ * max_num_batched_tokens tokens in all ("Profile memory usage with max_num_sequences sequences and the total number of
+ * tokens equal to max_num_batched_tokens", vllm/worker/model_runner.py profile_run); every activation tensor of that
+ * pass is per token, so the peak grows linearly with that setting. The site's overheadGiB is the total at
+ * PROFILED_BATCHED_TOKENS: vLLM's log in vllm-project/vllm#10511 (`vllm serve meta-llama/Meta-Llama-3-8B`, whose
+ * 8192-token context makes max_num_batched_tokens = max(max_model_len, 2048) = 8192 in that engine's SchedulerConfig)
+ * shows non_torch_memory 1.79 GiB and an activation peak of 1.26 GiB, 3.05 GiB together. A different
+ * --max-num-batched-tokens moves the activation part by 1.26 GiB per 8192 tokens. The figure is an 8B model's and is
+ * not scaled by model width (the catalog has no hidden or intermediate sizes); larger models should raise overheadGiB.
+ */
+export const PROFILED_BATCHED_TOKENS = 8192;
+export const ACTIVATION_GIB_PER_BATCHED_TOKEN = 1.26 / PROFILED_BATCHED_TOKENS;
 /** Contexts proposed in the messages are rounded down to this, so the fix reads as a plain number. */
 const CONTEXT_STEP = 1024;
 
@@ -28,8 +43,10 @@ export interface GpuFitInput {
   /** `auto` stores the KV cache in the model's 16-bit activation dtype (also for quantized weights); fp8 halves it. */
   readonly kvCacheDtype: 'auto' | 'fp8';
   readonly memoryUtilization: number;
-  /** Memory vLLM needs besides weights and KV cache, per GPU. */
+  /** Memory vLLM needs besides weights and KV cache, per GPU, at PROFILED_BATCHED_TOKENS batched tokens. */
   readonly overheadGiB: number;
+  /** --max-num-batched-tokens; undefined leaves vLLM's default, taken as PROFILED_BATCHED_TOKENS. */
+  readonly maxBatchedTokens?: number;
   /** Memory of one GPU, and how many the pod gets (tensor parallel: weights and KV heads are split across them). */
   readonly gpuMemoryGiB: number;
   readonly gpuCount: number;
@@ -100,12 +117,18 @@ export function checkGpuFit(input: GpuFitInput): { fit?: GpuFit; problem?: GpuFi
   const kvBytes = input.kvCacheDtype === 'fp8' ? 1 : 2;
   const kvBytesPerToken = 2 * facts.layers * facts.kvHeads * facts.headDim * kvBytes;
   const weightsGiB = (facts.parametersBillions * 1e9 * input.model.bytesPerParameter) / GIB;
-  const overheadGiB = input.overheadGiB * input.gpuCount;
+  const activationDeltaGiB = ((input.maxBatchedTokens ?? PROFILED_BATCHED_TOKENS) - PROFILED_BATCHED_TOKENS) * ACTIVATION_GIB_PER_BATCHED_TOKEN;
+  const overheadGiB = (input.overheadGiB + activationDeltaGiB) * input.gpuCount;
   const budgetGiB = input.gpuMemoryGiB * input.memoryUtilization * input.gpuCount;
   const kvCacheGiB = (kvBytesPerToken * maxContext) / GIB;
   const room = budgetGiB - weightsGiB - overheadGiB;
   const largestContextTokens = room > 0 ? Math.min(facts.contextLength, Math.floor((room * GIB) / kvBytesPerToken / CONTEXT_STEP) * CONTEXT_STEP) : 0;
-  const engineArgs = ['--max-model-len', String(maxContext), '--gpu-memory-utilization', String(input.memoryUtilization), ...(input.kvCacheDtype === 'fp8' ? ['--kv-cache-dtype', 'fp8'] : [])];
+  const engineArgs = [
+    '--max-model-len', String(maxContext),
+    '--gpu-memory-utilization', String(input.memoryUtilization),
+    ...(input.kvCacheDtype === 'fp8' ? ['--kv-cache-dtype', 'fp8'] : []),
+    ...(input.maxBatchedTokens !== undefined ? ['--max-num-batched-tokens', String(input.maxBatchedTokens)] : []),
+  ];
   const fit: GpuFit = { weightsGiB, kvBytesPerToken, kvCacheGiB, overheadGiB, budgetGiB, maxContextTokens: maxContext, largestContextTokens, engineArgs };
   const gpus = `${input.gpuCount} × ${input.gpuMemoryGiB} GiB GPU at utilization ${input.memoryUtilization} gives ${gib(budgetGiB)}`;
   if (largestContextTokens < CONTEXT_STEP) {

@@ -385,7 +385,10 @@ const app = z.strictObject({
         .nonnegative()
         .max(1024)
         .default(3)
-        .describe('GiB per GPU vLLM needs beside weights and KV cache (CUDA context and libraries, activation peak). Default: 3, vLLM\'s own profile of an 8B model: 1.79 GiB non-torch + 1.26 GiB activations (vllm-project/vllm#10511).'),
+        .describe('GiB per GPU vLLM needs beside weights and KV cache (CUDA context and libraries, activation peak) at 8192 batched tokens. Default: 3, vLLM\'s own profile of an 8B model: 1.79 GiB non-torch + 1.26 GiB activations (vllm-project/vllm#10511).'),
+      maxBatchedTokens: wholeNumber(256, 1_048_576, 'a number of tokens')
+        .optional()
+        .describe('Tokens per forward pass: vLLM\'s --max-num-batched-tokens, which the container arguments carry. vLLM profiles its activation peak with a batch this large, so the overhead moves with it by 1.26 GiB per 8192 tokens. Default: vLLM\'s own, checked as 8192.'),
     })
     .optional()
     .describe('GPU use: the app is scheduled on the GPU pool and must fit the GPU\'s memory. Default: none.'),

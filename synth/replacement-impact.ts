@@ -7,7 +7,25 @@ import facts from '../imports/schemas/terraform/bpg-proxmox-0.111.1-replacement.
  * scripts/gen-proxmox-replacement-facts.ts, not from guesses about attribute names.
  */
 
-export type TerraformAction = 'replace' | 'destroy' | 'may-replace' | 'migrate' | 'update';
+export type TerraformAction = 'replace' | 'destroy' | 'shrink-disk' | 'remove-disk' | 'may-replace' | 'migrate' | 'update';
+
+/**
+ * A VM disk that an in-place update takes away, keyed by `interface` as the provider matches disks (the disk list's
+ * order does not matter to it). At bpg/proxmox v0.111.1 (proxmoxtf/resource/vm/vm.go):
+ * - removed: vmUpdate sends the interface in the VM config's `delete` list without `force`, so Proxmox detaches the
+ *   volume as an `unused<n>` disk: the guest loses it at once and the volume is destroyed with the VM (PVE API,
+ *   PUT /nodes/{node}/qemu/{vmid}/config, parameter `force`). A disk in boot_order makes the update fail instead.
+ * - shrunk: vmUpdateDiskLocationAndSize fails with "Cannot shrink <disk> in VM <id>, it is not supported!", after the
+ *   updates before it were applied; no acknowledgement can make it pass.
+ */
+export interface DiskLoss {
+  readonly interface: string;
+  readonly change: 'removed' | 'shrunk';
+  readonly datastore: string;
+  readonly fromGiB: number;
+  /** The new size, for a shrink. */
+  readonly toGiB?: number;
+}
 
 export interface TerraformImpact {
   /** `type.name` */
@@ -17,6 +35,8 @@ export interface TerraformImpact {
   readonly reasons: readonly string[];
   /** What is lost when it is replaced, in a reviewer's words; empty for updates. */
   readonly consequence: string;
+  /** Disks an in-place update removes or shrinks (for `remove-disk` and `shrink-disk`). */
+  readonly disks?: readonly DiskLoss[];
 }
 
 /** Resources by address, each its Terraform JSON body (as output-diff's terraformItems reads them). */
@@ -96,7 +116,10 @@ function factFires(fact: Fact, oldBody: unknown, newBody: unknown, ctx: Context)
   const olds = valuesAt(oldBody, fact.path).map((v) => resolve(v, ctx.before, ctx));
   const news = valuesAt(newBody, fact.path).map((v) => resolve(v, ctx.after, ctx));
   const unknown = news.find((n) => n.unknownBecause);
-  const differs = JSON.stringify(olds.map((o) => o.value)) !== JSON.stringify(news.map((n) => n.value));
+  // Terraform diffs a list element by index, and an unset string in a removed element is "" on both sides: removing
+  // a data disk (no file_id) does not touch disk.file_id, so a missing element compares as unset, not as a change.
+  const values = (vs: { value: unknown }[]): unknown[] => Array.from({ length: Math.max(olds.length, news.length) }, (_, i) => vs[i]?.value ?? null);
+  const differs = JSON.stringify(values(olds)) !== JSON.stringify(values(news));
   if (!unknown && !differs) return undefined;
   // CustomizeDiff rules that compare an old and a new block (efi_disk.type, tpm_state.version) leave adding or
   // removing the block alone: only a value present on both sides can force a new resource.
@@ -134,12 +157,47 @@ function impactOf(address: string, ctx: Context): TerraformImpact | undefined {
   if (deepest.length > 0) return { address, action: 'replace', reasons: deepest, consequence: consequenceOf(type) };
   if (mayReplace) return { address, action: 'may-replace', reasons: [mayReplace], consequence: consequenceOf(type) };
   if (paths.length === 0) return undefined;
+  const disks = type === 'proxmox_virtual_environment_vm' ? diskLosses(oldBody, newBody) : [];
+  if (disks.length > 0) {
+    const action = disks.some((d) => d.change === 'shrunk') ? 'shrink-disk' : 'remove-disk';
+    return { address, action, reasons: disks.map(describeLoss), consequence: action === 'shrink-disk' ? SHRINK_CONSEQUENCE : REMOVE_CONSEQUENCE, disks };
+  }
   const migrates = typeFacts.find((f) => f.unless && paths.includes(f.path));
   if (migrates) {
     const [from, to] = [valuesAt(oldBody, migrates.path)[0], valuesAt(newBody, migrates.path)[0]];
     return { address, action: 'migrate', reasons: [`${migrates.path} changed (${JSON.stringify(from)} -> ${JSON.stringify(to)}) and ${migrates.unless} = true: the provider migrates it instead of replacing it`], consequence: '' };
   }
   return { address, action: 'update', reasons: [`${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''} changed in place`], consequence: '' };
+}
+
+const SHRINK_CONSEQUENCE = 'the provider cannot shrink a disk: the apply fails with "Cannot shrink …, it is not supported!" after the changes before it were made';
+const REMOVE_CONSEQUENCE = 'the guest loses the disk at once; Proxmox keeps the volume as an unused disk until the VM is destroyed';
+
+type DiskBody = { interface?: string; size?: number; datastore_id?: string };
+
+/** Disks of the old body that the new one removes or makes smaller, by interface. */
+export function diskLosses(oldBody: unknown, newBody: unknown): DiskLoss[] {
+  const disks = (body: unknown): Map<string, DiskBody> => {
+    const list = (body as { disk?: DiskBody[] } | undefined)?.disk ?? [];
+    return new Map(list.filter((d) => d.interface).map((d) => [d.interface as string, d]));
+  };
+  const [olds, news] = [disks(oldBody), disks(newBody)];
+  // The provider's default size, for a disk that does not set one (proxmoxtf/resource/vm/disk/schema.go dvDiskSize).
+  const sizeOf = (d: DiskBody): number => d.size ?? 8;
+  const losses: DiskLoss[] = [];
+  for (const [iface, old] of olds) {
+    const now = news.get(iface);
+    const common = { interface: iface, datastore: old.datastore_id ?? 'local-lvm', fromGiB: sizeOf(old) };
+    if (!now) losses.push({ ...common, change: 'removed' });
+    else if (sizeOf(now) < sizeOf(old)) losses.push({ ...common, change: 'shrunk', toGiB: sizeOf(now) });
+  }
+  return losses.sort((a, b) => a.interface.localeCompare(b.interface));
+}
+
+function describeLoss(d: DiskLoss): string {
+  return d.change === 'removed'
+    ? `disk ${d.interface} (${d.fromGiB} GiB on ${d.datastore}) removed`
+    : `disk ${d.interface} (on ${d.datastore}) shrinks from ${d.fromGiB} GiB to ${d.toGiB} GiB`;
 }
 
 /** What is lost: `recreated` for a replacement, false when the resource is only destroyed. */
@@ -175,12 +233,14 @@ export function terraformImpact(before: TerraformResources, after: TerraformReso
   for (const a of [...before.keys()].filter((x) => isResource(x) && !after.has(x))) {
     impacts.push({ address: a, action: 'destroy', reasons: ['no longer in the site'], consequence: consequenceOf(a.split('.')[0], false) });
   }
-  const order: Record<TerraformAction, number> = { replace: 0, destroy: 1, 'may-replace': 2, migrate: 3, update: 4 };
+  const order: Record<TerraformAction, number> = { replace: 0, destroy: 1, 'shrink-disk': 2, 'remove-disk': 3, 'may-replace': 4, migrate: 5, update: 6 };
   return impacts.sort((a, b) => order[a.action] - order[b.action] || a.address.localeCompare(b.address));
 }
 
 /** One line per resource, replacements first: `replaces k8s-worker-2 (node_name changed): the VM and its disks are destroyed`. */
 export function formatImpact(impacts: readonly TerraformImpact[]): string[] {
-  const verb: Record<TerraformAction, string> = { destroy: 'destroys', replace: 'replaces', 'may-replace': 'may replace', migrate: 'migrates', update: 'updates in place' };
+  const verb: Record<TerraformAction, string> = {
+    destroy: 'destroys', replace: 'replaces', 'shrink-disk': 'cannot shrink a disk of', 'remove-disk': 'removes a disk of', 'may-replace': 'may replace', migrate: 'migrates', update: 'updates in place',
+  };
   return impacts.map((i) => `${verb[i.action]} ${i.address} (${i.reasons.join('; ')})${i.consequence ? `: ${i.consequence}` : ''}`);
 }

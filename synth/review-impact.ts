@@ -35,16 +35,32 @@ function terraformSides(tree: FileTree, dir: string): { workdir: string; before:
   });
 }
 
-/** What makes a replacement need the site's acknowledgement, or undefined when it may go ahead. */
+type VmBody = { name?: string; tags?: string[]; boot_order?: string[]; disk?: { interface?: string; datastore_id?: string; size?: number }[] };
+
+/** The site field that sets a VM disk's size: the pool's or service VM's diskGiB for the boot disk, dataDisk.sizeGiB else. */
+function diskField(site: Site, vmName: string | undefined, iface: string): string {
+  const svc = site.serviceVms.findIndex((v) => v.name === vmName);
+  if (svc >= 0) return iface === 'scsi0' ? `serviceVms[${svc}].diskGiB` : `serviceVms[${svc}].dataDisk.sizeGiB`;
+  const pool = site.kubernetes.nodePools.findIndex((p) => vmName?.startsWith(`${p.namePrefix}-`));
+  return pool >= 0 ? `kubernetes.nodePools[${pool}].diskGiB` : `the size of disk ${iface} of VM ${vmName}`;
+}
+
+/** What makes a replacement, a removal or a lost disk need the site's acknowledgement, or undefined when it may go ahead. */
 function guarded(impact: TerraformImpact, before: ReadonlyMap<string, unknown>, cephStorages: ReadonlySet<string>): string | undefined {
   const [type] = impact.address.split('.');
   if (type === 'proxmox_ceph_pool') return 'it is a Ceph pool: every image in it is destroyed';
   if (type !== 'proxmox_virtual_environment_vm') return undefined;
-  const body = before.get(impact.address) as { tags?: string[]; disk?: { datastore_id?: string }[] } | undefined;
+  const body = before.get(impact.address) as VmBody | undefined;
+  if (impact.action === 'remove-disk') {
+    return (impact.disks ?? []).map((d) => `disk ${d.interface} holds data the guest loses${cephStorages.has(d.datastore) ? ` (Ceph storage ${d.datastore})` : ''}`).join('; ');
+  }
   const why: string[] = [];
   if (body?.tags?.includes('control-plane')) why.push('it is a control-plane VM: its etcd member goes with it');
   const onCeph = [...new Set((body?.disk ?? []).map((d) => d.datastore_id).filter((s): s is string => !!s && cephStorages.has(s)))];
   if (onCeph.length > 0) why.push(`its disks on Ceph storage ${onCeph.join(', ')} are destroyed`);
+  // A disk the VM does not boot from is a data disk (the NFS export): unlike the system disk, nothing rebuilds it.
+  const data = (body?.disk ?? []).filter((d) => d.interface && !(body?.boot_order ?? ['scsi0']).includes(d.interface));
+  if (data.length > 0) why.push(`its data ${data.length === 1 ? 'disk' : 'disks'} ${data.map((d) => `${d.interface} (${d.size ?? 8} GiB on ${d.datastore_id ?? 'local-lvm'})`).join(', ')} ${data.length === 1 ? 'is' : 'are'} destroyed`);
   return why.length > 0 ? why.join('; ') : undefined;
 }
 
@@ -67,7 +83,14 @@ export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactRev
     const shown = formatImpact(found);
     found.forEach((impact, i) => {
       lines.push(`terraform/${workdir}: ${shown[i]}`);
-      if (impact.action !== 'replace' && impact.action !== 'may-replace' && impact.action !== 'destroy') return;
+      if (impact.action === 'shrink-disk') {
+        // Not acknowledgeable: the provider fails the apply whatever the site says.
+        const vmName = (before.get(impact.address) as VmBody | undefined)?.name;
+        const keep = (impact.disks ?? []).filter((d) => d.change === 'shrunk').map((d) => `set ${diskField(site, vmName, d.interface)} back to ${d.fromGiB} or more`);
+        refusals.push(`terraform/${workdir}: ${shown[i]}. fix: ${keep.join('; ')} (a disk only grows; to get a smaller one, add a VM with the smaller disk, move the data, then remove the old VM)`);
+        return;
+      }
+      if (!['replace', 'may-replace', 'destroy', 'remove-disk'].includes(impact.action)) return;
       const why = guarded(impact, before, cephStorages);
       if (!why) return;
       if (acks.has(impact.address)) {

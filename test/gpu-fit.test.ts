@@ -117,6 +117,33 @@ describe('checkGpuFit: three model sizes on two GPUs', () => {
   });
 });
 
+describe('overhead and --max-num-batched-tokens', () => {
+  // vLLM profiles the activation peak with one batch of max_num_batched_tokens tokens (vllm/worker/model_runner.py
+  // profile_run); vllm-project/vllm#10511 logs 1.26 GiB of it for Llama 3 8B at 8192 tokens, beside 1.79 GiB non-torch.
+  it('keeps the measured 3.05 GiB of #10511 at 8192 batched tokens, and the same without the argument', () => {
+    const at = (maxBatchedTokens?: number) => fit('meta-llama/Llama-3.1-8B-Instruct', 79.22, { overheadGiB: 1.79 + 1.26, maxBatchedTokens });
+    expect(at(8192).fit?.overheadGiB).toBeCloseTo(3.05, 10);
+    expect(at().fit?.overheadGiB).toBeCloseTo(3.05, 10);
+    expect(at().fit?.engineArgs).not.toContain('--max-num-batched-tokens');
+  });
+
+  it('adds 1.26 GiB per extra 8192 batched tokens and passes the same number to vLLM', () => {
+    const r = fit('meta-llama/Llama-3.1-8B-Instruct', A100_40GB, { maxBatchedTokens: 16384 });
+    expect(r.fit?.overheadGiB).toBeCloseTo(4.26, 10);
+    expect(r.fit?.engineArgs).toEqual(['--max-model-len', '131072', '--gpu-memory-utilization', '0.9', '--max-num-batched-tokens', '16384']);
+    // 14.96 + 16 + 4.26 = 35.22 GiB of 36: still fits; 65536 batched tokens (+6.30 GiB) does not.
+    expect(r.problem).toBeUndefined();
+    expect(fit('meta-llama/Llama-3.1-8B-Instruct', A100_40GB, { maxBatchedTokens: 65536 }).problem?.fix).toMatch(/^set gpu\.maxContextTokens to \d+ or less/);
+  });
+
+  it('fails when Llama 3.1 8B at 128k goes on a 24 GB GPU with 2048 batched tokens, proposing a longer context than at 8192', () => {
+    // Overhead 3 - 1.26 × 6144/8192 = 2.055 GiB; room 21.6 - 14.96 - 2.055 = 4.585 GiB at 128 KiB per token.
+    const r = fit('meta-llama/Llama-3.1-8B-Instruct', GPU_24GB, { maxBatchedTokens: 2048 });
+    expect(r.fit?.overheadGiB).toBeCloseTo(2.055, 10);
+    expect(r.problem?.fix).toMatch(/^set gpu\.maxContextTokens to 36864 or less/);
+  });
+});
+
 describe('GPU fit in the model and the app', () => {
   it("passes the reference site's context and memory share to vLLM as the container's arguments", () => {
     const model = buildModel(editedSite(() => undefined));
@@ -124,6 +151,13 @@ describe('GPU fit in the model and the app', () => {
     expect(llm?.gpu).toMatchObject({ maxContextTokens: 32768, kvCacheGiB: 4, engineArgs: ['--max-model-len', '32768', '--gpu-memory-utilization', '0.9'] });
     const deployment = synthesize(model).manifests.get('ai-content-generator')?.find((o) => o.kind === 'Deployment') as Obj;
     expect(deployment.spec.template.spec.containers[0].args).toEqual(['--max-model-len', '32768', '--gpu-memory-utilization', '0.9']);
+  });
+
+  it("passes the site's maxBatchedTokens to the container beside the context", () => {
+    const model = buildModel(editedSite((s) => {
+      s.apps[1].gpu.maxBatchedTokens = 4096;
+    }));
+    expect(model.apps.find((a) => a.name === 'ai-content-generator')?.gpu?.engineArgs).toEqual(['--max-model-len', '32768', '--gpu-memory-utilization', '0.9', '--max-num-batched-tokens', '4096']);
   });
 
   it('fails when the reference LLM keeps its context on a 24 GB GPU, at the field to change', () => {

@@ -10,7 +10,8 @@ import { withReview } from '../synth/review-report';
 import { PROJECT_ROOT, runSynth } from '../synth/run-synth';
 import { synthesize } from '../synth/synthesize';
 import { writeTree } from '../synth/write-tree';
-import { referenceSite, tempDir } from './support/sites';
+import { CRD_IMMUTABLE_FILE, rulesOfFile } from '../scripts/gen-crd-immutable-fields';
+import { baseSite, referenceSite, tempDir } from './support/sites';
 
 type Obj = Record<string, any>;
 
@@ -123,5 +124,156 @@ describe('immutableChanges', () => {
   it('refuses a StatefulSet whose claim template changes: recreating it would leave the old claims as they are', () => {
     const sts = (size: string) => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 's' }, spec: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: size } } } }] } });
     expect(immutableChanges('f', sts('10Gi'), sts('20Gi'))).toMatchObject([{ path: 'spec.volumeClaimTemplates', remedy: 'refuse' }]);
+  });
+});
+
+const STORAGE_CLASS = 'kubernetes/rook-ceph/storageclass-ceph-rbd.yaml';
+const CEPH_CLUSTER = 'kubernetes/rook-ceph/cephcluster-rook-ceph.yaml';
+
+describe('StorageClass parameters, real before/after sites', () => {
+  it("recreates the ceph-rbd class when the site moves Kubernetes volumes to another pool, after the Ceph pool's own finding", () => {
+    const { tree, review: r } = review((s) => {
+      s.ceph.pools[1].name = 'k8s-rbd-2';
+      s.platform.addons.rookCeph.rbdPool = 'k8s-rbd-2';
+    });
+    expect(r.kubernetes.map((c) => [c.object, c.path, c.remedy])).toEqual([['StorageClass ceph-rbd', 'parameters', 'recreate']]);
+    const written = parse(tree.get(STORAGE_CLASS) as string) as Obj;
+    expect(written.parameters.pool).toBe('k8s-rbd-2');
+    expect(written.metadata.annotations).toMatchObject({ [SYNC_OPTIONS]: 'Force=true,Replace=true', [RECREATE_MARKER]: 'parameters changed (immutable)' });
+    expect(r.lines).toContain(`${STORAGE_CLASS}: StorageClass ceph-rbd: parameters is immutable (pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate): synth sets ${SYNC_OPTIONS}: Force=true,Replace=true, so Argo CD deletes and recreates it`);
+    // Terraform first: the old pool is destroyed (refused unless acknowledged), then the class.
+    const classLine = r.lines.findIndex((l) => l.startsWith(STORAGE_CLASS));
+    expect(r.lines.findIndex((l) => l.startsWith('terraform/proxmox: destroys proxmox_ceph_pool.k8s-rbd '))).toBeLessThan(classLine);
+  });
+
+  it('recreates the homelab Longhorn class when the site changes its replica count', () => {
+    const dir = path.join(tempDir('site-compiler-immutable-homelab-'), 'dist');
+    const compileHomelab = (patch: (s: Obj) => void) => {
+      const raw = baseSite('homelab') as Obj;
+      patch(raw);
+      const site = siteSchema.parse(raw);
+      const model = buildModel(site);
+      return { site, tree: withReview(model, synthesize(model)) };
+    };
+    try {
+      writeTree(compileHomelab(() => undefined).tree, dir);
+      const { site, tree } = compileHomelab((s) => {
+        s.platform.addons.longhorn.replicas = 2;
+      });
+      const r = reviewImpact(tree, dir, site);
+      expect(r.kubernetes.map((c) => [c.file, c.path, c.remedy])).toEqual([['kubernetes/longhorn/storageclass-longhorn-replicated.yaml', 'parameters', 'recreate']]);
+      expect(r.refusals).toEqual([]);
+    } finally {
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('immutable fields of custom resources, from the CRDs', () => {
+  it("fails when the committed CephCluster has another dataDirHostPath (the CRD's self == oldSelf), keeping the old value as the fix", () => {
+    commitOlder(CEPH_CLUSTER, (c) => {
+      c.spec.dataDirHostPath = '/var/lib/rook-ceph';
+    });
+    const { review: r } = review();
+    expect(r.kubernetes).toMatchObject([{ object: 'CephCluster rook-ceph/rook-ceph', path: 'spec.dataDirHostPath', remedy: 'refuse' }]);
+    expect(r.refusals).toEqual([
+      `${CEPH_CLUSTER}: CephCluster rook-ceph/rook-ceph: spec.dataDirHostPath is immutable (CRD rook-ceph.yaml v1: x-kubernetes-validations "self == oldSelf" (DataDirHostPath is immutable)): the sync would fail and a delete would get past it, but deleting the CephCluster takes down the storage cluster Rook runs for it. fix: keep spec.dataDirHostPath at "/var/lib/rook-ceph"; a different value needs a new object under a new name, and moving what the old one holds`,
+    ]);
+  });
+
+  it('finds nothing when the committed CephCluster lacked a field the new one sets (transition rules need both sides)', () => {
+    commitOlder(CEPH_CLUSTER, (c) => {
+      delete c.spec.dataDirHostPath;
+    });
+    expect(review().review.kubernetes).toEqual([]);
+  });
+
+  const cluster = (spec: Obj) => ({ apiVersion: 'ceph.rook.io/v1', kind: 'CephCluster', metadata: { name: 'c', namespace: 'rook-ceph' }, spec });
+  it('fails when a cephx key generation goes down or is dropped, and lets it go up', () => {
+    const gen = (n?: number) => cluster({ security: { cephx: { daemon: n === undefined ? {} : { keyGeneration: n } } } });
+    expect(immutableChanges('f', gen(3), gen(2))).toMatchObject([{ path: 'spec.security.cephx.daemon.keyGeneration', remedy: 'refuse', fix: 'keep spec.security.cephx.daemon.keyGeneration at 3 or more' }]);
+    expect(immutableChanges('f', gen(3), gen())).toMatchObject([{ path: 'spec.security.cephx.daemon.keyGeneration', fix: 'keep spec.security.cephx.daemon.keyGeneration set (it was 3)' }]);
+    expect(immutableChanges('f', gen(3), gen(4))).toEqual([]);
+  });
+
+  it('fails when the network provider switches directly, with the two-sync fix, and lets it go through the empty value', () => {
+    const net = (provider: string) => cluster({ network: { provider } });
+    expect(immutableChanges('f', net('host'), net('multus'))).toMatchObject([{ path: 'spec.network.provider', remedy: 'refuse', fix: 'change it in two syncs: first set spec.network.provider to "" and let Argo CD sync, then set the new value' }]);
+    expect(immutableChanges('f', net('host'), net(''))).toEqual([]);
+    expect(immutableChanges('f', net(''), net('multus'))).toEqual([]);
+  });
+
+  it("recreates a kind whose delete loses nothing (Cilium's local redirect policy), and only for the version the rule belongs to", () => {
+    const lrp = (apiVersion: string, port: string) => ({ apiVersion, kind: 'CiliumLocalRedirectPolicy', metadata: { name: 'dns', namespace: 'kube-system' }, spec: { redirectFrontend: { addressMatcher: { ip: '169.254.0.10', toPorts: [{ port }] } } } });
+    expect(immutableChanges('f', lrp('cilium.io/v2', '53'), lrp('cilium.io/v2', '54'))).toMatchObject([{ path: 'spec.redirectFrontend', remedy: 'recreate' }]);
+    expect(immutableChanges('f', lrp('cilium.io/v9', '53'), lrp('cilium.io/v9', '54'))).toEqual([]);
+  });
+
+  it("fails when a CloudNativePG Database's encoding changes (a delete could drop the database)", () => {
+    const db = (encoding: string) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'app', namespace: 'db' }, spec: { cluster: { name: 'pg' }, name: 'app', owner: 'app', encoding } });
+    expect(immutableChanges('f', db('UTF8'), db('LATIN1'))).toMatchObject([{ path: 'spec.encoding', remedy: 'refuse', loss: 'with databaseReclaimPolicy delete, deleting it drops the database' }]);
+  });
+});
+
+describe("CloudNativePG's webhook rules, real before/after sites", () => {
+  const CLUSTER = 'kubernetes/postgres/cluster-postgres.yaml';
+  it('fails when the site shrinks the PostgreSQL volume, and lets it grow', () => {
+    const shrink = review((s) => {
+      s.dataStores.postgres.storageGiB = 40;
+    }).review;
+    expect(shrink.refusals).toEqual([
+      `${CLUSTER}: Cluster hookprobe/postgres: spec.storage.size may only grow (CloudNativePG admission webhook, cluster_webhook.go validateStorageConfigurationChange): the sync would fail and a delete would get past it, but deleting the Cluster deletes its instances' volumes. fix: keep spec.storage.size at 50Gi or more; a smaller volume needs a new Cluster restored from the backup`,
+    ]);
+    const grow = review((s) => {
+      s.dataStores.postgres.storageGiB = 80;
+    }).review;
+    expect(grow.kubernetes).toEqual([]);
+  });
+});
+
+describe('immutable fields of core kinds added for issue 17', () => {
+  it('recreates a RuntimeClass whose handler changes and an IngressClass whose controller changes', () => {
+    const rc = (handler: string) => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'nvidia' }, handler });
+    const ic = (controller: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller } });
+    expect(immutableChanges('f', rc('nvidia'), rc('nvidia-cdi')).map((c) => [c.path, c.remedy])).toEqual([['handler', 'recreate']]);
+    expect(immutableChanges('f', ic('k8s.io/ingress-nginx'), ic('example.com/other')).map((c) => [c.path, c.remedy])).toEqual([['spec.controller', 'recreate']]);
+  });
+
+  it("recreates a Secret whose type changes, and a ConfigMap that stops being immutable", () => {
+    const secret = (type: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, type });
+    expect(immutableChanges('f', secret('Opaque'), secret('kubernetes.io/tls')).map((c) => c.path)).toEqual(['type']);
+    const cm = (immutable?: boolean) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { a: '1' }, ...(immutable === undefined ? {} : { immutable }) });
+    expect(immutableChanges('f', cm(true), cm()).map((c) => c.path)).toEqual(['immutable']);
+    expect(immutableChanges('f', cm(), cm(true))).toEqual([]);
+  });
+});
+
+describe('scripts/gen-crd-immutable-fields.ts', () => {
+  const crd = (rule: string, where: 'field' | 'item' = 'field', extra: Obj = {}) => {
+    const field = { type: 'string', 'x-kubernetes-validations': [{ rule, message: 'm', ...extra }] };
+    const spec = where === 'field' ? { type: 'object', properties: { a: field } } : { type: 'object', properties: { list: { type: 'array', items: { type: 'object', properties: { a: field } } } } };
+    return stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', spec: { group: 'x.io', names: { kind: 'Thing' }, versions: [{ name: 'v1', served: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }, { name: 'v0', served: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }] } });
+  };
+
+  it('reads each known form of transition rule, from served versions only', () => {
+    expect(rulesOfFile('t.yaml', crd('self == oldSelf'))).toEqual([{ kind: 'x.io/v1/Thing', path: 'spec.a', change: 'immutable', rule: 'self == oldSelf', message: 'm', file: 't.yaml' }]);
+    expect(rulesOfFile('t.yaml', crd("oldSelf == '' || self == oldSelf"))[0]).toMatchObject({ change: 'immutable-once-set', unset: '' });
+    expect(rulesOfFile('t.yaml', crd("self == ''  ||\n oldSelf == '' || self == oldSelf"))[0]).toMatchObject({ change: 'through-unset', unset: '' });
+    expect(rulesOfFile('t.yaml', crd('!has(oldSelf.b) || has(self.b)'))[0]).toMatchObject({ change: 'no-removal', path: 'spec.a.b' });
+    expect(rulesOfFile('t.yaml', crd('self.size() < 5'))).toEqual([]);
+  });
+
+  it('fails when a transition rule has a form it does not know, sits below a list item or uses optionalOldSelf', () => {
+    expect(() => rulesOfFile('t.yaml', crd('self == oldSelf || self.startsWith(oldSelf)'))).toThrow(/t\.yaml: x\.io\/v1\/Thing spec\.a: .*form is not understood/);
+    expect(() => rulesOfFile('t.yaml', crd('self == oldSelf', 'item'))).toThrow(/spec\.list\[\]\.a: .*below a list item/);
+    expect(() => rulesOfFile('t.yaml', crd('self == oldSelf', 'field', { optionalOldSelf: true }))).toThrow(/optionalOldSelf is not understood/);
+  });
+
+  it('committed data names its generator and every CRD file it read', () => {
+    const data = JSON.parse(fs.readFileSync(CRD_IMMUTABLE_FILE, 'utf8')) as Obj;
+    expect(data['//']).toMatch(/^Generated by scripts\/gen-crd-immutable-fields\.ts from the CRDs in \.\.\/shared\/schemas\/kubernetes\/crds/);
+    expect(Object.keys(data.sources)).toContain('rook-ceph.yaml');
+    // Argo CD's, cert-manager's and the others' kinds were read and carry no transition rule.
+    expect(data.constructKindsWithoutRules).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1/Application', 'cert-manager.io/v1/Certificate', 'postgresql.cnpg.io/v1/Cluster', 'external-secrets.io/v1/ExternalSecret']));
   });
 });

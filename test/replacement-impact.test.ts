@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import facts from '../imports/schemas/terraform/bpg-proxmox-0.111.1-replacement.json';
 import { buildModel } from '../model';
 import { Site, siteSchema } from '../site';
-import { terraformImpact } from '../synth/replacement-impact';
+import { diskLosses, terraformImpact } from '../synth/replacement-impact';
 import { reviewImpact } from '../synth/review-impact';
 import { withReview } from '../synth/review-report';
 import { runDiff } from '../synth/run-diff';
 import { runSynth } from '../synth/run-synth';
 import { synthesize } from '../synth/synthesize';
 import { writeTree } from '../synth/write-tree';
-import { referenceSite, tempDir, writeSiteYaml } from './support/sites';
+import { baseSite, referenceSite, tempDir, writeSiteYaml } from './support/sites';
 
 type Patch = (s: any) => void;
 
@@ -210,5 +210,118 @@ describe('npm run synth with a replacement', () => {
     const first = err.findIndex((l) => l === 'what applying it does:');
     expect(first).toBeGreaterThanOrEqual(0);
     expect(err[first + 1]).toMatch(/^ {2}terraform\/proxmox: replaces proxmox_download_file\.cloud-image_pve-node-1/);
+  });
+});
+
+describe('disks removed or shrunk, real before/after sites', () => {
+  // The homelab's NFS server: scsi0 boots (500 GiB), scsi1 is the 1 TiB export on local-lvm.
+  let homelabCommitted: string;
+  const compileHomelab = (patch: Patch = () => undefined) => {
+    const raw = baseSite('homelab');
+    patch(raw);
+    const site = siteSchema.parse(raw);
+    const model = buildModel(site);
+    return { site, tree: withReview(model, synthesize(model)) };
+  };
+  const reviewHomelab = (patch: Patch) => {
+    const { site, tree } = compileHomelab(patch);
+    return reviewImpact(tree, homelabCommitted, site);
+  };
+  const nfs = (s: any) => s.serviceVms.find((v: any) => v.name === 'nfs-storage');
+  beforeAll(() => {
+    homelabCommitted = path.join(tempDir('site-compiler-impact-homelab-'), 'dist');
+    writeTree(compileHomelab().tree, homelabCommitted);
+  });
+  afterAll(() => fs.rmSync(path.dirname(homelabCommitted), { recursive: true, force: true }));
+
+  it('fails when a worker pool shrinks its system disks, naming the field to set back, and an acknowledgement does not help', () => {
+    const shrink: Patch = (s) => {
+      s.kubernetes.nodePools[1].diskGiB = 80;
+    };
+    const r = review(shrink);
+    expect(r.lines).toEqual(['k8s-worker-1', 'k8s-worker-2', 'k8s-worker-3'].map((vm) =>
+      `terraform/proxmox: cannot shrink a disk of proxmox_virtual_environment_vm.${vm} (disk scsi0 (on ceph-storage) shrinks from 100 GiB to 80 GiB): the provider cannot shrink a disk: the apply fails with "Cannot shrink …, it is not supported!" after the changes before it were made`,
+    ));
+    expect(r.refusals).toHaveLength(3);
+    expect(r.refusals[0]).toMatch(/\. fix: set kubernetes\.nodePools\[1\]\.diskGiB back to 100 or more \(a disk only grows/);
+    const acked = review((s) => {
+      shrink(s);
+      s.terraform.acknowledgeReplacements = [{ address: 'proxmox_virtual_environment_vm.k8s-worker-1', reason: 'the data is backed up' }];
+    });
+    expect(acked.refusals).toHaveLength(3);
+  });
+
+  it('grows a disk in place without a finding', () => {
+    const r = review((s) => {
+      s.kubernetes.nodePools[1].diskGiB = 120;
+    });
+    expect(r.terraform.map((i) => i.action)).toEqual(['update', 'update', 'update']);
+    expect(r.refusals).toEqual([]);
+  });
+
+  it("fails when the NFS server's data disk shrinks, at serviceVms[1].dataDisk.sizeGiB", () => {
+    const r = reviewHomelab((s) => {
+      nfs(s).dataDisk.sizeGiB = 512;
+    });
+    expect(r.terraform).toMatchObject([{ address: 'proxmox_virtual_environment_vm.nfs-storage', action: 'shrink-disk', disks: [{ interface: 'scsi1', change: 'shrunk', datastore: 'local-lvm', fromGiB: 1024, toGiB: 512 }] }]);
+    expect(r.refusals[0]).toMatch(/fix: set serviceVms\[1\]\.dataDisk\.sizeGiB back to 1024 or more/);
+  });
+
+  it('fails when the NFS server leaves the site (its 1 TiB data disk is destroyed) unless acknowledged', () => {
+    const drop: Patch = (s) => {
+      s.serviceVms = s.serviceVms.filter((v: any) => v.name !== 'nfs-storage');
+      // The provisioner then exports from a NAS outside the site.
+      Object.assign(s.platform.addons.nfsProvisioner, { server: '10.2.0.90', path: '/export/k8s' });
+    };
+    const r = reviewHomelab(drop);
+    expect(r.refusals).toEqual([
+      "terraform/proxmox: destroys proxmox_virtual_environment_vm.nfs-storage (no longer in the site): the VM and its disks are destroyed; its data disk scsi1 (1024 GiB on local-lvm) is destroyed. fix: undo the change that causes it, or accept it in the site: terraform.acknowledgeReplacements: [{ address: 'proxmox_virtual_environment_vm.nfs-storage', reason: '<why this is safe, e.g. the etcd member was removed and the data is backed up>' }]",
+    ]);
+    const acked = reviewHomelab((s) => {
+      drop(s);
+      s.terraform.acknowledgeReplacements = [{ address: 'proxmox_virtual_environment_vm.nfs-storage', reason: 'exports moved to the new NAS' }];
+    });
+    expect(acked.refusals).toEqual([]);
+  });
+
+  it('fails when a new cloud image replaces the NFS server, naming its data disk beside the control planes', () => {
+    const r = reviewHomelab((s) => {
+      s.kubernetes.image.url = s.kubernetes.image.url.replace(/release-\d+/, 'release-20990101');
+      s.kubernetes.image.sha256 = 'c'.repeat(64);
+    });
+    expect(r.refusals.find((x) => x.includes('vm.nfs-storage '))).toMatch(/its data disk scsi1 \(1024 GiB on local-lvm\) is destroyed\. fix:/);
+    // The load balancer has only its system disk and is not a control plane: rebuilt without a finding.
+    expect(r.refusals.some((x) => x.includes('vm.haproxy-lb '))).toBe(false);
+  });
+
+  it('fails when a disk the committed tree has is gone from the new one (an update that detaches it), unless acknowledged', () => {
+    // The committed tree as an earlier site left it: k8s-worker-1 with a 50 GiB scratch disk on local-lvm.
+    const file = path.join(homelabCommitted, 'terraform/proxmox/main.tf.json');
+    const text = fs.readFileSync(file, 'utf8');
+    const doc = JSON.parse(text);
+    const worker = doc.resource.proxmox_virtual_environment_vm['k8s-worker-1'];
+    worker.disk = [...worker.disk, { datastore_id: 'local-lvm', file_format: 'raw', interface: 'scsi1', size: 50 }];
+    fs.writeFileSync(file, JSON.stringify(doc, null, 2));
+    try {
+      const r = reviewHomelab(() => undefined);
+      expect(r.terraform).toMatchObject([{ address: 'proxmox_virtual_environment_vm.k8s-worker-1', action: 'remove-disk', reasons: ['disk scsi1 (50 GiB on local-lvm) removed'] }]);
+      expect(r.lines[0]).toBe(
+        'terraform/proxmox: removes a disk of proxmox_virtual_environment_vm.k8s-worker-1 (disk scsi1 (50 GiB on local-lvm) removed): the guest loses the disk at once; Proxmox keeps the volume as an unused disk until the VM is destroyed',
+      );
+      expect(r.refusals).toHaveLength(1);
+      expect(r.refusals[0]).toMatch(/disk scsi1 holds data the guest loses\. fix: .*address: 'proxmox_virtual_environment_vm\.k8s-worker-1'/);
+    } finally {
+      fs.writeFileSync(file, text);
+    }
+  });
+});
+
+describe('diskLosses', () => {
+  const d = (iface: string, size: number) => ({ interface: iface, size, datastore_id: 'local-lvm' });
+  it('matches disks by interface, as the provider does, so reordering the list loses nothing', () => {
+    expect(diskLosses({ disk: [d('scsi0', 10), d('scsi1', 20)] }, { disk: [d('scsi1', 20), d('scsi0', 10)] })).toEqual([]);
+  });
+  it("takes the provider's 8 GiB default for a disk without a size", () => {
+    expect(diskLosses({ disk: [d('scsi0', 10)] }, { disk: [{ interface: 'scsi0' }] })).toMatchObject([{ change: 'shrunk', fromGiB: 10, toGiB: 8 }]);
   });
 });
