@@ -1,11 +1,10 @@
 import { Cron } from 'croner';
 import type { CheckContext, CheckFindings } from './types';
-import { KUBERNETES_SUPPORT, releaseLine } from './versions';
 
 /**
  * Values that pass the schema's shape but not their meaning: cron schedules (parsed by croner, the same five fields
  * Velero, Longhorn and CloudNativePG read), environment names unique per container, limits at or above requests, an
- * odd control-plane count (or the site's reason), and versions inside each upstream's supported matrix.
+ * odd control-plane count (or the site's reason). Versions are their own phase (versions.ts).
  */
 export function checkValues(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
@@ -39,7 +38,6 @@ export function checkValues(ctx: CheckContext, found: CheckFindings): void {
   if (gitopsPath[gitopsPath.length - 1] !== 'kubernetes') {
     found.problems.push({ path: 'gitops.path', value: site.gitops.path, message: 'does not end in the kubernetes/ folder of the output tree, which the Argo CD Applications point into', fix: 'point it at the kubernetes folder as the repository holds it, e.g. "dist/kubernetes"' });
   }
-  checkVersions(ctx, found);
 }
 
 function checkCron(path: string, schedule: string, found: CheckFindings): void {
@@ -52,20 +50,4 @@ function checkCron(path: string, schedule: string, found: CheckFindings): void {
     return;
   }
   if (next === null) found.problems.push({ path, value: schedule, message: 'never runs (no date matches it, e.g. the 31st of a 30-day month)', fix: 'choose a day that exists, e.g. "0 2 1 * *" (the 1st of every month)' });
-}
-
-function checkVersions(ctx: CheckContext, found: CheckFindings): void {
-  const k8s = releaseLine(ctx.site.kubernetes.version);
-  const configured = ctx.site.platform.addons as Readonly<Record<string, { chartVersion?: string; version?: string } | undefined>>;
-  for (const fact of KUBERNETES_SUPPORT) {
-    const cfg = configured[fact.addon];
-    const version = cfg?.chartVersion ?? cfg?.version;
-    if (version === undefined || releaseLine(version) !== fact.line || fact.kubernetes.includes(k8s)) continue;
-    found.problems.push({
-      path: 'kubernetes.version',
-      value: ctx.site.kubernetes.version,
-      message: `is Kubernetes ${k8s}, outside what ${fact.addon} ${fact.line} supports (${fact.kubernetes.join(', ')}; ${fact.source})`,
-      fix: `use a Kubernetes ${fact.kubernetes[fact.kubernetes.length - 1]}.x release, or a ${fact.addon} release that supports ${k8s}`,
-    });
-  }
 }
