@@ -113,7 +113,8 @@ function kubernetesModel(site: Site, nodeVlan: KubernetesModel['nodeVlan'], vms:
     dnsDomain: k.dnsDomain,
     vip: k.vip,
     containerdVersion: k.containerdVersion,
-    image: { ...k.image, fileName: k.image.url.slice(k.image.url.lastIndexOf('/') + 1) },
+    // Proxmox stores downloads of content type iso only under .img/.iso names; a qcow2 image boots the same from a .img name.
+    image: { ...k.image, fileName: k.image.url.slice(k.image.url.lastIndexOf('/') + 1).replace(/\.qcow2$/, '.img') },
     adminUser: k.adminUser,
     dnsServers: site.network.dnsServers ?? (nodeVlan.gateway ? [nodeVlan.gateway] : []),
     controlPlanes: cp,
