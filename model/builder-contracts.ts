@@ -34,3 +34,11 @@ export const POSTGRES_IMAGES: Readonly<Record<number, string>> = {
   16: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
   17: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
 };
+
+/**
+ * keepalived priorities of the API load balancers: the first in site order gets the top one, each further one 10 less,
+ * and a priority must stay at least 1, so 15 load balancers (150 down to 10) is the most that can take turns.
+ */
+export const KEEPALIVED_TOP_PRIORITY = 150;
+export const KEEPALIVED_PRIORITY_STEP = 10;
+export const MAX_API_LOAD_BALANCERS = Math.floor((KEEPALIVED_TOP_PRIORITY - 1) / KEEPALIVED_PRIORITY_STEP) + 1;
