@@ -27,7 +27,8 @@ export function proxmoxHostPhase(ctx: ModelContext): Set<string> {
       const key = d.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_-]/g, '-');
       const first = osds.get(key);
       if (first === undefined) osds.set(key, j);
-      else fail(`${path}.osdDevices[${j}]`, d, `repeats osdDevices[${first}] (${n.osdDevices[first]}): one disk makes one OSD`, `list each disk once in ${path}.osdDevices`);
+      else if (n.osdDevices[first] === d) fail(`${path}.osdDevices[${j}]`, d, `repeats osdDevices[${first}]: one disk makes one OSD`, `list each disk once in ${path}.osdDevices`);
+      else fail(`${path}.osdDevices[${j}]`, d, `names its OSD like osdDevices[${first}] (${n.osdDevices[first]}): the paths differ only in "/" and "-", which OSD names write alike`, `name one of the disks by another path (e.g. /dev/disk/by-id/...) in ${path}.osdDevices`);
     });
     n.gpus.forEach((g, j) => {
       if (gpuNames.has(g.name)) fail(`${path}.gpus[${j}].name`, g.name, 'repeats the name of another GPU mapping', 'PCI mappings are cluster-wide; give each GPU its own name');
