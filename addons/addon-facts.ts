@@ -121,6 +121,29 @@ export interface AddonCheckContext<C> {
   readonly workers: number;
 }
 
+/**
+ * The Kubernetes versions an add-on release line works on, as its upstream documents them, where the chart's own
+ * `kubeVersion` (which Helm enforces, and the chart facts record) does not say as much. One entry per statement,
+ * each with the page it is read from; a release line without an entry is not checked against its upstream.
+ */
+export interface KubernetesSupport {
+  /** The add-on's chartVersion (or version) this applies to, as a semver range: `1.18.x`, `10.1.1`. */
+  readonly chartVersions: string;
+  /** What the versions are of, for messages: `Cilium 1.18`, `Argo CD 3.4 (chart 10.1.1)`. */
+  readonly release: string;
+  /** Oldest Kubernetes minor, `1.30`. @default - no lower bound */
+  readonly minKubernetes?: string;
+  /** Newest Kubernetes minor, `1.33`. @default - no upper bound */
+  readonly maxKubernetes?: string;
+  /**
+   * How upstream puts it: `supported` (a release outside the range is refused) or `tested` (upstream tests these and
+   * says others may work: outside is a warning).
+   */
+  readonly upstreamSays: 'supported' | 'tested';
+  /** The upstream page the range is read from. */
+  readonly source: string;
+}
+
 export interface AddonFacts<K extends string = string, S extends z.ZodType = z.ZodType> {
   /** Key under platform.addons in the site. */
   readonly key: K;
@@ -196,6 +219,8 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
    * object is built. @default - none
    */
   checks?(context: AddonCheckContext<z.output<S>>): readonly SiteProblem[];
+  /** Kubernetes versions its release lines work on, per upstream (model/checks/versions.ts). @default - none stated beyond the chart's kubeVersion */
+  readonly kubernetesSupport?: readonly KubernetesSupport[];
 }
 
 /** Identity function that keeps the literal key and schema types of an add-on's facts. */

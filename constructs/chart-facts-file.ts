@@ -6,7 +6,8 @@ import { Document, parseDocument } from 'yaml';
 import { version as YAML_LIBRARY_VERSION } from 'yaml/package.json';
 import { byCodePoint } from '../core/order';
 import { SiteError } from '../site/errors';
-import { vendorHint } from './chart-lock';
+import type { DeliveredChart } from '../model/checks';
+import { type ChartLock, vendorHint } from './chart-lock';
 import type { MeasuredChart } from './chart-measure';
 
 /**
@@ -37,6 +38,11 @@ export interface ReleaseFacts extends MeasuredChart {
   readonly namespace: string;
   /** inputsDigest of the release and Kubernetes version it was measured with. */
   readonly valuesDigest: string;
+  /**
+   * The `kubeVersion` constraint of the chart's Chart.yaml (the chart the lock's digest pins); null when it states none.
+   * @default - not recorded (facts measured before it was): the chart's constraint is not checked
+   */
+  readonly chartKubeVersion?: string | null;
 }
 
 export interface ChartFactsFile {
@@ -167,7 +173,8 @@ export function formatChartFacts(facts: Omit<ChartFactsFile, 'file' | 'exists'>,
     ` Chart facts for ${siteName}: what each locked chart installs with the values the site gives it,`,
     ` measured with helm template. Written by \`${refresh}\`; commit it with the lock.`,
     ' AppProjects, sync options and CRD ordering are derived from it. valuesDigest names the inputs it was',
-    ' measured with: synth warns when the site no longer gives the same ones.',
+    ' measured with: synth warns when the site no longer gives the same ones. chartKubeVersion is the kubeVersion',
+    ' constraint of the chart\'s Chart.yaml (null: none); synth refuses a kubernetes.version outside it.',
   ].join('\n');
   return doc.toString({ lineWidth: 0 });
 }
@@ -180,6 +187,7 @@ function ordered(r: ReleaseFacts): ReleaseFacts {
     version: r.version,
     namespace: r.namespace,
     valuesDigest: r.valuesDigest,
+    ...(r.chartKubeVersion !== undefined ? { chartKubeVersion: r.chartKubeVersion } : {}),
     podSecurity: r.podSecurity,
     ...(r.unmeasuredDependencies ? { unmeasuredDependencies: r.unmeasuredDependencies } : {}),
     largestObject: r.largestObject,
@@ -198,4 +206,24 @@ export function writeChartFacts(file: string, text: string): boolean {
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
   return true;
+}
+
+/**
+ * The charts the lock delivers, each with the Chart.yaml kubeVersion its facts recorded, for the model's version check.
+ * Only facts of the locked chart version count (the constraint belongs to the chart, not to the values, so facts
+ * measured with other values still tell it); a chart without such facts is left out, and synth's stale-facts warning
+ * names it. Without a lock, the facts' own charts are taken.
+ */
+export function deliveredCharts(lock: ChartLock, facts: ChartFactsFile): DeliveredChart[] {
+  const pinned = lock.exists ? lock.charts : facts.releases.map((r) => ({ chart: r.chart, version: r.version, components: [r.component] }));
+  const out = new Map<string, DeliveredChart>();
+  for (const c of pinned) {
+    const measured = facts.releases.find((r) => r.chart === c.chart && r.version === c.version && r.chartKubeVersion !== undefined);
+    if (!measured) continue;
+    const key = `${c.chart} ${c.version}`;
+    const known = out.get(key);
+    const components = [...new Set([...(known?.components ?? []), ...c.components])].sort(byCodePoint);
+    out.set(key, { chart: c.chart, version: c.version, components, kubeVersion: measured.chartKubeVersion ?? null });
+  }
+  return [...out.values()];
 }

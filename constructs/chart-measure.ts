@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { byCodePoint } from '../core/order';
-import { helmTemplate } from './chart-cache';
+import { helmTemplate, runIsolatedHelm } from './chart-cache';
 import { parseHelmOutput } from './helm-release';
 import { PodSchedulingFact, podSchedulingFact } from './pod-scheduling';
 
@@ -115,6 +115,15 @@ export function renderAndMeasure(input: MeasureInput): { facts: MeasuredChart; o
     const measured = measureObjects(objects, input.namespace, input.clusterKinds);
     return { facts: unmeasured.length > 0 ? { ...measured, unmeasuredDependencies: unmeasured } : measured, objects };
   });
+}
+
+/**
+ * The `kubeVersion` constraint of a chart (folder or archive), read by `helm show chart` so an archive needs no
+ * unpacking here; null when the chart states none. Helm refuses to render the chart for a cluster outside it.
+ */
+export function chartKubeVersion(helm: string, chartPath: string): string | null {
+  const chart = parseYaml(runIsolatedHelm(helm, ['show', 'chart', chartPath])) as { kubeVersion?: unknown } | null;
+  return typeof chart?.kubeVersion === 'string' && chart.kubeVersion.trim() !== '' ? chart.kubeVersion.trim() : null;
 }
 
 /** `Kind.group namespace/name`: one line a reviewer can read in a diff. */

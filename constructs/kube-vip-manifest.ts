@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { RELEASE_TAG } from '../model/builder-contracts';
 
 export interface KubeVipManifestOptions {
   /** The API virtual IP. */
@@ -22,7 +23,7 @@ export interface KubeVipManifestOptions {
  * only (Services get their load-balancer addresses from the CNI). Pure: returns the manifest text.
  */
 export function kubeVipManifest(options: KubeVipManifestOptions): string {
-  if (!/^v\d+\.\d+\.\d+$/.test(options.version)) throw new Error(`kubeVipManifest: version ${JSON.stringify(options.version)} must be a release tag like v0.8.9`);
+  if (!RELEASE_TAG.test(options.version)) throw new Error(`kubeVipManifest: version ${JSON.stringify(options.version)} must be a release tag like v0.8.9`);
   if (!/^[a-z][a-z0-9.@_-]*$/i.test(options.interface)) throw new Error(`kubeVipManifest: interface ${JSON.stringify(options.interface)} is not an interface name`);
   const env: Record<string, string> = {
     vip_arp: 'true',

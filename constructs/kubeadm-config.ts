@@ -2,6 +2,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { kubeletReserves } from '../model';
 import type { KubeletReserves, KubernetesModel, VmModel } from '../model';
 import { byCodePoint } from '../core/order';
+import { KUBEADM_V1BETA4_SINCE, kubeletMaySetLabel } from '../model/builder-contracts';
 
 /**
  * kubeadm configuration files for the cluster's nodes, as YAML text. Pure functions of the model: the
@@ -41,10 +42,6 @@ export interface KubeadmConfigOptions {
   /** Bootstrap token lifetime. @default "24h0m0s" - long enough for one apply, short enough not to linger */
   readonly tokenTtl?: string;
 }
-
-/** Labels kubelet may not set on its own node (NodeRestriction); they are applied by an admin instead. */
-const RESTRICTED_LABEL = /^([^/]*\.)?(kubernetes\.io|k8s\.io)\//;
-const ALLOWED_LABEL = /^([^/]*\.)?(kubelet\.kubernetes\.io|node\.kubernetes\.io)\//;
 
 /** The taint kubeadm gives a control plane whose registration names no taints. */
 export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', value: '', effect: 'NoSchedule' } as const;
@@ -189,7 +186,7 @@ export function discoveryKubeconfig(kubernetes: KubernetesModel, caCertificateBa
 function nodeRegistration(vm: VmModel): Record<string, unknown> {
   const labels = Object.entries(vm.labels).sort(([a], [b]) => byCodePoint(a, b));
   for (const [key] of labels) {
-    if (RESTRICTED_LABEL.test(key) && !ALLOWED_LABEL.test(key)) {
+    if (!kubeletMaySetLabel(key)) {
       throw new Error(
         `kubeadm: node label "${key}" of ${vm.name} (pool ${vm.pool}) is in a kubernetes.io/k8s.io namespace that kubelet may not set on its own node; ` +
           'use your own prefix (e.g. hookprobe.io/role) or node.kubernetes.io/..., or label the node after it joins',
@@ -212,7 +209,7 @@ function nodeRegistration(vm: VmModel): Record<string, unknown> {
 
 function checkVersion(k: KubernetesModel): void {
   const [major, minor] = k.minorVersion.split('.').map(Number);
-  if (major !== 1 || minor < 31) {
+  if (major !== KUBEADM_V1BETA4_SINCE.major || minor < KUBEADM_V1BETA4_SINCE.minor) {
     throw new Error(`kubeadm: kubernetes.version ${k.version} predates kubeadm.k8s.io/v1beta4 (Kubernetes 1.31); use 1.31 or later`);
   }
 }

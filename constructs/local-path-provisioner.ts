@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
+import { RELEASE_TAG } from '../model/builder-contracts';
 
 export interface LocalPathProvisionerProps {
   /** Namespace of the provisioner and of the helper pods it starts. */
@@ -41,7 +42,7 @@ export class LocalPathProvisioner extends Construct {
 
   constructor(scope: Construct, id: string, props: LocalPathProvisionerProps) {
     super(scope, id);
-    if (!/^v\d+\.\d+\.\d+$/.test(props.version)) {
+    if (!RELEASE_TAG.test(props.version)) {
       throw new Error(`LocalPathProvisioner: version "${props.version}" is not an exact local-path-provisioner tag; pin one like v0.0.32`);
     }
     const nodePath = props.nodePath ?? '/opt/local-path-provisioner';

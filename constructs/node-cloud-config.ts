@@ -2,6 +2,7 @@ import { Document, isScalar, visit } from 'yaml';
 import type { KubernetesModel, VmModel } from '../model';
 import { DISCOVERY_KUBECONFIG, KUBELET_PATCH_FILE, KubeadmSecrets, kubeadmConfig, discoveryKubeconfig, kubeletReservesPatch } from './kubeadm-config';
 import { kubeVipManifest } from './kube-vip-manifest';
+import { KUBERNETES_RELEASE } from '../model/builder-contracts';
 
 /**
  * The cloud-init user-data that turns a fresh Ubuntu cloud image into a Kubernetes node: containerd,
@@ -71,7 +72,7 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
   const services = options.addonRequirements?.services ?? [];
   for (const p of extraPackages) if (!/^[a-z0-9][a-z0-9.+-]*$/.test(p)) throw new Error(`nodeCloudConfig: addonRequirements.packages: ${JSON.stringify(p)} is not a Debian package name`);
   for (const u of services) if (!/^[a-zA-Z0-9@._-]+$/.test(u)) throw new Error(`nodeCloudConfig: addonRequirements.services: ${JSON.stringify(u)} is not a systemd unit name`);
-  if (!/^\d+\.\d+\.\d+$/.test(k.version)) throw new Error(`nodeCloudConfig: kubernetes.version ${k.version} must be an exact release like 1.31.13 so the packages can be pinned`);
+  if (!KUBERNETES_RELEASE.test(k.version)) throw new Error(`nodeCloudConfig: kubernetes.version ${k.version} must be an exact release like 1.31.13 so the packages can be pinned`);
   const isFirst = vm.name === k.firstControlPlane.name;
   const isControlPlane = vm.role === 'control-plane';
   const kubeVip = isControlPlane && k.vip.provider === 'kube-vip';

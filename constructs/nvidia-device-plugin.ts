@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
+import { RELEASE_TAG } from '../model/builder-contracts';
 
 /** A taint the GPU pods must tolerate (key and effect; any value). */
 export interface GpuTaint {
@@ -42,7 +43,7 @@ export class NvidiaDevicePlugin extends Construct {
 
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginProps) {
     super(scope, id);
-    if (!/^v\d+\.\d+\.\d+$/.test(props.version)) {
+    if (!RELEASE_TAG.test(props.version)) {
       throw new Error(`NvidiaDevicePlugin: version "${props.version}" is not an exact image tag; pin one like v0.17.4`);
     }
     if (Object.keys(props.nodeSelector).length === 0) {

@@ -13,16 +13,10 @@ import {
   ScheduledBackupSpecMethod,
 } from '../imports/k8s-crds/postgresql.cnpg.io';
 import { SyncedSecret } from './synced-secret';
+import { POSTGRES_IMAGES } from '../model/builder-contracts';
 
-/**
- * CloudNativePG operand images by PostgreSQL major version, from the project's "system" image catalog
- * (Debian trixie). "system" images carry barman-cloud, which the in-tree barmanObjectStore backup runs.
- */
-export const POSTGRES_IMAGES: Readonly<Record<number, string>> = {
-  15: 'ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie',
-  16: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
-  17: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
-};
+/** The pinned operand images live with the model, which refuses a major version without one before this is built. */
+export { POSTGRES_IMAGES };
 
 export const POSTGRES_PORT = 5432;
 /** Port of the CloudNativePG instance manager (status, used by the operator and by the other instances). */

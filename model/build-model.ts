@@ -6,7 +6,7 @@ import { addonPhase } from './addon-phase';
 import { appPhase } from './app-phase';
 import { cephPhase } from './ceph-phase';
 import { ADDONS, buildComponents, presentAddons } from './components';
-import { runSiteChecks } from './checks';
+import { type DeliveredChart, runSiteChecks } from './checks';
 import { buildEdgeFleet } from './edge-fleet';
 import { managementHostPhase, proxmoxHostPhase } from './host-phase';
 import * as ip from './ip';
@@ -25,6 +25,12 @@ export interface BuildModelOptions {
    * @default - every add-on of addons/catalog.ts
    */
   readonly addons?: readonly AddonFacts[];
+  /**
+   * The charts the site's lock delivers with their Chart.yaml kubeVersion (from the chart facts), so the version
+   * check sees what helm would refuse.
+   * @default - none: kubernetes.version is checked against the add-ons' upstream ranges only
+   */
+  readonly charts?: readonly DeliveredChart[];
 }
 
 /**
@@ -47,7 +53,7 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   edgeVlanPhase(ctx);
   const edgeFleet = buildEdgeFleet(site, ctx.problems, { siteDir: options.siteDir, source });
   // Site-only checks by class (references, addressing, scheduling, values, versions): model/checks/.
-  const checked = runSiteChecks({ site, catalog, vms });
+  const checked = runSiteChecks({ site, catalog, vms, charts: options.charts ?? [] });
   ctx.problems.push(...checked.problems);
   ctx.warnings.push(...checked.warnings);
   const components = buildComponents(site, appNamespace, ctx.problems, catalog);
@@ -107,7 +113,8 @@ function kubernetesModel(site: Site, nodeVlan: KubernetesModel['nodeVlan'], vms:
     dnsDomain: k.dnsDomain,
     vip: k.vip,
     containerdVersion: k.containerdVersion,
-    image: { ...k.image, fileName: k.image.url.slice(k.image.url.lastIndexOf('/') + 1) },
+    // Proxmox stores downloads of content type iso only under .img/.iso names; a qcow2 image boots the same from a .img name.
+    image: { ...k.image, fileName: k.image.url.slice(k.image.url.lastIndexOf('/') + 1).replace(/\.qcow2$/, '.img') },
     adminUser: k.adminUser,
     dnsServers: site.network.dnsServers ?? (nodeVlan.gateway ? [nodeVlan.gateway] : []),
     controlPlanes: cp,

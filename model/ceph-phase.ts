@@ -56,6 +56,10 @@ export function cephPhase(ctx: ModelContext): CephModel | undefined {
       if (!pool) fail(`ceph.filesystem.${key}`, name, 'names a pool that is not in ceph.pools', `add a pool "${name}" with application "cephfs"`);
       else if (pool.application !== 'cephfs') fail(`ceph.filesystem.${key}`, name, `names a pool whose application is "${pool.application}"`, 'set that pool\'s application to "cephfs"');
     }
+    // Ceph keeps CephFS metadata and data in separate pools; `ceph fs new` refuses one pool for both.
+    if (c.filesystem.dataPool === c.filesystem.metadataPool) {
+      fail('ceph.filesystem.dataPool', c.filesystem.dataPool, 'is also the metadataPool; CephFS needs one pool for metadata and another for data', 'add a second pool with application "cephfs" to ceph.pools and name it in ceph.filesystem.dataPool');
+    }
   }
   return {
     release: c.release,

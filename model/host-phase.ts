@@ -1,7 +1,7 @@
 import type { ModelContext } from './model-context';
 import type { ManagementHostModel } from './types';
 
-/** Proxmox nodes: unique names, addresses on existing VLANs and inside them, GPU mappings unique. Returns the node names. */
+/** Proxmox nodes: unique names, addresses on existing VLANs and inside them, OSD disks and GPU mappings unique. Returns the node names. */
 export function proxmoxHostPhase(ctx: ModelContext): Set<string> {
   const { site, byName, byRole, fail, warnings } = ctx;
   const hostNames = new Set<string>();
@@ -21,6 +21,15 @@ export function proxmoxHostPhase(ctx: ModelContext): Set<string> {
     if (byRole.management && !n.addresses[byRole.management.name]) {
       fail(`${path}.addresses`, n.addresses, `has no address on the management VLAN "${byRole.management.name}"`, `add addresses.${byRole.management.name}`);
     }
+    // One disk is one OSD, and the OSD's Terraform name comes from the device path with "/" read as "-".
+    const osds = new Map<string, number>();
+    n.osdDevices.forEach((d, j) => {
+      const key = d.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_-]/g, '-');
+      const first = osds.get(key);
+      if (first === undefined) osds.set(key, j);
+      else if (n.osdDevices[first] === d) fail(`${path}.osdDevices[${j}]`, d, `repeats osdDevices[${first}]: one disk makes one OSD`, `list each disk once in ${path}.osdDevices`);
+      else fail(`${path}.osdDevices[${j}]`, d, `names its OSD like osdDevices[${first}] (${n.osdDevices[first]}): the paths differ only in "/" and "-", which OSD names write alike`, `name one of the disks by another path (e.g. /dev/disk/by-id/...) in ${path}.osdDevices`);
+    });
     n.gpus.forEach((g, j) => {
       if (gpuNames.has(g.name)) fail(`${path}.gpus[${j}].name`, g.name, 'repeats the name of another GPU mapping', 'PCI mappings are cluster-wide; give each GPU its own name');
       gpuNames.add(g.name);

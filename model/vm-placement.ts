@@ -2,6 +2,7 @@ import type { GpuSpec, NodePoolSpec, ProxmoxNodeSpec } from '../site';
 import * as ip from './ip';
 import type { ModelContext } from './model-context';
 import type { ServiceVmModel, VlanModel, VmModel } from './types';
+import { MAX_API_LOAD_BALANCERS } from './builder-contracts';
 
 export const GIB_PER_MIB = 1024;
 
@@ -256,6 +257,11 @@ function checkApiVipProvider(ctx: ModelContext, serviceVms: readonly ServiceVmMo
           'set kubernetes.vip.provider to "haproxy", or remove this VM');
       }
     });
+  }
+  if (k.vip.provider === 'haproxy' && loadBalancers.length > MAX_API_LOAD_BALANCERS) {
+    const i = site.serviceVms.findIndex((s) => s.name === loadBalancers[MAX_API_LOAD_BALANCERS].name);
+    fail(`serviceVms[${i}].role`, 'api-load-balancer', `makes ${loadBalancers.length} API load balancers; keepalived gives each a priority 10 below the one before, and they run out after ${MAX_API_LOAD_BALANCERS}`,
+      `use at most ${MAX_API_LOAD_BALANCERS} api-load-balancer VMs (two or three are enough to take over from each other)`);
   }
   if (k.vip.provider === 'haproxy' && loadBalancers.length === 1) {
     ctx.warnings.push(`serviceVms: ${loadBalancers[0].name} is the only api-load-balancer VM: the Kubernetes API is unreachable while it is down; a second one takes the VIP over through keepalived`);

@@ -9,7 +9,7 @@ import { App } from 'cdk8s';
 import { buildCharts } from '../charts';
 import { chartArchivePath } from '../constructs/chart-cache';
 import { ReleaseFacts, ReleaseInputs, inputsDigest } from '../constructs/chart-facts-file';
-import { renderAndMeasure } from '../constructs/chart-measure';
+import { chartKubeVersion, renderAndMeasure } from '../constructs/chart-measure';
 import { HelmRelease } from '../constructs/helm-release';
 import { buildModel } from '../model';
 import { byCodePoint } from '../core/order';
@@ -97,7 +97,7 @@ function measureAll(
       const { facts: measured, objects } = renderAndMeasure({ helm: options.helm, chartPath, releaseName: r.releaseName, namespace: r.namespace, values: r.values, kubeVersion: options.kubeVersion, apiVersions, clusterKinds });
       // Facts keep the digest of the values, not the values: those are in the Application already.
       const { values: _values, ...identity } = releaseInputs(r);
-      out.push({ ...identity, valuesDigest: inputsDigest(releaseInputs(r), options.kubeVersion), ...measured });
+      out.push({ ...identity, valuesDigest: inputsDigest(releaseInputs(r), options.kubeVersion), chartKubeVersion: chartKubeVersion(options.helm, chartPath), ...measured });
       rendered.set(r, objects);
       if (report) {
         options.log?.(`${subject}: ${measured.objects.length} objects, ${measured.crds.length} CRDs, largest ${measured.largestObject.object} ${measured.largestObject.bytes} bytes`);

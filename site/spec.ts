@@ -157,7 +157,8 @@ const serviceVmBase = {
   ip: ipv4.describe('Address on the Kubernetes node VLAN.'),
   cores: wholeNumber(1, 512, 'a number of cores').describe('Virtual CPU cores (1-512).'),
   memoryGiB: wholeNumber(1, 4096, 'GiB').describe('Memory in GiB (1-4096).'),
-  diskGiB: wholeNumber(1, 131072, 'GiB').describe('System disk size in GiB (1-131072).'),
+  // The VM builder needs 10 GiB: the cloud image is grown onto the disk and the node's packages and images follow it.
+  diskGiB: wholeNumber(10, 131072, 'GiB').describe('System disk size in GiB (10-131072).'),
   storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like local-lvm' }).describe('PVE storage id for the VM\'s disks.'),
 };
 
@@ -217,7 +218,7 @@ const nodePool = z.strictObject({
   firstIp: ipv4.describe('Address of the first VM on the Kubernetes VLAN; the next VMs count up from it.'),
   cores: wholeNumber(1, 512, 'a number of cores').describe('Virtual CPU cores per VM (1-512).'),
   memoryGiB: wholeNumber(1, 4096, 'GiB').describe('Memory per VM in GiB (1-4096).'),
-  diskGiB: wholeNumber(1, 131072, 'GiB').describe('System disk per VM in GiB (1-131072).'),
+  diskGiB: wholeNumber(10, 131072, 'GiB').describe('System disk per VM in GiB (10-131072; the cloud image and the node\'s packages need the room).'),
   storage: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a PVE storage id like ceph-storage' }).describe('PVE storage id for the VM disks.'),
   spread: z.enum(['required', 'preferred']).optional().describe(
     'How strictly the pool\'s VMs are kept on different Proxmox nodes. Default: "required" for control-plane pools (etcd quorum must survive a host), "preferred" for workers.',

@@ -1,4 +1,4 @@
-import { chartFactsFileFor, readChartFacts } from '../constructs/chart-facts-file';
+import { chartFactsFileFor, deliveredCharts, readChartFacts } from '../constructs/chart-facts-file';
 import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
@@ -39,7 +39,8 @@ export interface CompileOptions {
 export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): CompiledSite {
   const lock = readChartLock(chartLockFileFor(loaded.file));
   const facts = readChartFacts(chartFactsFileFor(loaded.file));
-  const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir });
+  // The charts' kubeVersion constraints go into the model's checks, so a Kubernetes release helm would refuse is a site problem.
+  const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir, charts: deliveredCharts(lock, facts) });
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).

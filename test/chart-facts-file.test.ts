@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ReleaseFacts, canonicalJson, chartFactsFileFor, factsCommand, formatChartFacts, inputsDigest, readChartFacts, staleness, writeChartFacts } from '../constructs/chart-facts-file';
+import { ReleaseFacts, canonicalJson, chartFactsFileFor, deliveredCharts, factsCommand, formatChartFacts, inputsDigest, readChartFacts, staleness, writeChartFacts } from '../constructs/chart-facts-file';
 import { SiteError } from '../site/errors';
 import { scratchDir } from './support/chart-fixtures';
 
@@ -90,5 +90,25 @@ describe('chart facts file', () => {
     fs.writeFileSync(file, 'factsVersion: 7\nreleases: []\n');
     expect(() => readChartFacts(file)).toThrow(SiteError);
     expect(() => readChartFacts(file)).toThrow(/npx site-compiler vendor --facts-only --site <site file>/);
+  });
+});
+
+describe('deliveredCharts', () => {
+  const file = { file: 'site.facts.yaml', exists: true, kubeVersion: '1.31.13', apiVersions: [] };
+  const lock = (version: string) => ({ file: 'site.lock.yaml', exists: true, charts: [{ chart: 'cilium', repoUrl: 'https://helm.cilium.io/', version, sha256: null, components: ['cilium'] }] });
+
+  it('gives each locked chart the kubeVersion its facts recorded, whatever values they were measured with', () => {
+    const measured = { ...file, releases: [facts({ chartKubeVersion: '>= 1.21.0-0', valuesDigest: 'measured-with-other-values' })] };
+    expect(deliveredCharts(lock('1.18.0'), measured)).toEqual([{ chart: 'cilium', version: '1.18.0', components: ['cilium'], kubeVersion: '>= 1.21.0-0' }]);
+  });
+
+  it('leaves out a chart whose facts are of another version, or were measured before the constraint was recorded', () => {
+    expect(deliveredCharts(lock('1.19.0'), { ...file, releases: [facts({ chartKubeVersion: '>= 1.21.0-0' })] })).toEqual([]);
+    expect(deliveredCharts(lock('1.18.0'), { ...file, releases: [facts()] })).toEqual([]);
+  });
+
+  it('takes the facts\' own charts when the site has no lock', () => {
+    const releases = [facts({ chartKubeVersion: null })];
+    expect(deliveredCharts({ file: 'site.lock.yaml', exists: false, charts: [] }, { ...file, releases })).toEqual([{ chart: 'cilium', version: '1.18.0', components: ['cilium'], kubeVersion: null }]);
   });
 });

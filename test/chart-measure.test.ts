@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withRenderableChart } from '../constructs/chart-measure';
+import { helmBinary } from '../constructs/chart-cache';
+import { chartKubeVersion, withRenderableChart } from '../constructs/chart-measure';
 import { tempDir } from './support/sites';
 
 /** A chart folder whose Chart.yaml names a dependency its charts/ folder does not hold, as a partial mirror has. */
@@ -32,5 +33,22 @@ describe('withRenderableChart', () => {
     withRenderableChart(link, {}, () => undefined);
     expect(fs.readFileSync(path.join(chart, 'Chart.yaml'), 'utf8')).toBe(before);
     expect(fs.existsSync(path.join(chart, 'Chart.lock'))).toBe(true);
+  });
+});
+
+describe('chartKubeVersion', () => {
+  function chart(extra: string): string {
+    const dir = path.join(tempDir(), 'demo-0.1.0');
+    fs.mkdirSync(path.join(dir, 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Chart.yaml'), `apiVersion: v2\nname: demo\nversion: 0.1.0\n${extra}`);
+    return dir;
+  }
+
+  it('reads the constraint of the chart\'s Chart.yaml through helm', () => {
+    expect(chartKubeVersion(helmBinary(), chart('kubeVersion: ">= 1.25.0-0"\n'))).toBe('>= 1.25.0-0');
+  });
+
+  it('is null when the chart states none', () => {
+    expect(chartKubeVersion(helmBinary(), chart(''))).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import { vendorProgram } from '../scripts/vendor-charts';
 import { MIRROR_ARG, SITE_ARG } from '../constructs/chart-lock';
 import { siteSchema } from '../site';
 import { synthProgram, runSynth } from '../synth/run-synth';
-import { baseLockFile, invalidFixtures, referenceSite, setPath, tempDir } from './support/sites';
+import { baseFactsFile, baseLockFile, invalidFixtures, referenceSite, setPath, tempDir } from './support/sites';
 
 /**
  * Issue 16: every hint is a command that works when pasted, or names a field the user can edit. Each invalid fixture
@@ -150,6 +150,7 @@ describe('hints of the invalid fixtures', () => {
     fs.mkdirSync(path.join(dir, 'conf'));
     fs.writeFileSync(path.join(dir, SITE), stringify(fixture.site));
     fs.copyFileSync(baseLockFile(fixture.base), path.join(dir, 'conf', 'my-site.lock.yaml'));
+    fs.copyFileSync(baseFactsFile(fixture.base), path.join(dir, 'conf', 'my-site.facts.yaml'));
     const err: string[] = [];
     runSynth(['--quiet', '--site', SITE, '--out', OUT], { out: () => undefined, err: (l) => err.push(l), cwd: dir });
     const stderr = err.join('\n');

@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, runSynth } from '../synth/run-synth';
-import { baseLockFile, invalidFixtures, tempDir, writeSiteYaml } from './support/sites';
+import { baseFactsFile, baseLockFile, invalidFixtures, tempDir, writeSiteYaml } from './support/sites';
 
 /** A Node stack frame ("    at fn (file:line:col)"): never shown to a user without --debug. */
 const STACK_FRAME = /^\s+at .+[:(]\d+/m;
 
 /**
- * Every invalid fixture goes the whole way a user's site goes: written as a YAML file beside its base's chart lock,
+ * Every invalid fixture goes the whole way a user's site goes: written as a YAML file beside its base's chart lock and facts,
  * then `synth` in-process into a fresh output folder. Each must be refused (exit 1) with its field path and a fix,
  * without a stack trace, and leave the output folder unwritten.
  */
@@ -25,6 +25,7 @@ describe('invalid site fixtures through synth', () => {
   it.each(fixtures.map((f) => [f.name, f.description, f] as const))('%s: fails when %s', (_name, _d, fixture) => {
     const file = writeSiteYaml(fixture.site, 'site.yaml');
     fs.copyFileSync(baseLockFile(fixture.base), path.join(path.dirname(file), 'site.lock.yaml'));
+    fs.copyFileSync(baseFactsFile(fixture.base), path.join(path.dirname(file), 'site.facts.yaml'));
     const out = path.join(tempDir(), 'out');
     const err: string[] = [];
     const code = runSynth(['--quiet', '--site', file, '--out', out], { out: () => undefined, err: (l) => err.push(l), cwd: path.dirname(file) });

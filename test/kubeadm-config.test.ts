@@ -134,12 +134,12 @@ describe('kubeadmJoinConfig', () => {
     expect(join.nodeRegistration.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
   });
 
-  it('fails when a node label is one kubelet may not set on itself', () => {
+  it('fails when a node label is one kubelet may not set on itself (a guard: the model refuses such a pool label first)', () => {
+    const worker: VmModel = { ...vm('k8s-worker-1'), labels: { 'node-role.kubernetes.io/worker': '' } };
+    expect(() => kubeadmJoinConfig({ kubernetes: k, vm: worker, secrets })).toThrow(/node label "node-role.kubernetes.io\/worker" of k8s-worker-1 .*kubelet may not set/);
     const site = referenceSite() as Record<string, any>;
     site.kubernetes.nodePools[1].labels = { 'node-role.kubernetes.io/worker': '' };
-    const m = buildModel(parseSite(site, 'test'), 'test');
-    const worker = m.vms.find((v) => v.name === 'k8s-worker-1') as VmModel;
-    expect(() => kubeadmJoinConfig({ kubernetes: m.kubernetes, vm: worker, secrets })).toThrow(/node label "node-role.kubernetes.io\/worker" of k8s-worker-1 .*kubelet may not set/);
+    expect(() => buildModel(parseSite(site, 'test'), 'test')).toThrow(/kubernetes\.nodePools\[1\]\.labels.*NodeRestriction/);
   });
 
   it('fails when the Kubernetes version predates kubeadm v1beta4', () => {

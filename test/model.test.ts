@@ -109,3 +109,12 @@ describe('components', () => {
     expect(message).toContain('django-central -> qsecbit-backend -> django-central');
   });
 });
+
+describe('the cloud image', () => {
+  it('keeps a .img image\'s file name and stores a .qcow2 image under a .img name, the only kind Proxmox keeps as iso content', () => {
+    expect(model.kubernetes.image.fileName).toMatch(/\.img$/);
+    const site = referenceSite();
+    setPath(site, 'kubernetes.image.url', 'https://cloud.debian.org/images/cloud/trixie/latest/debian-13-genericcloud-amd64.qcow2');
+    expect(buildModel(parseSite(site, 'site')).kubernetes.image.fileName).toBe('debian-13-genericcloud-amd64.img');
+  });
+});

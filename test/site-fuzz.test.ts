@@ -6,7 +6,7 @@ import { buildModel } from '../model';
 import { SiteError, parseSite } from '../site';
 import { EXIT, runSynth } from '../synth/run-synth';
 import { SynthError } from '../synth/synthesize';
-import { FixtureBase, baseLockFile, baseSite, tempDir, writeSiteYaml } from './support/sites';
+import { FixtureBase, baseFactsFile, baseLockFile, baseSite, tempDir, writeSiteYaml } from './support/sites';
 
 /**
  * Property: a site with random mistakes (wrong types, extreme numbers, removed and duplicated list entries, swapped
@@ -39,8 +39,15 @@ function parentOf(root: unknown, at: readonly Key[]): Record<Key, unknown> | und
   return cur && typeof cur === 'object' ? cur : undefined;
 }
 
-/** Values a person (or a broken generator) might put anywhere: wrong types, zero, negatives, huge and odd numbers. */
-const ODD_VALUES: readonly unknown[] = ['', 'x', 'latest', '10.0.0.0/8', '999.1.1.1', true, null, {}, [], 0, -1, 0.5, 1e9, 1e21, 100000, Number.NaN, Number.POSITIVE_INFINITY, 4095, 65536];
+/**
+ * Values a person (or a broken generator) might put anywhere: wrong types, zero, negatives, huge and odd numbers, and
+ * near misses the schema admits in shape but a builder may not (versions without their v, a release candidate, an
+ * old Kubernetes release, PostgreSQL majors without an image, a qcow2 image).
+ */
+const ODD_VALUES: readonly unknown[] = [
+  '', 'x', 'latest', '10.0.0.0/8', '999.1.1.1', true, null, {}, [], 0, -1, 0.5, 1e9, 1e21, 100000, Number.NaN, Number.POSITIVE_INFINITY, 4095, 65536,
+  '0.8.9', '1.30.14', '1.31.0-rc.1', 13, 18, 'https://example.com/images/noble.qcow2',
+];
 
 function mutate(site: Record<string, unknown>, mutations: readonly Mutation[]): string[] {
   const done: string[] = [];
@@ -122,6 +129,7 @@ describe('fuzzing both sites with random mistakes', () => {
         const done = mutate(site, mutations);
         const file = writeSiteYaml(site, 'site.yaml');
         fs.copyFileSync(baseLockFile(base), path.join(path.dirname(file), 'site.lock.yaml'));
+        fs.copyFileSync(baseFactsFile(base), path.join(path.dirname(file), 'site.facts.yaml'));
         const out = path.join(tempDir(), 'out');
         const err: string[] = [];
         const code = runSynth(['--quiet', '--site', file, '--out', out], { out: () => undefined, err: (l) => err.push(l), cwd: path.dirname(file) });

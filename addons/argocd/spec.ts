@@ -12,6 +12,11 @@ export const argocdFacts = addonFacts({
   description: 'Argo CD, which syncs dist/kubernetes/ into the cluster. Default: not installed.',
   component: 'argocd',
   namespace: 'argocd',
+  // Argo CD publishes the Kubernetes releases each minor is tested with; chart 10.1.1 installs Argo CD v3.4.4. Its chart
+  // states kubeVersion >= 1.25, and Argo CD calls the list "tested", not a limit, so outside it is a warning.
+  kubernetesSupport: [
+    { chartVersions: '10.1.1', release: 'Argo CD 3.4 (chart 10.1.1)', minKubernetes: '1.32', maxKubernetes: '1.35', upstreamSays: 'tested', source: 'https://github.com/argoproj/argo-cd/blob/release-3.4/docs/operator-manual/tested-kubernetes-versions.md' },
+  ],
   provides: ['gitops'],
   needs: ['cni'],
   podSecurity: RESTRICTED,

@@ -21,6 +21,12 @@ export const calicoFacts = addonFacts({
   description: 'Calico (tigera-operator) as the CNI. Default: not installed.',
   component: 'calico',
   namespace: 'tigera-operator',
+  // Calico 3.30's requirements: tested on Kubernetes 1.31 to 1.33; API changes keep it from working on 1.20 or older
+  // (the tigera-operator chart states no kubeVersion, so only this says so).
+  kubernetesSupport: [
+    { chartVersions: '3.30.x', release: 'Calico 3.30', minKubernetes: '1.21', upstreamSays: 'supported', source: 'https://docs.tigera.io/calico/3.30/getting-started/kubernetes/requirements' },
+    { chartVersions: '3.30.x', release: 'Calico 3.30', minKubernetes: '1.31', maxKubernetes: '1.33', upstreamSays: 'tested', source: 'https://docs.tigera.io/calico/3.30/getting-started/kubernetes/requirements' },
+  ],
   provides: ['cni'],
   // Calico matches ipBlock against the addresses as they are (pods, nodes and the API server included).
   network: { policyKinds: ['projectcalico.org/NetworkPolicy', 'projectcalico.org/GlobalNetworkPolicy', 'crd.projectcalico.org/NetworkPolicy', 'crd.projectcalico.org/GlobalNetworkPolicy'] },

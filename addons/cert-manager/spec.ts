@@ -21,6 +21,10 @@ export const certManagerFacts = addonFacts({
   description: 'cert-manager with an ACME ClusterIssuer for the ingress certificates. Default: not installed.',
   component: 'cert-manager',
   namespace: 'cert-manager',
+  // cert-manager's supported-releases table; its chart only states kubeVersion >= 1.22.
+  kubernetesSupport: [
+    { chartVersions: '1.19.x', release: 'cert-manager 1.19', minKubernetes: '1.31', maxKubernetes: '1.35', upstreamSays: 'supported', source: 'https://cert-manager.io/docs/releases/' },
+  ],
   provides: ['certificates'],
   needs: ['cni'],
   podSecurity: RESTRICTED,

@@ -23,6 +23,10 @@ export const ciliumFacts = addonFacts({
   description: 'Cilium as the CNI (replacing kube-proxy) and L2 LoadBalancer. Default: not installed.',
   component: 'cilium',
   namespace: 'kube-system',
+  // Cilium's compatibility page lists the Kubernetes releases each line is e2e tested with and guarantees them.
+  kubernetesSupport: [
+    { chartVersions: '1.18.x', release: 'Cilium 1.18', minKubernetes: '1.30', maxKubernetes: '1.33', upstreamSays: 'supported', source: 'https://docs.cilium.io/en/v1.18/network/kubernetes/compatibility/' },
+  ],
   provides: ['cni', 'load-balancer'],
   needs: [],
   replacesKubeProxy: () => true,

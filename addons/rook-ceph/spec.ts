@@ -43,6 +43,10 @@ export const rookCephFacts = addonFacts({
   description: 'Rook in external mode, consuming the Proxmox Ceph cluster as storage. Default: not installed.',
   component: 'rook-ceph',
   namespace: 'rook-ceph',
+  // Rook's maintenance page gives each minor release's supported Kubernetes range (the rook-ceph chart states none).
+  kubernetesSupport: [
+    { chartVersions: '1.20.x', release: 'Rook 1.20', minKubernetes: '1.31', maxKubernetes: '1.36', upstreamSays: 'supported', source: 'https://rook.io/docs/rook/latest/Getting-Started/maintenance-and-support/' },
+  ],
   provides: ['storage'],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the Ceph CSI node plugin mounts volumes into kubelet on the host' },

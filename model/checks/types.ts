@@ -12,6 +12,21 @@ export interface CheckContext {
   readonly site: Site;
   readonly catalog: readonly AddonFacts[];
   readonly vms: readonly VmModel[];
+  /** The third-party charts the site's lock delivers, with the Kubernetes versions each states. */
+  readonly charts: readonly DeliveredChart[];
+}
+
+/**
+ * A chart of the site's lock and the `kubeVersion` constraint of its Chart.yaml, as the chart facts recorded it when
+ * they were measured from the chart the lock pins (constructs/chart-measure.ts). Plain data: the model reads no files.
+ */
+export interface DeliveredChart {
+  readonly chart: string;
+  readonly version: string;
+  /** Components whose releases use it. */
+  readonly components: readonly string[];
+  /** The constraint, e.g. `>=1.25.0-0`; null when the chart states none. */
+  readonly kubeVersion: string | null;
 }
 
 /** What a phase found: problems refuse the site, warnings are printed and the site compiles. */

@@ -1,11 +1,11 @@
 import { Cron } from 'croner';
 import type { CheckContext, CheckFindings } from './types';
-import { KUBERNETES_SUPPORT, releaseLine } from './versions';
 
 /**
  * Values that pass the schema's shape but not their meaning: cron schedules (parsed by croner, the same five fields
- * Velero, Longhorn and CloudNativePG read), environment names unique per container, limits at or above requests, an
- * odd control-plane count (or the site's reason), and versions inside each upstream's supported matrix.
+ * Velero, Longhorn and CloudNativePG read), environment names unique per container, volume names and mount paths
+ * unique per app, each published host and path served by one app, limits at or above requests, an
+ * odd control-plane count (or the site's reason). Versions are their own phase (versions.ts).
  */
 export function checkValues(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
@@ -22,10 +22,12 @@ export function checkValues(ctx: CheckContext, found: CheckFindings): void {
       if (first !== undefined) found.problems.push({ path: `apps[${i}].env[${j}].name`, value: e.name, message: `repeats apps[${i}].env[${first}]; Kubernetes keeps only the last value of a name`, fix: 'give each variable once (remove one of them)' });
       else seen.set(e.name, j);
     });
+    checkVolumes(app.volumes, `apps[${i}]`, found);
     const { requests, limits } = app.resources;
     if (limits.cpuMilli < requests.cpuMilli) found.problems.push({ path: `apps[${i}].resources.limits.cpuMilli`, value: limits.cpuMilli, message: `is below the request (${requests.cpuMilli}); the API server refuses the pod`, fix: `set limits.cpuMilli to ${requests.cpuMilli} or more` });
     if (limits.memoryMiB < requests.memoryMiB) found.problems.push({ path: `apps[${i}].resources.limits.memoryMiB`, value: limits.memoryMiB, message: `is below the request (${requests.memoryMiB}); the API server refuses the pod`, fix: `set limits.memoryMiB to ${requests.memoryMiB} or more` });
   });
+  checkIngressPaths(site.apps, found);
   site.kubernetes.nodePools.forEach((p, i) => {
     if (p.role !== 'control-plane' || p.count % 2 === 1 || p.evenCountReason) return;
     found.problems.push({
@@ -39,7 +41,6 @@ export function checkValues(ctx: CheckContext, found: CheckFindings): void {
   if (gitopsPath[gitopsPath.length - 1] !== 'kubernetes') {
     found.problems.push({ path: 'gitops.path', value: site.gitops.path, message: 'does not end in the kubernetes/ folder of the output tree, which the Argo CD Applications point into', fix: 'point it at the kubernetes folder as the repository holds it, e.g. "dist/kubernetes"' });
   }
-  checkVersions(ctx, found);
 }
 
 function checkCron(path: string, schedule: string, found: CheckFindings): void {
@@ -54,18 +55,33 @@ function checkCron(path: string, schedule: string, found: CheckFindings): void {
   if (next === null) found.problems.push({ path, value: schedule, message: 'never runs (no date matches it, e.g. the 31st of a 30-day month)', fix: 'choose a day that exists, e.g. "0 2 1 * *" (the 1st of every month)' });
 }
 
-function checkVersions(ctx: CheckContext, found: CheckFindings): void {
-  const k8s = releaseLine(ctx.site.kubernetes.version);
-  const configured = ctx.site.platform.addons as Readonly<Record<string, { chartVersion?: string; version?: string } | undefined>>;
-  for (const fact of KUBERNETES_SUPPORT) {
-    const cfg = configured[fact.addon];
-    const version = cfg?.chartVersion ?? cfg?.version;
-    if (version === undefined || releaseLine(version) !== fact.line || fact.kubernetes.includes(k8s)) continue;
-    found.problems.push({
-      path: 'kubernetes.version',
-      value: ctx.site.kubernetes.version,
-      message: `is Kubernetes ${k8s}, outside what ${fact.addon} ${fact.line} supports (${fact.kubernetes.join(', ')}; ${fact.source})`,
-      fix: `use a Kubernetes ${fact.kubernetes[fact.kubernetes.length - 1]}.x release, or a ${fact.addon} release that supports ${k8s}`,
+/** The pod's own volumes are named tmp and shm (a writable /tmp, GPU apps' /dev/shm): the API server refuses a pod that repeats a volume name or a mount path. */
+const BUILT_IN_VOLUMES = ['tmp', 'shm'];
+
+function checkVolumes(volumes: readonly { name: string; mountPath: string }[], at: string, found: CheckFindings): void {
+  const names = new Map<string, number>();
+  const paths = new Map<string, number>();
+  volumes.forEach((v, j) => {
+    const first = names.get(v.name);
+    if (BUILT_IN_VOLUMES.includes(v.name)) found.problems.push({ path: `${at}.volumes[${j}].name`, value: v.name, message: `is the name of a volume the compiler gives every app pod (${BUILT_IN_VOLUMES.join(', ')})`, fix: `rename it in ${at}.volumes[${j}].name, e.g. "${v.name}-data"` });
+    else if (first !== undefined) found.problems.push({ path: `${at}.volumes[${j}].name`, value: v.name, message: `repeats ${at}.volumes[${first}].name; a pod's volume names are unique`, fix: `give each volume its own name in ${at}.volumes` });
+    else names.set(v.name, j);
+    const firstPath = paths.get(v.mountPath);
+    if (firstPath !== undefined) found.problems.push({ path: `${at}.volumes[${j}].mountPath`, value: v.mountPath, message: `repeats ${at}.volumes[${firstPath}].mountPath; a container mounts one volume at a path`, fix: `give each volume its own mountPath in ${at}.volumes` });
+    else paths.set(v.mountPath, j);
+  });
+}
+
+/** An Ingress holds one rule per host and path, and two apps claiming one host and path leave the controller to pick. */
+function checkIngressPaths(apps: readonly { name: string; ingress?: { host: string; paths: readonly string[] } }[], found: CheckFindings): void {
+  const served = new Map<string, string>();
+  apps.forEach((app, i) => {
+    app.ingress?.paths.forEach((p, j) => {
+      const key = `${app.ingress?.host}${p}`;
+      const first = served.get(key);
+      const at = `apps[${i}].ingress.paths[${j}]`;
+      if (first === undefined) served.set(key, at);
+      else found.problems.push({ path: at, value: p, message: `publishes ${key}, which ${first} already publishes; one host and path reach one backend`, fix: `remove ${at}, or publish it under another path or host` });
     });
-  }
+  });
 }

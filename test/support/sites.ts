@@ -63,6 +63,11 @@ export function baseLockFile(base: FixtureBase): string {
   return path.join(__dirname, '..', '..', 'sites', `${base}.lock.yaml`);
 }
 
+/** The chart facts beside a base site: a user's copy of the site keeps them beside its lock, and so does a fixture. */
+export function baseFactsFile(base: FixtureBase): string {
+  return path.join(__dirname, '..', '..', 'sites', `${base}.facts.yaml`);
+}
+
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sites');
 
 interface FixtureDoc {
