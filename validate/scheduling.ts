@@ -69,12 +69,30 @@ export interface Placement {
   readonly node: string;
 }
 
+/** Pods an operator creates, as placed: REVIEW.md lists them, since neither dist/ nor a chart shows them. */
+export interface OperatedPods {
+  readonly component: string;
+  readonly source: string;
+  readonly workload: string;
+  readonly kind: string;
+  /** Pods placed (a DaemonSet's: one per node it runs on). */
+  readonly pods: number;
+  /** @default - none */
+  readonly requests?: PodRequestsFact;
+  /** The nodes they were placed on, sorted, one entry per pod. */
+  readonly nodes: readonly string[];
+  /** Host ports each pod binds, `5473/TCP`. */
+  readonly hostPorts: readonly string[];
+}
+
 export interface SchedulingReport {
   /** One line per workload with pods that no node takes: refuses the tree. */
   readonly problems: readonly string[];
   readonly warnings: readonly string[];
   readonly pools: readonly PoolUsage[];
   readonly placements: readonly Placement[];
+  /** @default - none listed */
+  readonly operated?: readonly OperatedPods[];
 }
 
 export interface SchedulingInput {
@@ -317,7 +335,19 @@ export function simulateScheduling(input: SchedulingInput): SchedulingReport {
     placeReplicas(w, snapshot, input, problems, []);
   }
   const report = { problems, placements, pools: poolUsage(states) };
-  return { ...report, warnings: poolWarnings(report.pools) };
+  return { ...report, warnings: poolWarnings(report.pools), operated: operated(input.workloads, placements) };
+}
+
+/** The operator-made workloads with where their pods went. */
+function operated(workloads: readonly SchedulingWorkload[], placements: readonly Placement[]): OperatedPods[] {
+  return workloads
+    .filter((w) => w.source !== undefined)
+    .map((w) => {
+      const nodes = placements.filter((p) => p.workload === `${w.component}: ${w.workload}`).map((p) => p.node).sort(byCodePoint);
+      const requests = w.scheduling.requests;
+      return { component: w.component, source: w.source ?? '', workload: w.workload, kind: w.kind, pods: nodes.length, ...(requests ? { requests } : {}), nodes, hostPorts: portsOf(w.scheduling) };
+    })
+    .sort((a, b) => byCodePoint(`${a.component} ${a.workload}`, `${b.component} ${b.workload}`));
 }
 
 function placeReplicas(w: SchedulingWorkload, states: NodeState[], input: SchedulingInput, problems: string[], placements: Placement[]): void {
