@@ -14,8 +14,8 @@ function operatedServer(what: string, defaults: { replicas: number; requests: z.
   return z
     .strictObject({
       replicas: wholeNumber(1, 10, 'a number of pods').default(defaults.replicas).describe(`${what} pods (1-10). Default: ${defaults.replicas}.`),
-      requests: amount.default(defaults.requests).describe(`What the scheduler reserves for the ${what} container.`),
-      limits: amount.default(defaults.limits).describe(`What the ${what} container may use.`),
+      requests: amount.default(defaults.requests).describe(`What the scheduler reserves for the ${what} container. Default: ${defaults.requests.cpuMilli}m, ${defaults.requests.memoryMiB} MiB.`),
+      limits: amount.default(defaults.limits).describe(`What the ${what} container may use. Default: ${defaults.limits.cpuMilli}m, ${defaults.limits.memoryMiB} MiB.`),
     })
     .default(defaults)
     .describe(`The ${what} pods the operator creates (the scheduling check places them on the workers). Default: ${shown}.`);
