@@ -69,6 +69,8 @@ export interface OperatorPods {
   readonly scheduling: PodSchedulingFact;
   /** The site fields behind the pods. @default - those of the component (an app's, a data store's or an add-on's) */
   readonly fields?: WorkloadFields;
+  /** Short-lived pods (a challenge solver): placed like a Job's, not counted in the pools' requests. @default false */
+  readonly runsToCompletion?: boolean;
 }
 
 /**

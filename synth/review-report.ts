@@ -378,7 +378,7 @@ function operatorPodsSection(scheduling: SchedulingReport): string[] {
     '',
     ...table(
       ['Component', 'Made from', 'Workload', 'Pods', 'Requests each', 'Host ports', 'Nodes'],
-      rows.map((r) => [r.component, r.source, r.workload, r.pods, each(r), r.hostPorts.join(', ') || '—', nodeCounts(r.nodes) || '—']),
+      rows.map((r) => [r.component, r.source, r.workload, r.pods, each(r), r.hostPorts.join(', ') || '—', nodeCounts(r.nodes) || 'only while running']),
       ['l', 'l', 'l', 'r', 'r', 'l', 'l'],
     ),
   ];

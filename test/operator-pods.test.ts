@@ -45,6 +45,12 @@ describe('operator pods, per add-on', () => {
     expect(cluster?.fields?.replicas?.path).toBe('dataStores.postgres.instances');
   });
 
+  it('starts one short-lived HTTP-01 solver per TLS host of an Ingress that asks the ClusterIssuer, at the controller\'s default size', () => {
+    const solver = [...operated('sites/hookprobe.ts').values()].find((w) => w.source === 'Ingress.networking.k8s.io hookprobe/django-central');
+    expect(solver?.runsToCompletion).toBe(true);
+    expect(solver?.scheduling).toEqual({ replicas: 1, requests: { cpuMilli: 10, memoryMiB: 64 } });
+  });
+
   it('asks only the add-on definitions given: without Calico\'s, no Calico pods are invented', () => {
     const loaded = loadSite('sites/homelab.ts', ROOT);
     const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir });

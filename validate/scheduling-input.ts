@@ -129,6 +129,7 @@ export function operatorWorkloads(model: SiteModel, manifests: ReadonlyMap<strin
         podLabels: p.podLabels,
         scheduling: p.scheduling,
         source: p.source,
+        ...(p.runsToCompletion ? { runsToCompletion: true } : {}),
         ...(fields ? { fields } : {}),
       };
     }),

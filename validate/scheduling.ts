@@ -79,7 +79,7 @@ export interface OperatedPods {
   readonly pods: number;
   /** @default - none */
   readonly requests?: PodRequestsFact;
-  /** The nodes they were placed on, sorted, one entry per pod. */
+  /** The nodes they were placed on, sorted, one entry per pod (none for short-lived pods). */
   readonly nodes: readonly string[];
   /** Host ports each pod binds, `5473/TCP`. */
   readonly hostPorts: readonly string[];
@@ -345,7 +345,9 @@ function operated(workloads: readonly SchedulingWorkload[], placements: readonly
     .map((w) => {
       const nodes = placements.filter((p) => p.workload === `${w.component}: ${w.workload}`).map((p) => p.node).sort(byCodePoint);
       const requests = w.scheduling.requests;
-      return { component: w.component, source: w.source ?? '', workload: w.workload, kind: w.kind, pods: nodes.length, ...(requests ? { requests } : {}), nodes, hostPorts: portsOf(w.scheduling) };
+      // Short-lived pods are checked against the cluster but hold no node: their count is what may run at once.
+      const pods = w.runsToCompletion ? w.scheduling.replicas ?? 1 : nodes.length;
+      return { component: w.component, source: w.source ?? '', workload: w.workload, kind: w.kind, pods, ...(requests ? { requests } : {}), nodes, hostPorts: portsOf(w.scheduling) };
     })
     .sort((a, b) => byCodePoint(`${a.component} ${a.workload}`, `${b.component} ${b.workload}`));
 }
