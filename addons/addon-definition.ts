@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { ComponentChart } from '../constructs/component-chart';
+import type { PodSchedulingFact, WorkloadFields } from '../constructs/pod-scheduling';
+import type { KubeObject } from '../core/kube-object';
 import type { ComponentModel, SiteModel } from '../model';
 import type { AddonFacts } from './addon-facts';
 
@@ -41,6 +43,36 @@ export interface AlertGroup {
   readonly rules: readonly AlertRule[];
 }
 
+/** What an add-on's operatorPods reads: its configuration, the model, and every object of the tree by component. */
+export interface OperatorPodsContext<C> {
+  readonly config: C;
+  readonly model: SiteModel;
+  /** dist/kubernetes/ as synthesized: the custom resources the operator acts on, wherever a component put them. */
+  readonly manifests: ReadonlyMap<string, readonly KubeObject[]>;
+}
+
+/**
+ * Pods an operator creates at run time, which neither dist/ nor the chart facts hold: made from a custom resource of
+ * the tree, or from one the add-on's chart renders out of the values the add-on sets.
+ */
+export interface OperatorPods {
+  /** The component whose Argo CD Application holds the custom resource (where the fix and REVIEW.md place the pods). */
+  readonly component: string;
+  /** What the pods are made from: `Prometheus.monitoring.coreos.com monitoring/kube-prometheus-stack-prometheus`. */
+  readonly source: string;
+  /** The workload the operator makes, as the scheduler sees it: `StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus`. */
+  readonly workload: string;
+  /** DaemonSet (one pod per node it may use), Deployment or StatefulSet; Pod when the operator creates each pod itself. */
+  readonly kind: 'DaemonSet' | 'Deployment' | 'StatefulSet' | 'Pod';
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly scheduling: PodSchedulingFact;
+  /** The site fields behind the pods. @default - those of the component (an app's, a data store's or an add-on's) */
+  readonly fields?: WorkloadFields;
+  /** Short-lived pods (a challenge solver): placed like a Job's, not counted in the pools' requests. @default false */
+  readonly runsToCompletion?: boolean;
+}
+
 /**
  * One add-on, completely: its facts, part of the site schema and policy exceptions (spec.ts), how it builds its
  * objects and the monitoring it contributes. addons/all-addons.ts lists every definition.
@@ -53,6 +85,12 @@ export interface AddonDefinition<F extends AddonFacts = AddonFacts> {
   readonly scrapeTargets?: readonly AddonScrapeTarget[];
   /** Alert rules for the site's metrics provider, when the site has one. @default - none */
   alertGroups?(context: AddonBuildContext<z.output<F['spec']>>): readonly AlertGroup[];
+  /**
+   * The pods the add-on's operator creates from custom resources, for the scheduling simulation: each operator's
+   * defaults come from its upstream source, the rest from the resources the tree holds and the values the add-on sets.
+   * @default - none: every pod of the add-on is in dist/ or its chart facts
+   */
+  operatorPods?(context: OperatorPodsContext<z.output<F['spec']>>): readonly OperatorPods[];
 }
 
 /** Identity function that keeps the facts' literal types, so `build` sees its own configuration type. */

@@ -56,6 +56,13 @@ export interface PodRequestsFact {
   readonly gpus?: number;
 }
 
+/** A port the pod binds on its node (hostPort, or every container port of a hostNetwork pod): one pod per node may hold it. */
+export interface HostPortFact {
+  readonly port: number;
+  /** TCP, UDP or SCTP. */
+  readonly protocol: string;
+}
+
 export interface PodSchedulingFact {
   /**
    * Pods the workload runs: spec.replicas (1 when unset) of a Deployment, StatefulSet or ReplicaSet, a Job's
@@ -74,6 +81,42 @@ export interface PodSchedulingFact {
   readonly antiAffinity?: readonly AntiAffinityFact[];
   /** @default - none */
   readonly topologySpread?: readonly TopologySpreadFact[];
+  /** @default - none: the pod binds no port of its node */
+  readonly hostPorts?: readonly HostPortFact[];
+}
+
+/** A site field, its path and value, as a fix names it. */
+export interface SiteField {
+  readonly path: string;
+  readonly value?: unknown;
+}
+
+/** The site fields that decide a workload's pods, where the site has them. */
+export interface WorkloadFields {
+  /** What owns the workload: `apps[2]`, `dataStores.postgres`, `platform.addons.monitoring`. */
+  readonly owner: string;
+  readonly replicas?: SiteField;
+  readonly cpuMilli?: SiteField;
+  readonly memoryMiB?: SiteField;
+  readonly gpus?: SiteField;
+}
+
+/**
+ * The ports a pod binds on its node. With hostNetwork every container port is a host port (the API server defaults
+ * hostPort to containerPort there); otherwise only those that set hostPort. Sorted, one per port and protocol.
+ */
+export function hostPortsOf(podSpec: unknown): HostPortFact[] {
+  const spec = obj(podSpec);
+  const hostNetwork = spec.hostNetwork === true;
+  const containers = [...list(spec.containers), ...list(spec.initContainers).filter((c) => c.restartPolicy === 'Always')];
+  const ports = containers.flatMap((c) =>
+    list(c.ports).flatMap((p) => {
+      const port = typeof p.hostPort === 'number' && p.hostPort > 0 ? p.hostPort : hostNetwork && typeof p.containerPort === 'number' ? p.containerPort : 0;
+      return port > 0 ? [{ port, protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP' }] : [];
+    }),
+  );
+  const seen = new Map(ports.map((p) => [`${p.port}/${p.protocol}`, p]));
+  return [...seen.values()].sort((a, b) => a.port - b.port || byCodePoint(a.protocol, b.protocol));
 }
 
 type Json = Record<string, unknown>;
@@ -171,6 +214,7 @@ export function podSchedulingFact(kind: string, workloadSpec: unknown, podSpec: 
       selector: selector(c.labelSelector),
       ...(c.nodeTaintsPolicy === 'Honor' ? { nodeTaintsPolicy: 'Honor' as const } : {}),
     }));
+  const hostPorts = hostPortsOf(spec);
   return {
     ...(replicas !== undefined ? { replicas } : {}),
     ...(requests.cpuMilli > 0 || requests.memoryMiB > 0 || requests.gpus ? { requests } : {}),
@@ -179,5 +223,6 @@ export function podSchedulingFact(kind: string, workloadSpec: unknown, podSpec: 
     ...(tolerations.length > 0 ? { tolerations } : {}),
     ...(antiAffinity.length > 0 ? { antiAffinity } : {}),
     ...(topologySpread.length > 0 ? { topologySpread } : {}),
+    ...(hostPorts.length > 0 ? { hostPorts } : {}),
   };
 }

@@ -57,5 +57,5 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const refused = [...policy.findings.map(formatFinding), ...scheduling.problems, ...flows.findings.map(formatFlowFinding), ...sync];
   if (enforce && refused.length > 0) throw new SynthError(refused);
   const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;
-  return { model, result: checked, policy, flows, lock, tree: withManifest(withReview(model, checked, policy, flows), model.name) };
+  return { model, result: checked, policy, flows, lock, tree: withManifest(withReview(model, checked, policy, flows, scheduling), model.name) };
 }

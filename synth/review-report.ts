@@ -8,6 +8,7 @@ import { ARGOCD_APPS_COMPONENT, SYNC_WAVE } from '../charts/argocd-apps-chart';
 import { siteDiagramsSection, type SyncWaves } from './review-diagrams';
 import { summariseNames } from './name-summary';
 import { checkFlows, FlowReport, FlowResult } from '../validate/network-flows';
+import type { SchedulingReport } from '../validate/scheduling';
 
 /**
  * dist/REVIEW.md: what a person reads (and looks at) before merging a change to the site. Everything in it is
@@ -25,13 +26,15 @@ export function withReview(
   result: ReviewInput & Pick<SynthResult, 'files' | 'releaseFacts'>,
   policy: PolicyReport = checkPolicy(result.manifests, model),
   flows: FlowReport = checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }),
+  /** The scheduling simulation's report, for the pods operators create. @default - that table is left out */
+  scheduling?: SchedulingReport,
 ): FileTree {
   const files = new Map(result.files);
-  files.set(REVIEW_FILE, renderReview(model, result, policy, flows));
+  files.set(REVIEW_FILE, renderReview(model, result, policy, flows, scheduling));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function renderReview(model: SiteModel, result: ReviewInput, policy: PolicyReport, flows?: FlowReport): string {
+export function renderReview(model: SiteModel, result: ReviewInput, policy: PolicyReport, flows?: FlowReport, scheduling?: SchedulingReport): string {
   const out: string[] = [];
   out.push(`# Review: site ${model.name}`, '');
   out.push(generatedMarker(model.name), '');
@@ -40,6 +43,7 @@ export function renderReview(model: SiteModel, result: ReviewInput, policy: Poli
   out.push(...componentsSection(model, result), '');
   out.push(...terraformSection(result), '');
   out.push(...capacitySection(model, result, policy), '');
+  if (scheduling) out.push(...operatorPodsSection(scheduling), '');
   out.push(...ipPlanSection(model), '');
   out.push(...policySection(policy), '');
   if (flows) out.push(...flowsSection(flows), '');
@@ -351,6 +355,38 @@ function capacitySection(model: SiteModel, result: ReviewInput, policy: PolicyRe
   const notCounted = [...(charts.length > 0 ? [`charts delivered by Argo CD, whose pods are not in dist/: ${charts.join(', ')}`] : []), ...skipped];
   if (notCounted.length > 0) out.push('', 'Not counted:', '', ...notCounted.map((n) => `- ${n}`));
   return [...out, ...gpuMemorySection(model)];
+}
+
+/** `k8s-worker-1, k8s-worker-2 ×3`: each node once, with how many of the pods it took when more than one. */
+function nodeCounts(nodes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const names = [...counts.keys()];
+  const plain = [...counts.entries()].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ');
+  return [...counts.values()].every((c) => c === 1) ? summariseNames(names) : plain;
+}
+
+/**
+ * The pods operators create from custom resources (CloudNativePG instances, Prometheus, CSI plugins, a CNI's agents),
+ * where the scheduling simulation placed them: neither dist/ nor the chart facts show them.
+ */
+function operatorPodsSection(scheduling: SchedulingReport): string[] {
+  const rows = scheduling.operated ?? [];
+  if (rows.length === 0) return [];
+  const each = (r: (typeof rows)[number]): string =>
+    r.requests ? `${r.requests.cpuMilli}m, ${r.requests.memoryMiB} MiB${r.requests.gpus ? `, ${r.requests.gpus} GPU` : ''}` : 'none';
+  return [
+    '### Pods operators create',
+    '',
+    'Placed by the scheduling check with every other pod (DaemonSets first, on every node they may use; a host port is one pod per node). ' +
+      'Each add-on derives them from the custom resources of the tree or the values it gives its chart, with the operator\'s defaults.',
+    '',
+    ...table(
+      ['Component', 'Made from', 'Workload', 'Pods', 'Requests each', 'Host ports', 'Nodes'],
+      rows.map((r) => [r.component, r.source, r.workload, r.pods, each(r), r.hostPorts.join(', ') || '—', nodeCounts(r.nodes) || 'only while running']),
+      ['l', 'l', 'l', 'r', 'r', 'l', 'l'],
+    ),
+  ];
 }
 
 /** Each GPU app's memory as vLLM divides it at start-up (model/gpu-fit.ts), so a reviewer sees the margin. */

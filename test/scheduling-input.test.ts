@@ -80,13 +80,66 @@ describe('the committed sites', () => {
   });
 });
 
+describe('pods operators create from the custom resources of the tree', () => {
+  it('fails when a CloudNativePG Cluster asks for more instances than workers under required anti-affinity', () => {
+    const { loaded, compiled } = compiledSite('sites/hookprobe.ts');
+    // The postgres data store never asks for that (it falls back to preferred), so the Cluster is planted.
+    const cluster = {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: { name: 'planted-db', namespace: 'hookprobe' },
+      spec: { instances: 4, resources: { requests: { cpu: '100m', memory: '256Mi' } }, affinity: { podAntiAffinityType: 'required' } },
+    };
+    const manifests = new Map([...compiled.result.manifests, ['planted-db', [cluster]]]);
+    const report = checkTreeScheduling(compiled.model, manifests, readChartFacts(chartFactsFileFor(loaded.file)));
+    const line = findingOf(report.problems.join('\n'), 'Cluster.postgresql.cnpg.io hookprobe/planted-db');
+    expect(line).toContain('1 of 4 pods cannot be scheduled; required anti-affinity over kubernetes.io/hostname: 4 replicas on 3 nodes it may use');
+    expect(line).toContain('fix: raise kubernetes.nodePools[1].count (now 3) so every replica has a node of its own');
+    // Preferred anti-affinity (CloudNativePG's default) does not bind: the same Cluster without it places all four.
+    const soft = new Map([...compiled.result.manifests, ['planted-db', [{ ...cluster, spec: { ...cluster.spec, affinity: {} } }]]]);
+    expect(checkTreeScheduling(compiled.model, soft, readChartFacts(chartFactsFileFor(loaded.file))).problems).toEqual([]);
+  });
+
+  it('places the CSI node plugins on every node, the GPU worker included, and Typha one per node on its host port', () => {
+    const hookprobe = compiledSite('sites/hookprobe.ts');
+    const report = checkTreeScheduling(hookprobe.compiled.model, hookprobe.compiled.result.manifests, readChartFacts(chartFactsFileFor(hookprobe.loaded.file)));
+    const rbd = report.operated?.find((o) => o.workload === 'DaemonSet rook-ceph/rook-ceph.rbd.csi.ceph.com-nodeplugin');
+    expect(rbd?.nodes).toContain('k8s-gpu-worker-1');
+    expect(rbd?.pods).toBe(7);
+    const homelab = compiledSite('sites/homelab.ts');
+    const home = checkTreeScheduling(homelab.compiled.model, homelab.compiled.result.manifests, readChartFacts(chartFactsFileFor(homelab.loaded.file)));
+    const typha = home.operated?.find((o) => o.workload === 'Deployment calico-system/calico-typha');
+    // Six nodes: three Typhas (the operator's scale for 5-200 nodes), each on a node of its own.
+    expect(typha?.pods).toBe(3);
+    expect(new Set(typha?.nodes).size).toBe(3);
+    expect(typha?.hostPorts).toEqual(['5473/TCP']);
+  });
+});
+
 describe('synth refuses a pod no node takes', () => {
   // A site field: a GPU app whose memory fits the node alone (so the site-only check passes) but not beside the
   // node's DaemonSets.
   let site: { code: number; text: string };
   // Chart workloads: one per remaining reason.
   let charts: { code: number; text: string };
+  // Pods operators create: a Prometheus larger than any worker, more PostgreSQL instances than workers.
+  let operated: { code: number; text: string };
+  // Host ports: more replicas than nodes, and two DaemonSets on one port.
+  let ports: { code: number; text: string };
   beforeAll(() => {
+    operated = synthPlanted(
+      {
+        'platform.addons.monitoring.prometheus': { replicas: 1, requests: { cpuMilli: 500, memoryMiB: 40000 }, limits: { cpuMilli: 2000, memoryMiB: 40000 } },
+      },
+      [],
+    );
+    const port = [{ port: 9999, protocol: 'TCP' }];
+    ports = synthPlanted({}, [
+      planted('planted-port', { replicas: 4, hostPorts: port }),
+      { ...planted('planted-agent-a', { hostPorts: [{ port: 9998, protocol: 'TCP' }] }), workload: 'DaemonSet.apps monitoring/planted-agent-a' },
+      { ...planted('planted-agent-b', { hostPorts: [{ port: 9998, protocol: 'UDP' }] }), workload: 'DaemonSet.apps monitoring/planted-agent-b' },
+      { ...planted('planted-agent-c', { hostPorts: [{ port: 9998, protocol: 'UDP' }] }), workload: 'DaemonSet.apps monitoring/planted-agent-c' },
+    ]);
     site = synthPlanted({ 'apps[1].resources.requests.memoryMiB': 59500, 'apps[1].resources.limits.memoryMiB': 59500 }, []);
     charts = synthPlanted({}, [
       planted('planted-cpu', { replicas: 1, requests: { cpuMilli: 7950, memoryMiB: 10 } }),
@@ -141,8 +194,35 @@ describe('synth refuses a pod no node takes', () => {
     expect(line).toContain('fix: add a worker pool without taints (kubernetes.nodePools[] with role "worker")');
   });
 
+  it('fails when the Prometheus the operator creates requests more memory than any worker has, naming the site field', () => {
+    expect(operated.code).toBe(EXIT.refused);
+    const line = findingOf(operated.text, 'StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus');
+    expect(line).toContain('(created by its operator from Prometheus.monitoring.coreos.com monitoring/kube-prometheus-stack-prometheus): 1 of 1 pod cannot be scheduled');
+    // The config reloader the operator adds beside it counts too (50 MiB).
+    expect(line).toMatch(/pool worker \(k8s-worker-1, k8s-worker-2, k8s-worker-3\): insufficient memory \(needs 40050 MiB, at most \d+ MiB free of 32668 MiB allocatable\) on 3 of 3 nodes/);
+    expect(line).toMatch(/fix: lower platform\.addons\.monitoring\.prometheus\.requests\.memoryMiB \(now 40000\) to at most \d+, or raise kubernetes\.nodePools\[1\]\.memoryGiB from 32 to \d+/);
+  });
+
+  it('fails when more replicas want one host port than there are nodes: one pod per node', () => {
+    expect(ports.code).toBe(EXIT.refused);
+    const line = findingOf(ports.text, 'Deployment monitoring/planted-port');
+    expect(line).toContain('1 of 4 pods cannot be scheduled; host port 9999/TCP: one pod per node, 4 replicas on 3 nodes it may use');
+    expect(line).toContain('host port 9999/TCP already bound by monitoring: Deployment monitoring/planted-port on 3 of 3 nodes');
+    expect(line).toContain('fix: raise kubernetes.nodePools[1].count (now 3) so every replica has a node of its own (or remove platform.addons.monitoring)');
+  });
+
+  it('fails when two DaemonSets bind the same host port and protocol, and not when only the port number is shared', () => {
+    const line = findingOf(ports.text, 'DaemonSet monitoring/planted-agent-c');
+    expect(line).toContain('3 of its 3 pods (one per node it may use) cannot be scheduled');
+    expect(line).toContain('host port 9998/UDP already bound by monitoring: DaemonSet monitoring/planted-agent-b');
+    expect(line).toContain('fix: two DaemonSets bind host port 9998/UDP on the same nodes: keep one of them (remove platform.addons.monitoring, or move its port in its values)');
+    // 9998/TCP and 9998/UDP are different host ports: those two share the nodes.
+    expect(ports.text).not.toContain('DaemonSet monitoring/planted-agent-a:');
+    expect(ports.text).not.toContain('DaemonSet monitoring/planted-agent-b:');
+  });
+
   it('shows no stack trace and writes nothing', () => {
-    for (const r of [site, charts]) {
+    for (const r of [site, charts, operated, ports]) {
       expect(r.text).not.toMatch(/^\s+at .+[:(]\d+/m);
       expect(r.text).toContain('nothing was written');
     }

@@ -1,3 +1,5 @@
+import { ALL_ADDONS } from '../addons';
+import type { AddonDefinition } from '../addons';
 import { committedFacts } from '../charts/gitops/measured-facts';
 import { ChartFactsFile, factsCommand } from '../constructs/chart-facts-file';
 import { parseObjectRef } from '../constructs/chart-measure';
@@ -81,44 +83,13 @@ function rwoClaims(objects: readonly KubeObject[]): Set<string> {
   );
 }
 
-/** CloudNativePG runs `instances` pods from a Cluster, with its resources, node selector, tolerations and anti-affinity. */
-function cnpgWorkload(component: string, o: KubeObject, model: SiteModel): SchedulingWorkload {
-  const spec = obj(o.spec);
-  const affinity = obj(spec.affinity);
-  const labels = { 'cnpg.io/cluster': o.metadata.name };
-  const required = affinity.enablePodAntiAffinity !== false && affinity.podAntiAffinityType === 'required';
-  const podSpec = {
-    containers: [{ resources: spec.resources }],
-    nodeSelector: affinity.nodeSelector,
-    tolerations: affinity.tolerations,
-    ...(required
-      ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: affinity.topologyKey ?? 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } }] } } }
-      : {}),
-  };
-  const namespace = o.metadata.namespace ?? model.appNamespace;
-  const fields = fieldsOf(component, model);
-  return {
-    component,
-    workload: `Cluster.postgresql.cnpg.io ${namespace}/${o.metadata.name}`,
-    kind: 'Cluster',
-    namespace,
-    podLabels: labels,
-    scheduling: podSchedulingFact('StatefulSet', { replicas: typeof spec.instances === 'number' ? spec.instances : 1 }, podSpec),
-    ...(fields ? { fields } : {}),
-  };
-}
-
-/** Every workload of dist/kubernetes/: Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CloudNativePG clusters. */
+/** Every workload of dist/kubernetes/: Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs. */
 export function manifestWorkloads(manifests: ReadonlyMap<string, readonly KubeObject[]>, model: SiteModel): SchedulingWorkload[] {
   const out: SchedulingWorkload[] = [];
   for (const component of [...manifests.keys()].sort(byCodePoint)) {
     const objects = manifests.get(component) ?? [];
     const claims = rwoClaims(objects);
     for (const o of objects) {
-      if (o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/')) {
-        out.push(cnpgWorkload(component, o, model));
-        continue;
-      }
       if (!POD_KINDS.has(o.kind) || !/^(apps|batch)\//.test(o.apiVersion)) continue;
       const namespace = o.metadata.namespace ?? 'default';
       const podSpec = podSpecOf(o);
@@ -139,6 +110,30 @@ export function manifestWorkloads(manifests: ReadonlyMap<string, readonly KubeOb
     }
   }
   return out;
+}
+
+/**
+ * The pods operators create from custom resources, as each installed add-on declares them (its operatorPods): the
+ * simulation asks every add-on and names none.
+ */
+export function operatorWorkloads(model: SiteModel, manifests: ReadonlyMap<string, readonly KubeObject[]>, addons: readonly AddonDefinition[] = ALL_ADDONS): SchedulingWorkload[] {
+  const definitions = new Map(addons.map((a) => [a.facts.component, a]));
+  return model.addons.flatMap((addon) =>
+    (definitions.get(addon.component)?.operatorPods?.({ config: addon.config, model, manifests }) ?? []).map((p) => {
+      const fields = p.fields ?? fieldsOf(p.component, model);
+      return {
+        component: p.component,
+        workload: p.workload,
+        kind: p.kind,
+        namespace: p.namespace,
+        podLabels: p.podLabels,
+        scheduling: p.scheduling,
+        source: p.source,
+        ...(p.runsToCompletion ? { runsToCompletion: true } : {}),
+        ...(fields ? { fields } : {}),
+      };
+    }),
+  );
 }
 
 /**
@@ -193,11 +188,13 @@ export function checkTreeScheduling(
   facts: ChartFactsFile,
   /** The site as the user named it, for the command in messages. @default - the reference site */
   siteSource = 'sites/hookprobe.ts',
+  /** The add-on definitions asked for their operators' pods (a test adds a fixture add-on). @default - every add-on */
+  addons: readonly AddonDefinition[] = ALL_ADDONS,
 ): SchedulingReport {
   const charts = factsWorkloads(facts, model, committedFacts());
   const input: SchedulingInput = {
     nodes: schedulingNodes(model),
-    workloads: [...manifestWorkloads(manifests, model), ...charts.workloads],
+    workloads: [...manifestWorkloads(manifests, model), ...charts.workloads, ...operatorWorkloads(model, manifests, addons)],
     pools: poolFields(model),
     allocatableOf: nodeAllocatable,
   };

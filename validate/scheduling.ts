@@ -1,4 +1,5 @@
-import type { AntiAffinityFact, LabelRequirementFact, LabelSelectorFact, PodRequestsFact, PodSchedulingFact, TolerationFact } from '../constructs/pod-scheduling';
+import type { AntiAffinityFact, LabelRequirementFact, LabelSelectorFact, PodRequestsFact, PodSchedulingFact, TolerationFact, WorkloadFields } from '../constructs/pod-scheduling';
+export type { SiteField, WorkloadFields } from '../constructs/pod-scheduling';
 import { byCodePoint } from '../core/order';
 
 /**
@@ -26,22 +27,6 @@ export interface SchedulingNode {
   readonly allocatable: { readonly cpuMilli: number; readonly memoryMiB: number; readonly gpus: number };
 }
 
-/** A site field, its path and value, as a fix names it. */
-export interface SiteField {
-  readonly path: string;
-  readonly value?: unknown;
-}
-
-/** The site fields that decide a workload's pods, where the site has them. */
-export interface WorkloadFields {
-  /** What owns the workload: `apps[2]`, `dataStores.postgres`, `platform.addons.monitoring`. */
-  readonly owner: string;
-  readonly replicas?: SiteField;
-  readonly cpuMilli?: SiteField;
-  readonly memoryMiB?: SiteField;
-  readonly gpus?: SiteField;
-}
-
 export interface SchedulingWorkload {
   /** dist/kubernetes/<component> (or the component whose chart runs it). */
   readonly component: string;
@@ -57,6 +42,8 @@ export interface SchedulingWorkload {
   readonly sharedRwoClaims?: readonly string[];
   /** @default - none: the fix names the node pools only */
   readonly fields?: WorkloadFields;
+  /** What an operator made the pods from (a custom resource), when neither dist/ nor the chart facts hold them. @default - none */
+  readonly source?: string;
 }
 
 /** A node pool as the fixes name it. */
@@ -82,12 +69,30 @@ export interface Placement {
   readonly node: string;
 }
 
+/** Pods an operator creates, as placed: REVIEW.md lists them, since neither dist/ nor a chart shows them. */
+export interface OperatedPods {
+  readonly component: string;
+  readonly source: string;
+  readonly workload: string;
+  readonly kind: string;
+  /** Pods placed (a DaemonSet's: one per node it runs on). */
+  readonly pods: number;
+  /** @default - none */
+  readonly requests?: PodRequestsFact;
+  /** The nodes they were placed on, sorted, one entry per pod (none for short-lived pods). */
+  readonly nodes: readonly string[];
+  /** Host ports each pod binds, `5473/TCP`. */
+  readonly hostPorts: readonly string[];
+}
+
 export interface SchedulingReport {
   /** One line per workload with pods that no node takes: refuses the tree. */
   readonly problems: readonly string[];
   readonly warnings: readonly string[];
   readonly pools: readonly PoolUsage[];
   readonly placements: readonly Placement[];
+  /** @default - none listed */
+  readonly operated?: readonly OperatedPods[];
 }
 
 export interface SchedulingInput {
@@ -108,6 +113,10 @@ interface PodOnNode {
   readonly claims: readonly string[];
   /** Its required anti-affinity: it also keeps matching pods that come later out of its domain. */
   readonly antiAffinity: readonly AntiAffinityFact[];
+  /** The workload, for a host port clash message. */
+  readonly workload: string;
+  /** `5473/TCP`: the node ports it binds. */
+  readonly hostPorts: readonly string[];
 }
 
 interface NodeState {
@@ -122,7 +131,7 @@ interface NodeState {
 
 /** Why a node does not take a pod: the kind decides the fix, the text is what the message says. */
 interface Rejection {
-  readonly kind: 'taint' | 'selector' | 'affinity' | 'cpu' | 'memory' | 'gpu' | 'anti-affinity' | 'spread' | 'claim';
+  readonly kind: 'taint' | 'selector' | 'affinity' | 'cpu' | 'memory' | 'gpu' | 'anti-affinity' | 'spread' | 'claim' | 'host-port';
   readonly text: string;
   /** For a resource: what the pod needs and what the node has free and allocatable, so nodes group into one line. */
   readonly amounts?: { readonly need: number; readonly free: number; readonly allocatable: number };
@@ -220,9 +229,22 @@ function resourceRejection(r: PodRequestsFact, n: NodeState): Rejection | undefi
   return undefined;
 }
 
-/** The filters that depend on the pods already placed: anti-affinity, spread, a shared ReadWriteOnce claim. */
+const portsOf = (s: PodSchedulingFact): string[] => (s.hostPorts ?? []).map((p) => `${p.port}/${p.protocol}`);
+
+/** The scheduler's NodePorts filter: a port/protocol one pod of the node binds, no other pod there may bind. */
+function hostPortRejection(w: SchedulingWorkload, n: NodeState): Rejection | undefined {
+  for (const port of portsOf(w.scheduling)) {
+    const holder = n.pods.find((p) => p.hostPorts.includes(port));
+    if (holder) return { kind: 'host-port', text: `host port ${port} already bound by ${holder.workload}` };
+  }
+  return undefined;
+}
+
+/** The filters that depend on the pods already placed: host ports, anti-affinity, spread, a shared ReadWriteOnce claim. */
 function placedRejection(w: SchedulingWorkload, n: NodeState, all: readonly NodeState[]): Rejection | undefined {
   const s = w.scheduling;
+  const port = hostPortRejection(w, n);
+  if (port) return port;
   for (const term of s.antiAffinity ?? []) {
     const domain = n.node.labels[term.topologyKey];
     if (domain === undefined) continue;
@@ -265,7 +287,7 @@ function place(w: SchedulingWorkload, n: NodeState): void {
   n.cpuMilli += r.cpuMilli;
   n.memoryMiB += r.memoryMiB;
   n.gpus += r.gpus ?? 0;
-  n.pods.push({ namespace: w.namespace, labels: w.podLabels, claims: w.sharedRwoClaims ?? [], antiAffinity: w.scheduling.antiAffinity ?? [] });
+  n.pods.push({ namespace: w.namespace, labels: w.podLabels, claims: w.sharedRwoClaims ?? [], antiAffinity: w.scheduling.antiAffinity ?? [], workload: `${w.component}: ${w.workload}`, hostPorts: portsOf(w.scheduling) });
 }
 
 /** Least-allocated scoring: the share of CPU and memory left after the pod, averaged; ties by node name. */
@@ -297,7 +319,8 @@ export function simulateScheduling(input: SchedulingInput): SchedulingReport {
       problems.push(unschedulable(w, 0, 0, states, input));
       continue;
     }
-    const misfits = targets.filter((n) => resourceRejection(w.scheduling.requests ?? NO_REQUESTS, n));
+    // A DaemonSet's pod goes to every node it may use, and is left pending where the node lacks room or a host port.
+    const misfits = targets.filter((n) => resourceRejection(w.scheduling.requests ?? NO_REQUESTS, n) ?? hostPortRejection(w, n));
     if (misfits.length > 0) problems.push(unschedulable(w, misfits.length, targets.length, misfits, input));
     for (const n of targets.filter((t) => !misfits.includes(t))) {
       place(w, n);
@@ -312,7 +335,21 @@ export function simulateScheduling(input: SchedulingInput): SchedulingReport {
     placeReplicas(w, snapshot, input, problems, []);
   }
   const report = { problems, placements, pools: poolUsage(states) };
-  return { ...report, warnings: poolWarnings(report.pools) };
+  return { ...report, warnings: poolWarnings(report.pools), operated: operated(input.workloads, placements) };
+}
+
+/** The operator-made workloads with where their pods went. */
+function operated(workloads: readonly SchedulingWorkload[], placements: readonly Placement[]): OperatedPods[] {
+  return workloads
+    .filter((w) => w.source !== undefined)
+    .map((w) => {
+      const nodes = placements.filter((p) => p.workload === `${w.component}: ${w.workload}`).map((p) => p.node).sort(byCodePoint);
+      const requests = w.scheduling.requests;
+      // Short-lived pods are checked against the cluster but hold no node: their count is what may run at once.
+      const pods = w.runsToCompletion ? w.scheduling.replicas ?? 1 : nodes.length;
+      return { component: w.component, source: w.source ?? '', workload: w.workload, kind: w.kind, pods, ...(requests ? { requests } : {}), nodes, hostPorts: portsOf(w.scheduling) };
+    })
+    .sort((a, b) => byCodePoint(`${a.component} ${a.workload}`, `${b.component} ${b.workload}`));
 }
 
 function placeReplicas(w: SchedulingWorkload, states: NodeState[], input: SchedulingInput, problems: string[], placements: Placement[]): void {
@@ -373,7 +410,7 @@ function reasonsByPool(w: SchedulingWorkload, nodes: readonly NodeState[], all: 
     // Resource shortfalls group by resource (the most free of them shown), other reasons by their text.
     const reasons = new Map<string, { text: string; count: number; most: number }>();
     for (const n of of) {
-      const r = w.kind === 'DaemonSet' ? resourceRejection(w.scheduling.requests ?? NO_REQUESTS, n) ?? staticRejection(w.scheduling, n.node) : rejection(w, n, all);
+      const r = w.kind === 'DaemonSet' ? resourceRejection(w.scheduling.requests ?? NO_REQUESTS, n) ?? hostPortRejection(w, n) ?? staticRejection(w.scheduling, n.node) : rejection(w, n, all);
       if (!r) continue;
       kinds.add(r.kind);
       const key = r.amounts ? r.kind : r.text;
@@ -395,7 +432,10 @@ function unschedulable(w: SchedulingWorkload, left: number, of: number, nodes: r
   const eligible = input.nodes.filter((n) => !staticRejection(w.scheduling, n));
   const anti = (w.scheduling.antiAffinity ?? []).find((t) => kinds.has('anti-affinity') && t.topologyKey);
   const antiNote = anti ? `; required anti-affinity over ${anti.topologyKey}: ${w.scheduling.replicas ?? 1} replicas on ${new Set(eligible.map((n) => n.labels[anti.topologyKey])).size} ${anti.topologyKey === 'kubernetes.io/hostname' ? 'nodes' : 'domains'} it may use` : '';
-  return `kubernetes/${w.component}: ${w.workload}: ${pods}${antiNote}: ${text}; fix: ${fixFor(w, kinds, eligible, nodes, input)}`;
+  const ports = portsOf(w.scheduling);
+  const portNote = kinds.has('host-port') && w.kind !== 'DaemonSet' ? `; host port ${ports.join(', ')}: one pod per node, ${w.scheduling.replicas ?? 1} replicas on ${eligible.length} nodes it may use` : '';
+  const made = w.source ? ` (created by its operator from ${w.source})` : '';
+  return `kubernetes/${w.component}: ${w.workload}${made}: ${pods}${antiNote}${portNote}: ${text}; fix: ${fixFor(w, kinds, eligible, nodes, input)}`;
 }
 
 /** The pools the pod may use, as the site names them. */
@@ -433,7 +473,11 @@ function fixFor(w: SchedulingWorkload, kinds: Set<Rejection['kind']>, eligible: 
     return `add a worker pool without taints (kubernetes.nodePools[] with role "worker")${remove}${owner}`;
   }
   const counts = pools.map((p) => `${p.fields.path}.count (now ${p.fields.count})`).join(' or ');
-  if (kinds.has('anti-affinity') || kinds.has('spread') || kinds.has('claim')) {
+  if (kinds.has('host-port') && w.kind === 'DaemonSet') {
+    // Both run on every node: no node count or size helps, only one of them leaving the port.
+    return `two DaemonSets bind host port ${portsOf(s).join(', ')} on the same nodes: keep one of them${f?.owner ? ` (remove ${f.owner}, or move its port in its values)` : ''}`;
+  }
+  if (kinds.has('host-port') || kinds.has('anti-affinity') || kinds.has('spread') || kinds.has('claim')) {
     const domains = new Set(eligible.map((n) => n.name)).size;
     const replicas = f?.replicas ? `set ${f.replicas.path} to at most ${domains} (now ${f.replicas.value})` : undefined;
     const claim = kinds.has('claim') ? 'use accessMode "ReadWriteMany" for the shared claim, or ' : '';

@@ -5,6 +5,7 @@ import type { ComponentModel, SiteModel } from '../../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
 import { siteAlertGroups } from './monitoring-alerts';
 import { siteDashboards } from './monitoring-dashboards';
+import { CONFIG_RELOADER_RESOURCES, PROMETHEUS_STACK_RELEASE, serverResources } from './monitoring-pods';
 import type { AddonBuildContext } from '../addon-definition';
 import type { MonitoringSpec } from './spec';
 
@@ -48,14 +49,19 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     repoUrl: 'https://prometheus-community.github.io/helm-charts',
     chart: 'kube-prometheus-stack',
     version: spec.chartVersion,
-    releaseName: 'kube-prometheus-stack',
+    releaseName: PROMETHEUS_STACK_RELEASE,
     namespace: ns,
     delivery: releaseDelivery(component, spec.delivery),
     values: {
       // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
       kubeProxy: { enabled: !cniReplacesKubeProxy(model.site) },
+      // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
+      prometheusOperator: { prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES } },
       prometheus: {
         prometheusSpec: {
+          // The pods the operator creates from these: the scheduling check places them (monitoring-pods.ts).
+          replicas: spec.prometheus.replicas,
+          resources: serverResources(spec.prometheus),
           retention: `${spec.retentionDays}d`,
           storageSpec: {
             volumeClaimTemplate: {
@@ -76,7 +82,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
       },
       alertmanager: {
         // The chart would otherwise render its own configuration into a Secret in the manifests.
-        alertmanagerSpec: { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET },
+        alertmanagerSpec: { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET, replicas: spec.alertmanager.replicas, resources: serverResources(spec.alertmanager) },
       },
       grafana: {
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },

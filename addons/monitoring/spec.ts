@@ -1,7 +1,25 @@
 import { z } from 'zod';
 import { chartAddon } from '../../site/addon-fields';
-import { positiveInt, semver } from '../../site/primitives';
+import { positiveInt, semver, wholeNumber } from '../../site/primitives';
 import { addonFacts } from '../addon-facts';
+
+const amount = z.strictObject({
+  cpuMilli: wholeNumber(1, 512_000, 'millicores').describe('CPU in millicores (1000 = one core).'),
+  memoryMiB: wholeNumber(1, 4_194_304, 'MiB').describe('Memory in MiB.'),
+});
+
+/** Replicas, requests and limits of a server the operator runs from a custom resource the chart renders. */
+function operatedServer(what: string, defaults: { replicas: number; requests: z.input<typeof amount>; limits: z.input<typeof amount> }) {
+  const shown = `${defaults.replicas} replica, requests ${defaults.requests.cpuMilli}m/${defaults.requests.memoryMiB} MiB, limits ${defaults.limits.cpuMilli}m/${defaults.limits.memoryMiB} MiB`;
+  return z
+    .strictObject({
+      replicas: wholeNumber(1, 10, 'a number of pods').default(defaults.replicas).describe(`${what} pods (1-10). Default: ${defaults.replicas}.`),
+      requests: amount.default(defaults.requests).describe(`What the scheduler reserves for the ${what} container. Default: ${defaults.requests.cpuMilli}m, ${defaults.requests.memoryMiB} MiB.`),
+      limits: amount.default(defaults.limits).describe(`What the ${what} container may use. Default: ${defaults.limits.cpuMilli}m, ${defaults.limits.memoryMiB} MiB.`),
+    })
+    .default(defaults)
+    .describe(`The ${what} pods the operator creates (the scheduling check places them on the workers). Default: ${shown}.`);
+}
 
 /** platform.addons.monitoring: the add-on's part of the site schema. */
 export const monitoringSpec = z
@@ -10,6 +28,9 @@ export const monitoringSpec = z
     prometheusStorageGiB: positiveInt.describe('Prometheus volume size in GiB.'),
     grafanaStorageGiB: positiveInt.describe('Grafana volume size in GiB.'),
     retentionDays: positiveInt.default(15).describe('Days of metrics kept. Default: 15.'),
+    // Sized for a cluster of tens of nodes and a few thousand series per node at the chart's 30 s scrape interval.
+    prometheus: operatedServer('Prometheus', { replicas: 1, requests: { cpuMilli: 500, memoryMiB: 2048 }, limits: { cpuMilli: 2000, memoryMiB: 4096 } }),
+    alertmanager: operatedServer('Alertmanager', { replicas: 1, requests: { cpuMilli: 50, memoryMiB: 128 }, limits: { cpuMilli: 200, memoryMiB: 256 } }),
     loki: z
       .strictObject({
         ...chartAddon,

@@ -1,10 +1,12 @@
 import { defineAddon } from '../addon-definition';
+import { rookCephPods } from './rook-ceph-pods';
 import { buildRookCephChart } from './rook-ceph-chart';
 import { rookCephFacts } from './spec';
 
 export const rookCephAddon = defineAddon({
   facts: rookCephFacts,
   build: buildRookCephChart,
+  operatorPods: rookCephPods,
   alertGroups: ({ model }) => [
     {
       name: `${model.name}.storage`,

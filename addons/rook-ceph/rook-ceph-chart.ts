@@ -1,6 +1,7 @@
 import { ComponentChart, HelmRelease, RookExternalCluster } from '../../constructs';
 import { CEPHFS_STORAGE_CLASS, clusterSecretStoreName, releaseDelivery } from '../addon-contracts';
 import type { AddonBuildContext } from '../addon-definition';
+import { CSI_NODE_PLUGIN_TOLERATIONS, csiDriverNames, usesCsiDriversChart } from './rook-ceph-pods';
 import { containerResources } from '../container-resources';
 import type { RookCephSpec } from './spec';
 
@@ -41,8 +42,8 @@ export function buildRookCephChart(chart: ComponentChart, { config: spec, model,
     },
   });
 
-  const rookMinor = /^v?(\d+)\.(\d+)\./.exec(spec.chartVersion);
-  const needsDriversChart = rookMinor !== null && (Number(rookMinor[1]) > 1 || Number(rookMinor[2]) >= 20);
+  const needsDriversChart = usesCsiDriversChart(spec);
+  const drivers = csiDriverNames(ns, ceph.filesystem !== undefined);
   if (needsDriversChart) {
     if (!spec.csiDriversChartVersion) {
       throw new Error(`platform.addons.rookCeph.csiDriversChartVersion is not set; Rook ${spec.chartVersion} installs the CSI drivers from the separate ceph-csi-drivers chart: set the ceph-csi-operator version Rook ${spec.chartVersion} bundles`);
@@ -65,8 +66,10 @@ export function buildRookCephChart(chart: ComponentChart, { config: spec, model,
           },
         },
         drivers: {
-          rbd: { enabled: true, name: `${ns}.rbd.csi.ceph.com` },
-          cephfs: { enabled: ceph.filesystem !== undefined, name: `${ns}.cephfs.csi.ceph.com` },
+          // The node plugin mounts every volume on its node: a node it skips (a GPU worker's taint) cannot run a pod
+          // with a Ceph volume, so it tolerates every taint (the chart's default tolerates none).
+          rbd: { enabled: true, name: drivers.rbd, nodePlugin: { tolerations: CSI_NODE_PLUGIN_TOLERATIONS } },
+          cephfs: { enabled: drivers.cephfs !== undefined, name: `${ns}.cephfs.csi.ceph.com`, nodePlugin: { tolerations: CSI_NODE_PLUGIN_TOLERATIONS } },
           nfs: { enabled: false },
           nvmeof: { enabled: false },
         },
