@@ -199,7 +199,7 @@ describe('synth refuses a pod no node takes', () => {
     const line = findingOf(operated.text, 'StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus');
     expect(line).toContain('(created by its operator from Prometheus.monitoring.coreos.com monitoring/kube-prometheus-stack-prometheus): 1 of 1 pod cannot be scheduled');
     // The config reloader the operator adds beside it counts too (50 MiB).
-    expect(line).toMatch(/pool worker \(k8s-worker-1, k8s-worker-2, k8s-worker-3\): insufficient memory \(needs 40050 MiB, at most \d+ MiB free of 32668 MiB allocatable\) on 3 of 3 nodes/);
+    expect(line).toMatch(/pool worker \(k8s-worker-1, k8s-worker-2, k8s-worker-3\): insufficient memory \(needs 40050 MiB, at most \d+ MiB free of 28766 MiB allocatable\) on 3 of 3 nodes/);
     expect(line).toMatch(/fix: lower platform\.addons\.monitoring\.prometheus\.requests\.memoryMiB \(now 40000\) to at most \d+, or raise kubernetes\.nodePools\[1\]\.memoryGiB from 32 to \d+/);
   });
 
