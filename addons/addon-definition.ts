@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Construct } from 'constructs';
 import type { ComponentChart } from '../constructs/component-chart';
 import type { PodSchedulingFact, WorkloadFields } from '../constructs/pod-scheduling';
 import type { KubeObject } from '../core/kube-object';
@@ -91,6 +92,23 @@ export interface AddonDefinition<F extends AddonFacts = AddonFacts> {
    * @default - none: every pod of the add-on is in dist/ or its chart facts
    */
   operatorPods?(context: OperatorPodsContext<z.output<F['spec']>>): readonly OperatorPods[];
+  /**
+   * CNIs whose policies cannot reach the API server by its addresses (Cilium gives node addresses an identity that
+   * CIDR rules never match): adds the CNI's own policy letting the selected pods call it. Consumers go through
+   * allowApiServer (addons/api-server-access.ts), never a named CNI.
+   * @default - consumers allow the API server's addresses in their NetworkPolicy
+   */
+  allowApiServer?(scope: Construct, id: string, access: ApiServerAccess): void;
+}
+
+/** Pods that call the Kubernetes API server, for a CNI's own policy. */
+export interface ApiServerAccess {
+  /** Name of the policy is `<name>-to-apiserver`. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Identity function that keeps the facts' literal types, so `build` sees its own configuration type. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SiteProblem } from '../site/errors';
-import type { CephSpec } from '../site/spec';
+import type { CephSpec, S3LocationSpec } from '../site/spec';
 
 /**
  * What the rest of the compiler may know about an add-on without building it: its part of the site schema and the
@@ -108,6 +108,7 @@ export const EXCLUSIVE_CAPABILITIES: readonly Capability[] = ['cni'];
 /** The parts of the validated site an add-on's facts may read. */
 export interface AddonSiteView {
   readonly ceph?: CephSpec;
+  readonly platform: { readonly backupStore?: S3LocationSpec };
 }
 
 /** What an add-on's own site checks read: its configuration (defaults filled in), where it sits, and the site. */

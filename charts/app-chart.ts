@@ -174,10 +174,10 @@ function publishing(model: SiteModel, app: AppModel): { className: string; clust
   const clusterIssuer = clusterIssuerName(model);
   const path = `apps[${model.apps.indexOf(app)}].ingress`;
   if (!className) {
-    throw new Error(`${path}: ${app.name} is published on ${app.spec.ingress?.host}, but the site has no ingress controller; add platform.addons.ingressNginx (or remove the ingress)`);
+    throw new Error(`${path}: ${app.name} is published on ${app.spec.ingress?.host}, but the site has no add-on that provides "ingress" (the model refuses this first: a programming error)`);
   }
   if (!clusterIssuer) {
-    throw new Error(`${path}: ${app.name} is published with TLS, but the site has no certificate issuer; add platform.addons.certManager (or remove the ingress)`);
+    throw new Error(`${path}: ${app.name} is published with TLS, but the site has no add-on that provides "certificates" (the model refuses this first: a programming error)`);
   }
   return { className, clusterIssuer };
 }

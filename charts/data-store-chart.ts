@@ -4,19 +4,20 @@ import { POSTGRES_METRICS_PORT, POSTGRES_PORT, POSTGRES_STATUS_PORT, PostgresClu
 import { RedisStore } from '../constructs/redis-store';
 import { WorkloadAlerts } from '../constructs/workload-alerts';
 import { NetworkRule, WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
-import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToEntities } from '../imports/k8s-crds/cilium.io';
 import { PodMonitor } from '../imports/k8s-crds/monitoring.coreos.com';
 import { ComponentModel, providerOf, SiteModel } from '../model';
 import { siteLabels } from './app-chart';
 import { clusterSecretStoreName } from '../addons/addon-contracts';
+import type { AddonDefinition } from '../addons/addon-definition';
+import { allowApiServer } from '../addons/api-server-access';
 import { POSTGRES_CLUSTER, REDIS_WORKLOAD, callerIngressRules } from './workload-network';
 
 /**
  * Chart builder for components of kind "data-store" (the site's dataStores): PostgreSQL through
  * CloudNativePG and Redis as a StatefulSet, each with the network policy its callers need.
  */
-export function buildDataStoreComponent(chart: ComponentChart, model: SiteModel, component: ComponentModel): void {
-  if (component.name === POSTGRES_CLUSTER) buildPostgres(chart, model);
+export function buildDataStoreComponent(chart: ComponentChart, model: SiteModel, component: ComponentModel, installed: readonly AddonDefinition[]): void {
+  if (component.name === POSTGRES_CLUSTER) buildPostgres(chart, model, installed);
   else if (component.name === REDIS_WORKLOAD) buildRedis(chart, model);
   else throw new Error(`buildDataStoreComponent: no builder for data store "${component.name}"; add one here`);
 }
@@ -26,7 +27,7 @@ export function postgresRemoteKeys(model: SiteModel): { readonly owner: string; 
   return { owner: `${model.name}-postgres-owner`, backup: `${model.name}-postgres-backup-s3` };
 }
 
-function buildPostgres(scope: Construct, model: SiteModel): void {
+function buildPostgres(scope: Construct, model: SiteModel, installed: readonly AddonDefinition[]): void {
   const pg = model.site.dataStores.postgres;
   if (!pg) throw new Error('buildPostgres: the site has no dataStores.postgres');
   const { platform } = model.site;
@@ -74,30 +75,14 @@ function buildPostgres(scope: Construct, model: SiteModel): void {
   if (operator) ingress.push({ peer: { namespace: operator.namespace }, ports: [{ port: POSTGRES_STATUS_PORT }, { port: POSTGRES_PORT }] });
   if (metrics) ingress.push({ peer: { namespace: metrics.namespace }, ports: [{ port: POSTGRES_METRICS_PORT }] });
   const egress: NetworkRule[] = [{ peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] }];
-  const cilium = platform.addons.cilium !== undefined;
-  if (!cilium) {
-    // The instance manager watches its Cluster through the API server. Without Cilium's kube-apiserver
-    // entity the only handle is the addresses: the control planes (after Service translation) and the VIP.
-    const k = model.kubernetes;
-    for (const address of [...k.controlPlanes.map((c) => c.ip), k.apiVip]) egress.push({ peer: { cidr: `${address}/32` }, ports: [{ port: k.apiPort }] });
-    egress.push({ peer: { cidr: `${k.apiServiceIp}/32` }, ports: [{ port: 443 }] });
-  }
+  // The instance manager watches its Cluster through the API server.
+  egress.push(...allowApiServer(scope, 'apiserver-policy', model, installed, { name: POSTGRES_CLUSTER, namespace, podSelector: cluster.selector, labels: siteLabels(model) }));
   if (cluster.scheduledBackup && platform.backupStore) {
     // Object storage lives outside the cluster at addresses the site does not know; only its port is fixed.
     egress.push({ peer: { cidr: '0.0.0.0/0' }, ports: [{ port: urlPort(platform.backupStore.endpoint) }] });
   }
   new WorkloadNetworkPolicy(scope, 'network-policy', { name: POSTGRES_CLUSTER, namespace, podSelector: cluster.selector, ingress, egress });
-  if (cilium) {
-    // Cilium gives node addresses (where the API server listens) their own identity, which CIDR rules do not
-    // match; the kube-apiserver entity is the reliable way to allow it.
-    new CiliumNetworkPolicy(scope, 'apiserver-policy', {
-      metadata: { name: `${POSTGRES_CLUSTER}-to-apiserver`, namespace, labels: siteLabels(model) },
-      spec: {
-        endpointSelector: { matchLabels: { ...cluster.selector } },
-        egress: [{ toEntities: [CiliumNetworkPolicySpecEgressToEntities.KUBE_HYPHEN_APISERVER] }],
-      },
-    });
-  }
+
   if (metrics) {
     new PodMonitor(scope, 'pod-monitor', {
       metadata: { name: POSTGRES_CLUSTER, namespace, labels: siteLabels(model) },

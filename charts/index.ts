@@ -12,7 +12,7 @@ import { buildEdgeFleetChart } from './edge-fleet-chart';
  * Fills one component's chart. Add-ons bring their builder in their definition (addons/<name>/); the edge fleet,
  * data stores and apps register theirs here. A component without a builder still gets its namespace.
  */
-export type ChartBuilder = (chart: ComponentChart, model: SiteModel, component: ComponentModel) => void;
+export type ChartBuilder = (chart: ComponentChart, model: SiteModel, component: ComponentModel, installed: readonly AddonDefinition[]) => void;
 
 const BUILDERS: Readonly<Record<string, ChartBuilder>> = {
   [EDGE_FLEET_COMPONENT]: buildEdgeFleetChart,
@@ -44,7 +44,7 @@ export function buildCharts(app: App, model: SiteModel, addons: readonly AddonDe
       definition.build?.(chart, { config: addon.config, model, component, installed });
       continue;
     }
-    (BUILDERS[component.name] ?? KIND_BUILDERS[component.kind])?.(chart, model, component);
+    (BUILDERS[component.name] ?? KIND_BUILDERS[component.kind])?.(chart, model, component, installed);
   }
   // Last: the Applications describe every other component as built.
   buildArgoCdApps(app, model);

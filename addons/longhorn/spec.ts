@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chartAddon } from '../../site/addon-fields';
 import { cron, positiveInt } from '../../site/primitives';
+import { cronScheduleProblem } from '../../site/cron-schedule';
 import { addonFacts } from '../addon-facts';
 
 /** platform.addons.longhorn: the add-on's part of the site schema. */
@@ -31,11 +32,13 @@ export const longhornFacts = addonFacts({
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'the Longhorn manager and CSI plugin manage block devices on the host' },
   storageClass: () => LONGHORN_STORAGE_CLASS,
-  checks: ({ config, path, workers }) =>
+  checks: ({ config, path, workers }) => [
     // Longhorn keeps each replica of a volume on a different node, and only workers run its manager.
-    config.replicas > workers
+    ...(config.replicas > workers
       ? [{ path: `${path}.replicas`, value: config.replicas, message: `needs ${config.replicas} workers to keep the replicas apart, but the site has ${workers}`, fix: `lower replicas to ${Math.max(1, workers)} or add workers` }]
-      : [],
+      : []),
+    ...(config.snapshots ? [cronScheduleProblem(`${path}.snapshots.schedule`, config.snapshots.schedule)].filter((p) => p !== undefined) : []),
+  ],
   // Volumes attach over iSCSI (iscsid must run); ReadWriteMany volumes and backups mount over NFSv4.
   node: { packages: ['open-iscsi', 'nfs-common'], services: ['iscsid'] },
   policyExceptions: [

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { chartAddon } from '../../site/addon-fields';
 import { cron, positiveInt } from '../../site/primitives';
-import { addonFacts } from '../addon-facts';
+import { cronScheduleProblem } from '../../site/cron-schedule';
+import type { SiteProblem } from '../../site/errors';
+import { addonFacts, type AddonCheckContext } from '../addon-facts';
 
 /** platform.addons.velero: the add-on's part of the site schema. */
 export const veleroSpec = z
@@ -15,6 +17,26 @@ export type VeleroSpec = z.output<typeof veleroSpec>;
 /** Name of the site's backup Schedule (its metrics and alerts select it by this name). */
 export const VELERO_SCHEDULE = 'daily-backup';
 
+/** Velero writes to the site's backup store, on a schedule that runs, with the AWS plugin its chart is paired with. */
+function veleroChecks({ config, path, site }: AddonCheckContext<VeleroSpec>): SiteProblem[] {
+  const problems: SiteProblem[] = [];
+  if (!site.platform.backupStore) {
+    problems.push({
+      path: 'platform.backupStore',
+      message: `is not set, but ${path} writes its backups there`,
+      fix: `add platform.backupStore: { bucket: velero, region: us-east-1, endpoint: https://minio.example:9000, forcePathStyle: true }, or remove ${path}`,
+    });
+  }
+  const schedule = cronScheduleProblem(`${path}.schedule`, config.schedule);
+  if (schedule) problems.push(schedule);
+  const major = Number(/^v?(\d+)\./.exec(config.chartVersion)?.[1]);
+  if (VELERO_AWS_PLUGIN_BY_CHART_MAJOR[major] === undefined) {
+    const lines = Object.keys(VELERO_AWS_PLUGIN_BY_CHART_MAJOR).map((k) => `${k}.x`).join(' or ');
+    problems.push({ path: `${path}.chartVersion`, value: config.chartVersion, message: `has no velero-plugin-for-aws paired with chart ${major}.x here (Velero's compatibility matrix)`, fix: `use a ${lines} chart, e.g. "12.1.0"` });
+  }
+  return problems;
+}
+
 export const veleroFacts = addonFacts({
   key: 'velero',
   spec: veleroSpec,
@@ -24,12 +46,7 @@ export const veleroFacts = addonFacts({
   provides: [],
   needs: ['cni', 'secret-store'],
   podSecurity: { level: 'privileged', reason: 'the node agent reads pod volumes through hostPath for file-system backups' },
-  checks: ({ config, path }) => {
-    const major = Number(/^v?(\d+)\./.exec(config.chartVersion)?.[1]);
-    if (VELERO_AWS_PLUGIN_BY_CHART_MAJOR[major] !== undefined) return [];
-    const lines = Object.keys(VELERO_AWS_PLUGIN_BY_CHART_MAJOR).map((k) => `${k}.x`).join(' or ');
-    return [{ path: `${path}.chartVersion`, value: config.chartVersion, message: `has no velero-plugin-for-aws paired with chart ${major}.x here (Velero's compatibility matrix)`, fix: `use a ${lines} chart, e.g. "12.1.0"` }];
-  },
+  checks: veleroChecks,
   policyExceptions: [
     {
       objects: ['DaemonSet/{ns}/node-agent'],

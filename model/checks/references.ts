@@ -107,13 +107,6 @@ function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
     }
   }
   if (redis) missing(ctx, found, 'dataStores.redis', redis.serviceName, 'Redis (its volume)', 'storage', 'remove dataStores.redis');
-  if (site.platform.addons.velero && !site.platform.backupStore) {
-    found.problems.push({
-      path: 'platform.backupStore',
-      message: 'is not set, but platform.addons.velero writes its backups there',
-      fix: 'add platform.backupStore: { bucket: velero, region: us-east-1, endpoint: https://minio.example:9000, forcePathStyle: true }, or remove platform.addons.velero',
-    });
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { cronScheduleProblem } from '../../site/cron-schedule';
 import type { CheckContext, CheckFindings } from './types';
 
 /**
@@ -9,12 +9,9 @@ import type { CheckContext, CheckFindings } from './types';
  */
 export function checkValues(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
-  const schedules: [string, string | undefined][] = [
-    ['dataStores.postgres.backup.schedule', site.dataStores.postgres?.backup?.schedule],
-    ['platform.addons.velero.schedule', site.platform.addons.velero?.schedule],
-    ...(site.platform.addons.longhorn?.snapshots ? [['platform.addons.longhorn.snapshots.schedule', site.platform.addons.longhorn.snapshots.schedule] as [string, string]] : []),
-  ];
-  for (const [path, schedule] of schedules) if (schedule !== undefined) checkCron(path, schedule, found);
+  // The add-ons' schedules are checked by their own checks (addons/<name>/spec.ts).
+  const backup = site.dataStores.postgres?.backup?.schedule;
+  if (backup !== undefined) checkCron('dataStores.postgres.backup.schedule', backup, found);
   site.apps.forEach((app, i) => {
     const seen = new Map<string, number>();
     app.env.forEach((e, j) => {
@@ -44,15 +41,8 @@ export function checkValues(ctx: CheckContext, found: CheckFindings): void {
 }
 
 function checkCron(path: string, schedule: string, found: CheckFindings): void {
-  let next: Date | null;
-  try {
-    next = new Cron(schedule, { paused: true, mode: '5-part' }).nextRun();
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.replace(/^CronPattern: /, '') : String(err);
-    found.problems.push({ path, value: schedule, message: `is not a valid cron schedule: ${reason}`, fix: 'give five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *" (02:00 every day)' });
-    return;
-  }
-  if (next === null) found.problems.push({ path, value: schedule, message: 'never runs (no date matches it, e.g. the 31st of a 30-day month)', fix: 'choose a day that exists, e.g. "0 2 1 * *" (the 1st of every month)' });
+  const problem = cronScheduleProblem(path, schedule);
+  if (problem) found.problems.push(problem);
 }
 
 /** The pod's own volumes are named tmp and shm (a writable /tmp, GPU apps' /dev/shm): the API server refuses a pod that repeats a volume name or a mount path. */

@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { ALL_ADDONS } from '../../addons';
 import { buildAppComponent } from '../../charts/app-chart';
 import { buildDataStoreComponent } from '../../charts/data-store-chart';
 import { ComponentChart } from '../../constructs/component-chart';
@@ -17,10 +18,11 @@ export function renderWorkloads(site: Site): { model: SiteModel; components: Map
   const model = buildModel(site);
   const app = new App();
   const components = new Map<string, Obj[]>();
+  const installed = ALL_ADDONS.filter((d) => model.addons.some((a) => a.component === d.facts.component));
   for (const component of model.components) {
     if (component.kind === 'addon') continue;
     const chart = new ComponentChart(app, component.name, { component: component.name });
-    (component.kind === 'app' ? buildAppComponent : buildDataStoreComponent)(chart, model, component);
+    (component.kind === 'app' ? buildAppComponent : buildDataStoreComponent)(chart, model, component, installed);
     components.set(component.name, chart.toJson() as Obj[]);
   }
   return { model, components };
