@@ -14,8 +14,8 @@ import {
   writeChartLock,
 } from '../constructs/chart-lock';
 import { siteChartUses } from '../scripts/vendor-charts';
-import { SiteError } from '../site/errors';
 import { scratchDir } from './support/chart-fixtures';
+import { captureSiteError } from './support/site-error';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -148,12 +148,3 @@ describe('vendorCommandFor', () => {
   });
 });
 
-function captureSiteError(fn: () => unknown): SiteError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SiteError) return err;
-    throw err;
-  }
-  throw new Error('expected a SiteError');
-}

@@ -8,6 +8,7 @@ import { synthesize } from '../synth/synthesize';
 import { checkPolicy } from '../validate/policy';
 import { nodeProbeAddon } from './fixtures/addons/node-probe';
 import { referenceSite } from './support/sites';
+import { captureSiteError } from './support/site-error';
 
 /**
  * An add-on is a folder plus one line. The fixture add-on (test/fixtures/addons/node-probe/) is written like the real
@@ -25,15 +26,6 @@ function compile(site: unknown, addons: readonly AddonDefinition[] = ADDONS) {
   return { model, result, policy: checkPolicy(result.manifests, model) };
 }
 
-function captureSiteError(fn: () => unknown): SiteError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SiteError) return err;
-    throw err;
-  }
-  throw new Error('expected a SiteError');
-}
 
 function siteWithProbe(): Record<string, any> {
   const site = referenceSite() as Record<string, any>;

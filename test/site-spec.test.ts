@@ -3,19 +3,11 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildModel } from '../model';
-import { SiteError, defineSite, loadSite, parseSite, siteSchema } from '../site';
+import { defineSite, loadSite, parseSite, siteSchema } from '../site';
 import reference from '../sites/hookprobe';
+import { captureSiteError as problemsOf } from './support/site-error';
 import { referenceSite, setPath, tempDir, validFixtureFiles } from './support/sites';
 
-function problemsOf(fn: () => unknown): SiteError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SiteError) return err;
-    throw err;
-  }
-  throw new Error('expected a SiteError, but the site was accepted');
-}
 
 describe('reference site', () => {
   it('transcribes the plan: nodes, VLANs, Ceph networks, Kubernetes networks and VM sizes', () => {
