@@ -22,26 +22,13 @@ import * as YAML from 'yaml';
 import { byCodePoint } from '../core/order';
 import { SHARED_DIR, requireSharedInputs } from './shared-inputs';
 import { REPO_ROOT, loadKindSelection } from './k8s-kinds';
+import type { CrdChange, CrdRule as CrdImmutableRule } from '../synth/immutable-fields';
 
 const CRD_DIR = path.join(SHARED_DIR, 'schemas', 'kubernetes', 'crds');
 export const CRD_IMMUTABLE_FILE = path.join(REPO_ROOT, 'imports', 'schemas', 'kubernetes', 'crd-immutable-fields.json');
 
 /** What a change may not do, as synth/immutable-fields.ts evaluates it. */
-export type CrdChange = 'immutable' | 'immutable-once-set' | 'through-unset' | 'no-decrease' | 'no-removal';
-
-export interface CrdImmutableRule {
-  /** `group/version/Kind` */
-  readonly kind: string;
-  /** Dotted path of the field the rule sits on (for no-removal: of the field that must stay). */
-  readonly path: string;
-  readonly change: CrdChange;
-  /** For immutable-once-set and through-unset: the value that counts as unset. */
-  readonly unset?: string | number;
-  readonly rule: string;
-  readonly message: string;
-  /** The CRD file under ../shared/schemas/kubernetes/crds. */
-  readonly file: string;
-}
+export type { CrdChange, CrdRule as CrdImmutableRule } from '../synth/immutable-fields';
 
 /** The CEL forms these files use, matched after whitespace is collapsed. */
 const FORMS: { readonly pattern: RegExp; readonly read: (m: RegExpExecArray) => { change: CrdChange; unset?: string | number; child?: string } }[] = [

@@ -65,14 +65,21 @@ const KEEPS_STATE: Record<string, string> = {
   'snapshot.storage.k8s.io/VolumeSnapshotContent': 'deleting it can delete the snapshot it stands for',
 };
 
-type CrdChange = 'immutable' | 'immutable-once-set' | 'through-unset' | 'no-decrease' | 'no-removal';
-interface CrdRule {
+/** How a CRD's CEL transition rule limits a change (scripts/gen-crd-immutable-fields.ts reads them from the CRDs). */
+export type CrdChange = 'immutable' | 'immutable-once-set' | 'through-unset' | 'no-decrease' | 'no-removal';
+
+/** One transition rule of imports/schemas/kubernetes/crd-immutable-fields.json. */
+export interface CrdRule {
+  /** `group/version/Kind` */
   readonly kind: string;
+  /** Dotted path of the field the rule sits on (for no-removal: of the field that must stay). */
   readonly path: string;
   readonly change: CrdChange;
+  /** For immutable-once-set and through-unset: the value that counts as unset. */
   readonly unset?: string | number;
   readonly rule: string;
   readonly message: string;
+  /** The CRD file under ../shared/schemas/kubernetes/crds. */
   readonly file: string;
 }
 
