@@ -8,6 +8,7 @@
  * the bundle was built from with its size and modification time, plus the installed packages' lock:
  * a start that finds any of them changed (or a file gone) rebuilds first, so the bundle never runs stale.
  */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
 const { createRequire } = Module;
@@ -18,6 +19,8 @@ const { loadTypeScriptSite } = require('./site-bundle');
 const ROOT = path.resolve(__dirname, '..');
 const DIR = path.join(ROOT, '.cache', 'bundle');
 const BUNDLE = path.join(DIR, 'site-compiler.cjs');
+/** The small bundle that answers synth from the result cache (cli/synth-cached.ts), built with the CLI's. */
+const CACHED_SYNTH = path.join(DIR, 'synth-cached.cjs');
 const INPUTS = path.join(DIR, 'inputs.json');
 /** What npm writes on every install: a changed dependency changes it. */
 const PACKAGES_LOCK = path.join(ROOT, 'node_modules', '.package-lock.json');
@@ -45,7 +48,7 @@ function isFresh(inputs = INPUTS, bundle = BUNDLE, root = ROOT) {
   } catch {
     return false;
   }
-  if (!fs.existsSync(bundle) || recorded.node !== process.version) return false;
+  if (!fs.existsSync(bundle) || (bundle === BUNDLE && !fs.existsSync(CACHED_SYNTH)) || recorded.node !== process.version) return false;
   for (const [rel, was] of Object.entries(recorded.files)) {
     const now = stamp(path.join(root, rel));
     if (now === null || now[0] !== was[0] || now[1] !== was[1]) return false;
@@ -90,7 +93,7 @@ async function build(entry) {
   process.stderr.write('site-compiler: building the CLI bundle (first start after a change) … ');
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [entry],
+    entryPoints: { 'site-compiler': entry, 'synth-cached': 'cli/synth-cached.ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -102,7 +105,8 @@ async function build(entry) {
     logLevel: 'silent',
     legalComments: 'none',
     sourcemap: 'external',
-    outfile: BUNDLE,
+    outdir: DIR,
+    outExtension: { '.js': '.cjs' },
   });
   fs.mkdirSync(DIR, { recursive: true });
   const files = {};
@@ -113,11 +117,15 @@ async function build(entry) {
   }
   files[path.relative(ROOT, PACKAGES_LOCK).split(path.sep).join('/')] = stamp(PACKAGES_LOCK);
   const tag = `${process.pid}.tmp`;
-  for (const out of result.outputFiles) {
+  const outputs = [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const hash = crypto.createHash('sha256');
+  for (const out of outputs) {
+    hash.update(`${path.basename(out.path)}\0${out.contents.length}\0`).update(out.contents);
     fs.writeFileSync(`${out.path}.${tag}`, out.contents);
     fs.renameSync(`${out.path}.${tag}`, out.path);
   }
-  fs.writeFileSync(`${INPUTS}.${tag}`, `${JSON.stringify({ node: process.version, files }, null, 1)}\n`);
+  // The bundles' hash makes the inputs list name the compiler itself: the result cache keys entries by this file.
+  fs.writeFileSync(`${INPUTS}.${tag}`, `${JSON.stringify({ node: process.version, bundles: hash.digest('hex'), files }, null, 1)}\n`);
   fs.renameSync(`${INPUTS}.${tag}`, INPUTS);
   process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
@@ -209,7 +217,38 @@ async function loadCli(entry = 'cli/main.ts') {
   return cli;
 }
 
-module.exports = { loadCli, isFresh, build, stamp, validatorCacheFile, cacheValidators, BUNDLE, INPUTS, VALIDATORS };
+/** Reads of these are not inputs of a compile: caches named by the content of what they cache (or the compiler's own). */
+const NOT_INPUTS = [DIR, path.join(ROOT, '.cache', 'parsed-facts'), path.join(ROOT, '.cache', 'sites')].map((d) => d + path.sep);
+
+/** Where synth keeps compiled sites, for the compiler these inputs built (synth/result-cache.ts). */
+function resultCache() {
+  return {
+    dir: path.join(ROOT, '.cache', 'synth-results'),
+    identity: crypto.createHash('sha256').update(fs.readFileSync(INPUTS)).digest('hex'),
+    ignored: (file) => NOT_INPUTS.some((d) => file.startsWith(d)),
+  };
+}
+
+/**
+ * Runs a command; the exit code. A synth or check whose site compiled before from the same inputs is answered by the
+ * small bundle from the result cache; anything else, and every synth that must compile, by the whole CLI, which then
+ * keeps its result.
+ */
+async function run(argv) {
+  if (!isFresh()) await build('cli/main.ts');
+  cacheValidators();
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+  const cache = resultCache();
+  if (argv[0] === 'synth' || argv[0] === 'check') {
+    const code = requireCached(CACHED_SYNTH).runFromResultCache(argv, cache);
+    if (code !== undefined) return code;
+  }
+  const cli = await loadCli();
+  cli.keepResults(cache);
+  return cli.main(argv);
+}
+
+module.exports = { run, loadCli, isFresh, build, stamp, validatorCacheFile, cacheValidators, BUNDLE, INPUTS, VALIDATORS };
 
 if (require.main === module && process.argv[2] === '--build') {
   // npm's prepare step (npm ci, npm install): the first synth then starts from a built bundle.
