@@ -39,8 +39,11 @@ function sha256(data: string | Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-/** What `probe` answers for `file` now: the same function records and verifies, so both see the same. */
-export function probeAnswer(file: string, probe: Probe): string {
+/**
+ * What `probe` answers for `file` now: the same function records and verifies, so both see the same. `hashes` keeps
+ * each file's hash for the other probes of the same file.
+ */
+export function probeAnswer(file: string, probe: Probe, hashes = new Map<string, string>()): string {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -55,7 +58,9 @@ export function probeAnswer(file: string, probe: Probe): string {
       const names = fs.readdirSync(file, { withFileTypes: true }).map((d) => `${d.name}\0${d.isDirectory() ? 'd' : d.isFile() ? 'f' : 'o'}`);
       return `dir ${sha256(names.sort().join('\n'))}`;
     }
-    return `file ${sha256(fs.readFileSync(file))}`;
+    const hash = hashes.get(file) ?? sha256(fs.readFileSync(file));
+    hashes.set(file, hash);
+    return `file ${hash}`;
   } catch {
     return 'unreadable';
   }
@@ -196,9 +201,10 @@ export function recordInputs<T>(fn: () => T, ignored: (file: string) => boolean)
   const made = [...rec.created];
   const own = (file: string): boolean => made.some((m) => file === m || file.startsWith(m + path.sep));
   const inputs: Input[] = [];
+  const hashes = new Map<string, string>();
   for (const [file, kinds] of [...rec.probes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (ignored(file) || own(file)) continue;
-    for (const kind of [...kinds].sort()) inputs.push([file, kind, probeAnswer(file, kind)]);
+    for (const kind of [...kinds].sort()) inputs.push([file, kind, probeAnswer(file, kind, hashes)]);
   }
   const env = [...rec.env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { value, inputs: { inputs, env, ...(rec.envAll ? { envAll: envHash(process.env) } : {}) } };
@@ -208,7 +214,8 @@ export function recordInputs<T>(fn: () => T, ignored: (file: string) => boolean)
 export function inputsUnchanged(entry: Pick<Entry, 'inputs' | 'env' | 'envAll'>, env: NodeJS.ProcessEnv = process.env): boolean {
   if (entry.envAll !== undefined && entry.envAll !== envHash(env)) return false;
   for (const [key, value] of entry.env) if ((env[key] ?? null) !== value) return false;
-  return entry.inputs.every(([file, probe, answer]) => probeAnswer(file, probe) === answer);
+  const hashes = new Map<string, string>();
+  return entry.inputs.every(([file, probe, answer]) => probeAnswer(file, probe, hashes) === answer);
 }
 
 export interface ResultCache {
@@ -236,6 +243,18 @@ export function lookupResult(cache: ResultCache, opts: Pick<SynthOptions, 'site'
   return { ...entry.result, tree: new Map(entry.result.tree) };
 }
 
+/** How many compiled sites the folder keeps (one per compiler, site and working directory): the newest. */
+export const KEPT_RESULTS = 32;
+
+function prune(dir: string): void {
+  const entries = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ file: path.join(dir, f), mtimeMs: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of entries.slice(KEPT_RESULTS)) fs.rmSync(old.file, { force: true });
+}
+
 /**
  * `compile`, recording its inputs on the first call and keeping its result for the next synth. Only the first call:
  * a later compile in the same process may answer from memory what the first read from disk.
@@ -253,6 +272,7 @@ export function keepingResults(cache: ResultCache, compile: SiteCompiler): SiteC
         fs.mkdirSync(cache.dir, { recursive: true });
         fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(entry));
         fs.renameSync(`${file}.${process.pid}.tmp`, file);
+        prune(cache.dir);
       } catch {
         // A read-only checkout compiles every time.
       }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ResultCache, keepingResults, lookupResult, recordInputs } from '../synth/result-cache';
+import { KEPT_RESULTS, ResultCache, keepingResults, lookupResult, recordInputs } from '../synth/result-cache';
 import type { SynthCompiled } from '../synth/synth-command';
 import { tempDir } from './support/sites';
 
@@ -137,5 +137,11 @@ describe('result cache', () => {
     recordInputs(() => fs.existsSync(__filename), () => false);
     expect([fs.readFileSync, fs.existsSync, fs.readdirSync, fs.writeFileSync]).toEqual(before);
     expect(process.env).toBe(env);
+  });
+
+  it('keeps the newest results only', () => {
+    const f = fixture();
+    for (let i = 0; i <= KEPT_RESULTS; i += 1) keepingResults(f.cache, f.compile)({ site: `site-${i}.yaml` } as never, { cwd: f.dir } as never);
+    expect(fs.readdirSync(f.cache.dir)).toHaveLength(KEPT_RESULTS);
   });
 });
