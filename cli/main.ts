@@ -8,12 +8,18 @@ import { runInit } from './run-init';
 import { runDiff } from '../synth/run-diff';
 import { runSite } from '../synth/run-site';
 import { watchSite } from '../synth/watch-site';
-import { EXIT, PROJECT_ROOT, runSynth } from '../synth/run-synth';
+import { EXIT, PROJECT_ROOT, runSynth, setSiteCompiler } from '../synth/run-synth';
+import { ResultCache, keepingResults } from '../synth/result-cache';
 import * as site from '../site';
 
 /** For the executable's TypeScript-site loader: the site module a site's `import … from '../site'` gets. */
 export const siteModule = site;
 export { setTypeScriptLoader } from '../site/load';
+
+/** For the executable: synth keeps its compiled site for the next run with the same inputs (cli/synth-cached.ts). */
+export function keepResults(cache: ResultCache): void {
+  setSiteCompiler((compile) => keepingResults(cache, compile));
+}
 
 interface Subcommand {
   readonly summary: string;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { SITE_ARG } from '../site/errors';
 import { SiteError, formatPath, type SiteProblem } from '../site/errors';
 
 /**
@@ -15,12 +16,7 @@ export const CHART_LOCK_VERSION = 1;
 /** What a command has to say to fix the lock; every message names it. */
 export const VENDOR_COMMAND = 'npm run vendor';
 
-/**
- * Stands for the user's site in hints written where the site's path is not known (a lock, a chart's release) or must
- * not be named (REVIEW.md is the same for a site and its YAML print). The command line fills it in with the --site the
- * user gave (synth/run-synth.ts userHint), so every printed hint works when pasted.
- */
-export const SITE_ARG = '--site <site file>';
+export { SITE_ARG } from '../site/errors';
 
 /** The folder of charts an air-gapped site vendors from: only the user knows it. */
 export const MIRROR_ARG = '<folder of charts>';

@@ -52,3 +52,10 @@ export function formatProblems(source: string, problems: readonly SiteProblem[])
   if (problems.length > MAX_PRINTED_PROBLEMS) lines.push(`  … and ${problems.length - MAX_PRINTED_PROBLEMS} more (fix these first; the rest are often the same mistake)`);
   return lines.join('\n');
 }
+
+/**
+ * Stands for the user's site in hints written where the site's path is not known (a lock, a chart's release) or must
+ * not be named (REVIEW.md is the same for a site and its YAML print). The command line fills it in with the --site the
+ * user gave (synth/run-synth.ts userHint), so every printed hint works when pasted.
+ */
+export const SITE_ARG = '--site <site file>';

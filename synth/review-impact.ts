@@ -23,6 +23,23 @@ export interface ImpactReview {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The parts of a site the review reads: a plain-data subset, so a compiled result kept by the result cache
+ * (synth/result-cache.ts) can be reviewed without the site.
+ */
+export interface ReviewedSite {
+  readonly ceph?: { readonly pools?: readonly { readonly pveStorage?: string }[] };
+  readonly terraform: Pick<Site['terraform'], 'acknowledgeReplacements'>;
+}
+
+/** The review's subset of `site`, as plain data. */
+export function reviewedSite(site: ReviewedSite): ReviewedSite {
+  return {
+    ...(site.ceph ? { ceph: { pools: (site.ceph.pools ?? []).map((p) => (p.pveStorage === undefined ? {} : { pveStorage: p.pveStorage })) } } : {}),
+    terraform: { acknowledgeReplacements: site.terraform.acknowledgeReplacements.map((a) => ({ address: a.address, reason: a.reason })) },
+  };
+}
+
 /** Terraform working directories (`terraform/<dir>/`) with their resources on each side. */
 function terraformSides(tree: FileTree, dir: string): { workdir: string; before: Map<string, unknown>; after: Map<string, unknown> }[] {
   const onDisk = listTree(dir).filter((f) => f.startsWith('terraform/') && f.endsWith('.tf.json'));
@@ -70,7 +87,7 @@ function guarded(impact: TerraformImpact, before: ReadonlyMap<string, unknown>, 
  * Kubernetes objects whose immutable fields change and that can be recreated get Argo CD's Force/Replace sync option
  * in `tree` itself (rewritten in place); the others are refused.
  */
-export function reviewImpact(tree: FileTree, dir: string, site: Site): ImpactReview {
+export function reviewImpact(tree: FileTree, dir: string, site: ReviewedSite): ImpactReview {
   const cephStorages = new Set((site.ceph?.pools ?? []).map((p) => p.pveStorage).filter((s): s is string => !!s));
   const acks = new Map(site.terraform.acknowledgeReplacements.map((a) => [a.address, a.reason]));
   const used = new Set<string>();

@@ -58,14 +58,9 @@ export type { KubeObject } from '../core/kube-object';
 /** A check that runs on the rendered output before anything is written. */
 export type OutputCheck = (result: Omit<SynthResult, 'files' | 'components'>, model: SiteModel) => string[];
 
-export class SynthError extends Error {
-  constructor(public readonly findings: readonly string[]) {
-    super(`synth refused to write: ${findings.length} finding${findings.length === 1 ? '' : 's'}\n  ${findings.join('\n  ')}`);
-    this.name = 'SynthError';
-  }
-}
+import { SynthError } from './synth-error';
 
-
+export { SynthError };
 
 /**
  * Builds the Terraform and Kubernetes apps for a model, in this process, and returns every output
