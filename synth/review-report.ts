@@ -484,7 +484,12 @@ function policySection(policy: PolicyReport): string[] {
   out.push('### Not checked', '');
   if (policy.unchecked.length === 0) out.push('Every component is rendered into dist/ and checked.');
   const byReason = new Map<string, string[]>();
-  for (const u of policy.unchecked) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.object ? `${u.object} (${u.component})` : u.component]);
+  for (const u of policy.unchecked) {
+    const what = u.object ? `${u.object} (${u.component})` : u.component;
+    const list = byReason.get(u.reason);
+    if (list) list.push(what);
+    else byReason.set(u.reason, [what]);
+  }
   for (const [reason, components] of byReason) out.push(`- ${components.join(', ')}: ${oneLine(reason)}`);
   return out;
 }
@@ -580,7 +585,12 @@ function throughOf(r: FlowResult): string {
 function flowRows(results: readonly FlowResult[]): string[][] {
   const group = <T>(items: readonly T[], key: (t: T) => string): T[][] => {
     const m = new Map<string, T[]>();
-    for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    for (const i of items) {
+      const k = key(i);
+      const list = m.get(k);
+      if (list) list.push(i);
+      else m.set(k, [i]);
+    }
     return [...m.values()];
   };
   const rows = results.map((r) => ({ kind: r.flow.category, src: [r.flow.source.id], dst: [r.flow.destination.id], port: `${r.flow.port}/${r.flow.protocol}`, status: r.status, through: throughOf(r) }));
