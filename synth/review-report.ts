@@ -18,7 +18,7 @@ import type { SchedulingReport } from '../validate/scheduling';
 
 export const REVIEW_FILE = 'REVIEW.md';
 
-export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings'>;
+export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings' | 'copies'>;
 
 /** The file tree with REVIEW.md added (or replaced), the policy and the network flows checked on the same output. */
 export function withReview(
@@ -98,11 +98,12 @@ function kindLabel(c: ComponentModel): string {
 function componentsSection(model: SiteModel, result: ReviewInput): string[] {
   const rows = model.components.map((c) => {
     const objects = result.manifests.get(c.name) ?? [];
-    const counts = new Map<string, number>();
+    const counts = new Map<string, number>(result.copies?.get(c.name) ?? []);
     for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
     const kinds = [...counts.entries()].sort(([a], [b]) => byCode(a, b)).map(([k, n]) => `${k} ${n}`).join(', ');
     const pss = c.podSecurity.level === 'restricted' ? 'restricted' : `${c.podSecurity.level}: ${c.podSecurity.reason ?? 'no reason given'}`;
-    return [c.name, kindLabel(c), c.namespace, deliveryOf(c), c.dependsOn.join(', '), objects.length, kinds, pss];
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return [c.name, kindLabel(c), c.namespace, deliveryOf(c), c.dependsOn.join(', '), total, kinds, pss];
   });
   const extra = [...result.manifests.keys()].filter((k) => !model.components.some((c) => c.name === k)).sort();
   for (const name of extra) {

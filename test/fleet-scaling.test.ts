@@ -23,7 +23,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '..');
 const FACTS = readChartFacts(chartFactsFileFor(path.join(PROJECT_ROOT, 'sites', 'hookprobe.ts')));
 const LOCK = readChartLock(chartLockFileFor(path.join(PROJECT_ROOT, 'sites', 'hookprobe.ts')));
 const SIZES = [150, 300, 600] as const;
-/** Linear growth gives 2.0; the margin covers shard counts and lists that change in steps. */
+/** Linear growth gives at most 2.0; the margin covers shard counts and lists that change in steps. */
 const MAX_GROWTH_RATIO = 2.4;
 
 const SCANS = ['some', 'every', 'find', 'findIndex', 'filter', 'map', 'forEach', 'flatMap', 'reduce', 'includes', 'indexOf', 'join', 'slice', 'concat'] as const;
@@ -72,11 +72,13 @@ function fleet(edges: number): Fleet {
   return { model, result };
 }
 
-/** (W(4n) - W(2n)) / (W(2n) - W(n)) for a check run over the three fleets. */
+/**
+ * (W(4n) - W(2n)) / (W(2n) - W(n)) for a check run over the three fleets. A check that reads the edges through one
+ * representative grows by nothing but the shards' steps: 5% of W(n) in the divisor keeps that jitter from reading as growth.
+ */
 function growthRatio(fleets: readonly Fleet[], check: (f: Fleet) => unknown): number {
   const [a, b, c] = fleets.map((f) => elementVisits(() => check(f)));
-  expect(b).toBeGreaterThan(a);
-  return (c - b) / (b - a);
+  return (c - b) / (Math.abs(b - a) + 0.05 * a);
 }
 
 describe('the per-edge checks', () => {
@@ -95,7 +97,7 @@ describe('the per-edge checks', () => {
       return seen;
     });
     const [a, b, c] = SIZES.map(quadratic);
-    expect((c - b) / (b - a)).toBeGreaterThan(3.5);
+    expect((c - b) / (Math.abs(b - a) + 0.05 * a)).toBeGreaterThan(3.5);
   });
 
   it('simulate the Argo CD sync in work linear in the edges', () => {
