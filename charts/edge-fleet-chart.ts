@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-30';
 import { clusterSecretStoreName } from '../addons/addon-contracts';
-import { ComponentChart, DistFiles, SyncedSecret, WorkloadNetworkPolicy } from '../constructs';
+import { ComponentChart, DistFiles, SyncedSecret, UniformObjects, WorkloadNetworkPolicy } from '../constructs';
+import type { KubeObject } from '../core/kube-object';
 import { ScrapeConfig } from '../imports/k8s-crds/monitoring.coreos.com';
 import { providerOf } from '../model';
 import type { ComponentModel, EdgeModel, SiteModel } from '../model';
@@ -128,17 +129,39 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
 function registerEdgeClusters(chart: ComponentChart, model: SiteModel, edges: readonly EdgeModel[], argocdNamespace: string): void {
   const store = clusterSecretStoreName(model, `the edge fleet (each edge's Argo CD cluster credentials)`);
   const enroll = `enrolling the edge: its k3s API credentials as an Argo CD cluster config (JSON with bearerToken and tlsClientConfig) under property config of key edge-cluster-<edge name>`;
-  for (const e of edges) {
-    new SyncedSecret(chart, `cluster-${edgeClusterName(e)}`, {
-      name: `cluster-${edgeClusterName(e)}`,
-      namespace: argocdNamespace,
-      store,
-      keys: [{ secretKey: 'config', remoteKey: edgeStoreKey(e), property: 'config' }],
-      template: { name: edgeClusterName(e), server: `https://${e.address}:${EDGE_API_PORT}` },
-      secretLabels: { 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, [EDGE_SITE_LABEL]: e.site },
-      annotations: { [LATER_KEY_ANNOTATION]: edgeStoreKey({ name: '*' }), [LATER_BY_ANNOTATION]: enroll },
-    });
-  }
+  const [first, ...rest] = edges;
+  const representative = new SyncedSecret(chart, `cluster-${edgeClusterName(first)}`, {
+    name: `cluster-${edgeClusterName(first)}`,
+    namespace: argocdNamespace,
+    store,
+    keys: [{ secretKey: 'config', remoteKey: edgeStoreKey(first), property: 'config' }],
+    template: { name: edgeClusterName(first), server: edgeServer(first) },
+    secretLabels: { 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, [EDGE_SITE_LABEL]: first.site },
+    annotations: { [LATER_KEY_ANNOTATION]: edgeStoreKey({ name: '*' }), [LATER_BY_ANNOTATION]: enroll },
+  });
+  // The other edges' ExternalSecrets are the first one with the edge's own strings: written from its rendering, so a
+  // fleet of 100,000 keeps no construct or object per edge (see UniformObjects for why checking one is sound).
+  new UniformObjects(chart, 'edge-cluster-secrets', { representative: representative.apiObject, members: rest, vary: varyEdgeClusterSecret });
+}
+
+/** The Argo CD cluster server of an edge: its k3s API on its tunnel address. */
+function edgeServer(e: EdgeModel): string {
+  return `https://${e.address}:${EDGE_API_PORT}`;
+}
+
+/** The fields registerEdgeClusters sets from the edge, set in a copy of another edge's rendered ExternalSecret. */
+export function varyEdgeClusterSecret(copy: KubeObject, e: EdgeModel): void {
+  const spec = copy.spec as {
+    data: { remoteRef: { key: string } }[];
+    target: { name: string; template: { data: Record<string, string>; metadata: { labels: Record<string, string> } } };
+  };
+  const name = `cluster-${edgeClusterName(e)}`;
+  (copy.metadata as { name: string }).name = name;
+  spec.target.name = name;
+  spec.data[0].remoteRef.key = edgeStoreKey(e);
+  spec.target.template.data.name = edgeClusterName(e);
+  spec.target.template.data.server = edgeServer(e);
+  spec.target.template.metadata.labels[EDGE_SITE_LABEL] = e.site;
 }
 
 interface Manifest {

@@ -27,6 +27,7 @@ export * from './rook-external-cluster';
 export * from './service-vm-cloud-config';
 export * from './site-app';
 export * from './synced-secret';
+export * from './uniform-objects';
 export * from './vm-secret-file';
 export * from './terraform-template';
 export * from './workload-alerts';

@@ -18,7 +18,7 @@ import type { SchedulingReport } from '../validate/scheduling';
 
 export const REVIEW_FILE = 'REVIEW.md';
 
-export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings'>;
+export type ReviewInput = Pick<SynthResult, 'manifests' | 'terraform' | 'warnings' | 'copies'>;
 
 /** The file tree with REVIEW.md added (or replaced), the policy and the network flows checked on the same output. */
 export function withReview(
@@ -98,11 +98,12 @@ function kindLabel(c: ComponentModel): string {
 function componentsSection(model: SiteModel, result: ReviewInput): string[] {
   const rows = model.components.map((c) => {
     const objects = result.manifests.get(c.name) ?? [];
-    const counts = new Map<string, number>();
+    const counts = new Map<string, number>(result.copies?.get(c.name) ?? []);
     for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
     const kinds = [...counts.entries()].sort(([a], [b]) => byCode(a, b)).map(([k, n]) => `${k} ${n}`).join(', ');
     const pss = c.podSecurity.level === 'restricted' ? 'restricted' : `${c.podSecurity.level}: ${c.podSecurity.reason ?? 'no reason given'}`;
-    return [c.name, kindLabel(c), c.namespace, deliveryOf(c), c.dependsOn.join(', '), objects.length, kinds, pss];
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return [c.name, kindLabel(c), c.namespace, deliveryOf(c), c.dependsOn.join(', '), total, kinds, pss];
   });
   const extra = [...result.manifests.keys()].filter((k) => !model.components.some((c) => c.name === k)).sort();
   for (const name of extra) {
@@ -484,7 +485,12 @@ function policySection(policy: PolicyReport): string[] {
   out.push('### Not checked', '');
   if (policy.unchecked.length === 0) out.push('Every component is rendered into dist/ and checked.');
   const byReason = new Map<string, string[]>();
-  for (const u of policy.unchecked) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.object ? `${u.object} (${u.component})` : u.component]);
+  for (const u of policy.unchecked) {
+    const what = u.object ? `${u.object} (${u.component})` : u.component;
+    const list = byReason.get(u.reason);
+    if (list) list.push(what);
+    else byReason.set(u.reason, [what]);
+  }
   for (const [reason, components] of byReason) out.push(`- ${components.join(', ')}: ${oneLine(reason)}`);
   return out;
 }
@@ -580,7 +586,12 @@ function throughOf(r: FlowResult): string {
 function flowRows(results: readonly FlowResult[]): string[][] {
   const group = <T>(items: readonly T[], key: (t: T) => string): T[][] => {
     const m = new Map<string, T[]>();
-    for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    for (const i of items) {
+      const k = key(i);
+      const list = m.get(k);
+      if (list) list.push(i);
+      else m.set(k, [i]);
+    }
     return [...m.values()];
   };
   const rows = results.map((r) => ({ kind: r.flow.category, src: [r.flow.source.id], dst: [r.flow.destination.id], port: `${r.flow.port}/${r.flow.protocol}`, status: r.status, through: throughOf(r) }));

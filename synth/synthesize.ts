@@ -9,6 +9,7 @@ import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
 import { DistFiles } from '../constructs/dist-files';
+import { UniformObjects } from '../constructs/uniform-objects';
 import { ChartSources, HelmRelease } from '../constructs/helm-release';
 import type { ReleaseFacts } from '../constructs/chart-facts-file';
 import { lookupFacts } from '../charts/gitops/measured-facts';
@@ -51,6 +52,12 @@ export interface SynthResult {
    * @default - none
    */
   readonly releaseFacts?: readonly ReleaseFacts[];
+  /**
+   * Objects written beyond `manifests` as copies of a representative (UniformObjects: an edge fleet's cluster
+   * ExternalSecrets), by component and kind: in the tree and in REVIEW.md's counts, checked through the representative.
+   * @default - none
+   */
+  readonly copies?: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 export type { KubeObject } from '../core/kube-object';
@@ -107,7 +114,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   }
 
   // --- Kubernetes ------------------------------------------------------------------------------
-  const { manifests, extraManifests, releaseFacts } = synthKubernetes(model, options, scratch, files, components);
+  const { manifests, extraManifests, releaseFacts, copies } = synthKubernetes(model, options, scratch, files, components);
 
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
   files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
@@ -116,7 +123,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts };
+  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts, copies };
 }
 
 /**
@@ -130,7 +137,7 @@ function synthKubernetes(
   scratch: string,
   files: FileTree,
   components: ComponentReport[],
-): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts'> {
+): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts' | 'copies'> {
   const manifests = new Map<string, KubeObject[]>();
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
@@ -149,27 +156,49 @@ function synthKubernetes(
     }
   }
   const charts = k8sApp.node.findAll().filter((c): c is ComponentChart => ComponentChart.isComponentChart(c));
+  const uniform = new Map<string, { family: UniformObjects; rendered: KubeObject }[]>();
   for (const chart of charts) {
     const list = manifests.get(chart.component) ?? [];
-    list.push(...(chart.toJson() as KubeObject[]));
+    const rendered = chart.toJson() as KubeObject[];
+    list.push(...rendered);
     manifests.set(chart.component, list);
+    for (const family of UniformObjects.in(chart)) {
+      const r = family.representative;
+      const own = rendered.find((o) => o.kind === r.kind && o.metadata.name === r.name && o.metadata.namespace === r.metadata.namespace);
+      if (!own) throw new Error(`UniformObjects ${family.node.path}: its representative ${r.kind} ${r.name} is not among ${chart.component}'s objects`);
+      uniform.set(chart.component, [...(uniform.get(chart.component) ?? []), { family, rendered: own }]);
+    }
   }
   const leftovers = k8sApp.node.findAll().filter((c) => ApiObject.isApiObject(c) && !ComponentChart.isComponentChart(Chart.of(c)));
   if (leftovers.length > 0) {
     throw new Error(`objects outside any ComponentChart have no dist/ folder: ${leftovers.map((c) => c.node.path).join(', ')}`);
   }
+  const copies = new Map<string, Map<string, number>>();
   for (const component of [...manifests.keys()].sort()) {
     const objects = manifests.get(component) ?? [];
     const names = fileNames(component, objects);
     objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`));
-    components.push({ name: `kubernetes/${component}`, objects: objects.length, files: objects.length });
+    let written = objects.length;
+    const byKind = new Map<string, number>();
+    // Each member is rendered, written and dropped in turn: only its file's text stays.
+    for (const { family, rendered } of uniform.get(component) ?? []) {
+      for (const obj of family.objects(rendered)) {
+        const file = `kubernetes/${component}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
+        if (files.has(file)) throw new Error(`dist/kubernetes/${component}: two objects would both be written to ${file} (${obj.kind} ${obj.metadata.name}); give them different names`);
+        files.set(file, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`);
+      }
+      written += family.count - 1;
+      byKind.set(rendered.kind, (byKind.get(rendered.kind) ?? 0) + family.count - 1);
+    }
+    if (byKind.size > 0) copies.set(component, byKind);
+    components.push({ name: `kubernetes/${component}`, objects: written, files: written });
   }
 
   // The same lookup the Argo CD Applications use, so a site and its YAML print see the same facts.
   const releaseFacts = HelmRelease.releasesIn(k8sApp)
     .map((r) => lookupFacts(r, model.kubernetes.version, options.chartSources?.facts).facts)
     .filter((f): f is ReleaseFacts => f !== undefined);
-  return { manifests, extraManifests, releaseFacts };
+  return { manifests, extraManifests, releaseFacts, copies };
 }
 
 function schemaText(schema: z.ZodType): string {

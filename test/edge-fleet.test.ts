@@ -62,16 +62,25 @@ describe(`an edge fleet of ${EDGES} SBCs`, () => {
     // The cluster generator sees only the cluster Secrets that exist: no Application for an edge Argo CD cannot reach.
     expect(spec.generators).toEqual([{ clusters: { selector: { matchLabels: { [EDGE_FLEET_LABEL]: model.name } } } }]);
     expect(spec.template.spec.destination.name).toBe('{{.name}}');
-    // One ExternalSecret per edge makes its cluster Secret in Argo CD's namespace; Git holds no credential.
-    const registrations = fleet.filter((o) => o.kind === 'ExternalSecret');
+    // One ExternalSecret per edge makes its cluster Secret in Argo CD's namespace; Git holds no credential. The checks
+    // see the first edge's; every edge's is written from it, with the edge's own strings.
+    expect(fleet.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.name)).toEqual([`cluster-edge-${edges[0].name}`]);
+    const registrations = [...result.files].filter(([f]) => f.startsWith(`kubernetes/${EDGE_FLEET_COMPONENT}/externalsecret-`)).map(([, c]) => parse(c) as Obj);
     expect(registrations).toHaveLength(EDGES);
-    const first = edges[0];
-    const reg = registrations.find((o) => o.metadata.name === `cluster-edge-${first.name}`) as Obj;
-    expect(reg.metadata.namespace).toBe('argocd');
-    const target = (reg.spec as { target: { template: { metadata: { labels: Record<string, string> }; data: Record<string, string> } } }).target.template;
-    expect(target.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, 'site-compiler/edge-site': first.site });
-    expect(target.data).toEqual({ name: `edge-${first.name}`, server: `https://${first.address}:6443` });
-    expect((reg.spec as { data: unknown[] }).data).toEqual([{ secretKey: 'config', remoteRef: { key: `edge-cluster-${first.name}`, property: 'config' } }]);
+    expect(result.components.find((c) => c.name === `kubernetes/${EDGE_FLEET_COMPONENT}`)?.objects).toBe(fleet.length + EDGES - 1);
+    const byName = new Map(registrations.map((o) => [o.metadata.name, o]));
+    for (const e of [edges[0], edges[1], edges[EDGES - 1]]) {
+      const reg = byName.get(`cluster-edge-${e.name}`) as Obj;
+      expect(reg.metadata.namespace).toBe('argocd');
+      const target = (reg.spec as { target: { name: string; template: { metadata: { labels: Record<string, string> }; data: Record<string, string> } } }).target;
+      expect(target.name).toBe(`cluster-edge-${e.name}`);
+      expect(target.template.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'cluster', [EDGE_FLEET_LABEL]: model.name, 'site-compiler/edge-site': e.site });
+      expect(target.template.data).toEqual({ name: `edge-${e.name}`, server: `https://${e.address}:6443` });
+      expect((reg.spec as { data: unknown[] }).data).toEqual([{ secretKey: 'config', remoteRef: { key: `edge-cluster-${e.name}`, property: 'config' } }]);
+    }
+    // What makes checking one sound: with the edge's own strings blanked, every registration is the same object.
+    const blanked = (o: Obj): string => JSON.stringify(o).replace(/sbc-\d+|site-\d+|172\.16\.\d+\.\d+/g, '_');
+    expect(new Set(registrations.map(blanked)).size).toBe(1);
     // The edge's key arrives at enrollment: its component syncs last, with the ApplicationSet, so no wave waits for it.
     const apps = (result.manifests.get(ARGOCD_APPS_COMPONENT) ?? []).filter((o) => o.kind === 'Application');
     const wave = (o: Obj): number => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);

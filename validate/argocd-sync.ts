@@ -266,7 +266,9 @@ interface Provider {
 function crdProviders(apps: readonly SimApp[], input: SyncInput, boot: Bootstrapped): Map<string, Provider[]> {
   const out = new Map<string, Provider[]>();
   const add = (key: string, p: Provider): void => {
-    out.set(key, [...(out.get(key) ?? []), p]);
+    const list = out.get(key);
+    if (list) list.push(p);
+    else out.set(key, [p]);
   };
   for (const key of boot.crds) add(key, { app: 'the bootstrap', wave: Number.NEGATIVE_INFINITY });
   for (const app of apps) {
@@ -298,12 +300,31 @@ function crdScope(crds: ReadonlyMap<string, readonly Provider[]>, o: SyncObject)
   return scope === 'Cluster' || (scope === undefined && o.namespace === undefined);
 }
 
-/** Which Application creates each namespace, and in which wave; the bootstrap's and the built-in ones first. */
-function namespaceProviders(apps: readonly SimApp[], boot: Bootstrapped): Map<string, Provider[]> {
-  const out = new Map<string, Provider[]>();
-  for (const ns of boot.namespaces) out.set(ns, [{ app: 'the bootstrap', wave: Number.NEGATIVE_INFINITY }]);
+/** Who creates a namespace, indexed so that each object's check is constant time however many Applications create it. */
+interface NamespaceProviders {
+  readonly providers: Provider[];
+  /** The earliest wave any provider creates it in. */
+  earliest: number;
+  readonly apps: Set<string>;
+}
+
+/**
+ * Which Application creates each namespace, and in which wave; the bootstrap's and the built-in ones first. Every
+ * Application an ApplicationSet generates creates the same namespace, so a fleet of n edges gives one namespace n
+ * providers: the check reads the earliest wave and the set of names instead of scanning them per object.
+ */
+function namespaceProviders(apps: readonly SimApp[], boot: Bootstrapped): Map<string, NamespaceProviders> {
+  const out = new Map<string, NamespaceProviders>();
+  const add = (ns: string, p: Provider): void => {
+    const known = out.get(ns) ?? { providers: [], earliest: Number.POSITIVE_INFINITY, apps: new Set<string>() };
+    known.providers.push(p);
+    known.earliest = Math.min(known.earliest, p.wave);
+    known.apps.add(p.app);
+    out.set(ns, known);
+  };
+  for (const ns of boot.namespaces) add(ns, { app: 'the bootstrap', wave: Number.NEGATIVE_INFINITY });
   for (const app of apps) {
-    for (const o of app.objects) if (o.kind === 'Namespace' && o.group === '') out.set(o.name, [...(out.get(o.name) ?? []), { app: app.name, wave: app.wave }]);
+    for (const o of app.objects) if (o.kind === 'Namespace' && o.group === '') add(o.name, { app: app.name, wave: app.wave });
   }
   return out;
 }
@@ -384,10 +405,11 @@ function checkPermitted(app: SimApp, o: SyncObject, project: ProjectRules | unde
 }
 
 /** A namespaced object's namespace exists: built in, from the bootstrap, created in an earlier wave or by the same sync. */
-function checkNamespace(app: SimApp, o: SyncObject, namespaces: ReadonlyMap<string, readonly Provider[]>, findings: SyncFinding[]): void {
+function checkNamespace(app: SimApp, o: SyncObject, namespaces: ReadonlyMap<string, NamespaceProviders>, findings: SyncFinding[]): void {
   if (o.namespace === undefined || o.kind === 'Namespace') return;
-  const providers = namespaces.get(o.namespace) ?? [];
-  if (providers.some((p) => p.wave < app.wave || p.app === app.name)) return;
+  const known = namespaces.get(o.namespace);
+  if (known && (known.earliest < app.wave || known.apps.has(app.name))) return;
+  const providers = known?.providers ?? [];
   if (o.namespace === app.destination.namespace && app.options.includes('CreateNamespace=true')) return;
   const later = providers.map((p) => `${p.app} (wave ${p.wave})`).join(', ');
   finding(findings, app, objectName(o), `is in namespace ${o.namespace}, which ${later ? `only ${later} creates, not before wave ${app.wave}` : 'nothing creates'}; the apply fails with "namespaces not found"`, later ? `make ${app.name} depend on the component that creates ${o.namespace}, so it syncs in a later wave` : `create namespace ${o.namespace} in the component (a Namespace object) or in one it depends on`);
@@ -455,7 +477,9 @@ function summarise(findings: readonly SyncFinding[]): SyncFinding[] {
   const byKind = new Map<string, SyncFinding[]>();
   for (const f of findings) {
     const key = `${f.application.replace(/ -> .*/, '')}|${f.message.replace(/\d+|edge-\S+/g, '#')}`;
-    byKind.set(key, [...(byKind.get(key) ?? []), f]);
+    const group = byKind.get(key);
+    if (group) group.push(f);
+    else byKind.set(key, [f]);
   }
   const out: SyncFinding[] = [];
   for (const group of byKind.values()) {
