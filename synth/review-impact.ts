@@ -30,6 +30,9 @@ export interface ImpactReview {
 export interface ReviewedSite {
   readonly ceph?: { readonly pools?: readonly { readonly pveStorage?: string }[] };
   readonly terraform: Pick<Site['terraform'], 'acknowledgeReplacements'>;
+  /** VM names, to name the site field of a disk the review refuses to shrink. */
+  readonly serviceVms: readonly { readonly name: string }[];
+  readonly kubernetes: { readonly nodePools: readonly { readonly namePrefix: string }[] };
 }
 
 /** The review's subset of `site`, as plain data. */
@@ -37,6 +40,8 @@ export function reviewedSite(site: ReviewedSite): ReviewedSite {
   return {
     ...(site.ceph ? { ceph: { pools: (site.ceph.pools ?? []).map((p) => (p.pveStorage === undefined ? {} : { pveStorage: p.pveStorage })) } } : {}),
     terraform: { acknowledgeReplacements: site.terraform.acknowledgeReplacements.map((a) => ({ address: a.address, reason: a.reason })) },
+    serviceVms: site.serviceVms.map((v) => ({ name: v.name })),
+    kubernetes: { nodePools: site.kubernetes.nodePools.map((p) => ({ namePrefix: p.namePrefix })) },
   };
 }
 
@@ -55,7 +60,7 @@ function terraformSides(tree: FileTree, dir: string): { workdir: string; before:
 type VmBody = { name?: string; tags?: string[]; boot_order?: string[]; disk?: { interface?: string; datastore_id?: string; size?: number }[] };
 
 /** The site field that sets a VM disk's size: the pool's or service VM's diskGiB for the boot disk, dataDisk.sizeGiB else. */
-function diskField(site: Site, vmName: string | undefined, iface: string): string {
+function diskField(site: ReviewedSite, vmName: string | undefined, iface: string): string {
   const svc = site.serviceVms.findIndex((v) => v.name === vmName);
   if (svc >= 0) return iface === 'scsi0' ? `serviceVms[${svc}].diskGiB` : `serviceVms[${svc}].dataDisk.sizeGiB`;
   const pool = site.kubernetes.nodePools.findIndex((p) => vmName?.startsWith(`${p.namePrefix}-`));

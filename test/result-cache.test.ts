@@ -24,7 +24,7 @@ function fixture(): { dir: string; cache: ResultCache; compile: () => SynthCompi
       notes: [],
       warnings: ['a warning'],
       modelName: 'one',
-      review: { terraform: { acknowledgeReplacements: [] } },
+      review: { terraform: { acknowledgeReplacements: [] }, serviceVms: [], kubernetes: { nodePools: [] } },
     };
   };
   const cache: ResultCache = { dir: path.join(dir, '.cache'), identity: 'compiler-1', ignored: (f) => f.startsWith(path.join(dir, 'ignored')) };
