@@ -21,6 +21,7 @@ import { generatedMarker } from '../core/generated';
 import { toYamlText } from '../core/yaml-text';
 import type { KubeObject } from '../core/kube-object';
 import { byCodePoint } from '../core/order';
+import { SynthError } from './synth-error';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
 export type FileTree = Map<string, string>;
@@ -64,8 +65,6 @@ export type { KubeObject } from '../core/kube-object';
 
 /** A check that runs on the rendered output before anything is written. */
 export type OutputCheck = (result: Omit<SynthResult, 'files' | 'components'>, model: SiteModel) => string[];
-
-import { SynthError } from './synth-error';
 
 export { SynthError };
 
