@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DataResource, ITerraformDependable } from '../core/cdktf';
+import { sshConnection, assertTerraformName } from './ssh-connection';
 import { terraformTemplate } from './terraform-template';
 
 export interface RemoteCommandProps {
@@ -36,16 +37,13 @@ export class RemoteCommand extends Construct {
   constructor(scope: Construct, id: string, props: RemoteCommandProps) {
     super(scope, id);
     if (props.commands.length === 0) throw new Error(`RemoteCommand ${id}: commands is empty; give at least one command`);
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(props.resourceName)) {
-      throw new Error(`RemoteCommand ${id}: resourceName ${JSON.stringify(props.resourceName)} is not a Terraform name; use letters, digits, "_" and "-", starting with a letter`);
-    }
+    assertTerraformName(`RemoteCommand ${id}`, props.resourceName);
     const expressions = props.expressions ?? [];
     const inline = ['#!/bin/bash', 'set -euo pipefail', ...props.commands].map((c) => terraformTemplate(c, expressions));
     this.resource = new DataResource(this, 'resource', {
       // The script itself (after Terraform substitutes its expressions) is the trigger.
       triggersReplace: { script: inline.join('\n') },
-      // cdktf types agent as a string; Terraform reads "true" as the bool it expects.
-      connection: { type: 'ssh', host: props.host, user: props.user, agent: 'true' },
+      connection: sshConnection(props.host, props.user),
       provisioners: [{ type: 'remote-exec', inline }],
       dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });

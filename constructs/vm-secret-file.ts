@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DataResource, ITerraformDependable } from '../core/cdktf';
+import { assertTerraformName, sshConnection } from './ssh-connection';
 
 export interface VmSecretFileProps {
   /** Address Terraform connects to over SSH: the VM's own address. */
@@ -51,9 +52,7 @@ export class VmSecretFile extends Construct {
     if (!props.content.includes('${')) throw new Error(`VmSecretFile ${id}: content must be a Terraform expression of a sensitive variable, never the secret itself`);
     const mode = props.mode ?? '0600';
     if (!/^0[0-7]{3}$/.test(mode)) throw new Error(`VmSecretFile ${id}: mode ${JSON.stringify(mode)} must be octal like 0600`);
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(props.resourceName)) {
-      throw new Error(`VmSecretFile ${id}: resourceName ${JSON.stringify(props.resourceName)} is not a Terraform name; use letters, digits, "_" and "-", starting with a letter`);
-    }
+    assertTerraformName(`VmSecretFile ${id}`, props.resourceName);
     const slash = props.destination.lastIndexOf('/');
     const folder = props.destination.slice(0, slash) || '/';
     const name = props.destination.slice(slash + 1);
@@ -63,8 +62,7 @@ export class VmSecretFile extends Construct {
 
     this.resource = new DataResource(this, 'resource', {
       triggersReplace: { ...props.triggersReplace },
-      // cdktf types agent as a string; Terraform reads "true" as the bool it expects.
-      connection: { type: 'ssh', host: props.host, user: props.user, agent: 'true', timeout: props.connectionTimeout ?? '30m' },
+      connection: sshConnection(props.host, props.user, props.connectionTimeout ?? '30m'),
       provisioners: [
         { type: 'remote-exec', inline: ['#!/bin/bash', 'set -euo pipefail', 'umask 077', `mkdir -p ${staging}`, `chmod 0700 ${staging}`] },
         { type: 'file', content: props.content, destination: staged },
