@@ -433,7 +433,6 @@ export class ProxmoxStack extends TerraformStack {
 
   private hostFirewall(model: SiteModel, hosts: readonly ManagedHost[], mgmt: VlanModel, networksReady: readonly ITerraformDependable[]): PveFirewall {
     // --- host firewall -------------------------------------------------------------------------
-    const rook = model.site.platform.addons.rookCeph !== undefined;
     const k = model.kubernetes;
     const managementNodes = model.managementHosts.filter((m) => m.role === 'management-node').map((m) => m.address);
     return new PveFirewall(this, 'firewall', {
@@ -444,8 +443,8 @@ export class ProxmoxStack extends TerraformStack {
       nodeAddresses: hosts.map((h) => h.managementIp),
       cephPublicCidr: model.ceph?.publicNetwork,
       cephClusterCidr: model.ceph?.clusterNetwork,
-      // Rook (external mode) on the Kubernetes nodes is a Ceph client.
-      cephClientCidrs: model.ceph && rook ? [k.nodeVlan.cidr] : [],
+      // An add-on in the cluster that is a Ceph client (Rook in external mode) reaches Ceph from the Kubernetes nodes.
+      cephClientCidrs: model.ceph && model.ceph.clients.length > 0 ? [k.nodeVlan.cidr] : [],
       // After the Ceph daemons and the networks, so neither is cut off while it is being set up.
       dependsOn: [...networksReady, ...(this.ceph?.ready ?? [])],
     });

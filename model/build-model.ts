@@ -46,9 +46,9 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   const { placement, vms } = kubernetesVmPhase(ctx);
   const serviceVms = serviceVmPhase(ctx, placement);
   capacityPhase(ctx, placement.hosts);
-  const ceph = cephPhase(ctx);
   const catalog = options.addons ?? ADDON_CATALOG;
-  const nfsProvisioner = addonPhase(ctx, placement.nodeVlan, serviceVms, catalog);
+  const ceph = cephPhase(ctx, catalog);
+  const nfsExport = addonPhase(ctx, placement.nodeVlan, serviceVms, catalog);
   const { appNamespace, services, apps, gpuWorkers } = appPhase(ctx, vms);
   edgeVlanPhase(ctx);
   const edgeFleet = buildEdgeFleet(site, ctx.problems, { siteDir: options.siteDir, source });
@@ -67,7 +67,7 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
     vms,
     serviceVms,
     managementHosts,
-    ...(nfsProvisioner ? { nfsProvisioner } : {}),
+    ...(nfsExport ? { nfsExport } : {}),
     kubernetes: kubernetesModel(site, placement.nodeVlan, vms, gpuWorkers),
     ceph,
     appNamespace,

@@ -150,6 +150,8 @@ export interface CephModel {
   readonly osdHosts: readonly string[];
   readonly pools: readonly CephPoolSpec[];
   readonly filesystem?: { readonly name: string; readonly metadataPool: string; readonly dataPool: string };
+  /** Components in the cluster that are clients of this Ceph (add-ons whose facts say cephClient), in catalog order. */
+  readonly clients: readonly string[];
 }
 
 export type ComponentKind = 'addon' | 'data-store' | 'app';
@@ -209,8 +211,8 @@ export interface SiteModel {
   /** VMs beside the Kubernetes nodes, in site order. */
   readonly serviceVms: readonly ServiceVmModel[];
   readonly managementHosts: readonly ManagementHostModel[];
-  /** The NFS provisioner's server and folder, when the site has the add-on. */
-  readonly nfsProvisioner?: NfsExportModel;
+  /** The NFS export the site's NFS client add-on (nfsExport in its facts) creates volumes on, resolved against the nfs-server VMs. */
+  readonly nfsExport?: NfsExportModel;
   readonly kubernetes: KubernetesModel;
   readonly ceph?: CephModel;
   readonly appNamespace: string;
