@@ -1,6 +1,6 @@
 import type { HelmDelivery } from '../constructs/helm-release';
 import { providerOf } from '../model';
-import { readWriteManyClassOf, type Capability } from './addon-facts';
+import type { Capability } from './addon-facts';
 import { ADDON_CATALOG } from './catalog';
 import type { ComponentModel, SiteModel } from '../model';
 
@@ -41,7 +41,7 @@ export function defaultStorageClassName(model: SiteModel): string | undefined {
 
 /** A StorageClass for ReadWriteMany claims, when a storage add-on of the site serves them (in catalog order). */
 export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
-  return readWriteManyClassOf(model.addons, model.site);
+  return model.readWriteManyClass;
 }
 
 /**

@@ -38,7 +38,7 @@ export function renderReview(model: SiteModel, result: ReviewInput, policy: Poli
   const out: string[] = [];
   out.push(`# Review: site ${model.name}`, '');
   out.push(generatedMarker(model.name), '');
-  if (model.site.description) out.push(`> ${oneLine(model.site.description)}`, '');
+  if (model.description) out.push(`> ${oneLine(model.description)}`, '');
   out.push(...siteDiagramsSection(model, syncWavesOf(result)), '');
   out.push(...componentsSection(model, result), '');
   out.push(...terraformSection(result), '');
