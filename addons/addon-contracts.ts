@@ -1,5 +1,7 @@
 import type { HelmDelivery } from '../constructs/helm-release';
-import { providerOf, providersOf } from '../model';
+import { providerOf } from '../model';
+import type { Capability } from './addon-facts';
+import { ADDON_CATALOG } from './catalog';
 import type { ComponentModel, SiteModel } from '../model';
 
 /**
@@ -39,11 +41,7 @@ export function defaultStorageClassName(model: SiteModel): string | undefined {
 
 /** A StorageClass for ReadWriteMany claims, when a storage add-on of the site serves them (in catalog order). */
 export function readWriteManyStorageClassName(model: SiteModel): string | undefined {
-  for (const provider of providersOf(model, 'storage')) {
-    const name = provider.facts.readWriteManyClass?.(provider.config, model.site);
-    if (name) return name;
-  }
-  return undefined;
+  return model.readWriteManyClass;
 }
 
 /**
@@ -52,7 +50,8 @@ export function readWriteManyStorageClassName(model: SiteModel): string | undefi
  */
 export function clusterSecretStoreName(model: SiteModel, neededBy: string): string {
   if (!providerOf(model, 'secret-store')) {
-    throw new Error(`${neededBy} takes its credentials from the secret store, but platform.addons.externalSecrets is not set; add it (credentials never go into the manifests)`);
+    const stores = ADDON_CATALOG.filter((f) => (f.provides as readonly Capability[]).includes('secret-store')).map((f) => `platform.addons.${f.key}`);
+    throw new Error(`${neededBy} takes its credentials from the secret store, but ${stores.join(' or ') || 'no secret-store provider'} is not set; add it (credentials never go into the manifests)`);
   }
   return `${model.name}-secrets`;
 }

@@ -120,6 +120,27 @@ export interface AddonCheckContext<C> {
   readonly site: AddonSiteView;
   /** Kubernetes worker VMs the model placed. */
   readonly workers: number;
+  /**
+   * The namespaces the site's components run in, each with who runs there first (`platform.addons.<key>` of an add-on,
+   * `the site's apps`, `the edge fleet`), so an add-on can refuse a namespace whose pods would see its objects.
+   */
+  readonly namespaces: ReadonlyMap<string, string>;
+}
+
+/** A field of an add-on's configuration that holds an upstream image tag its builder pulls as given. */
+export interface ReleaseTagField {
+  /** The field under platform.addons.<key>: `version`. */
+  readonly field: string;
+  /** The image the tag is of, for messages: `rancher/local-path-provisioner`. */
+  readonly image: string;
+}
+
+/** How problems name a storage provider that can serve ReadWriteMany claims, and what a fix adds for it. */
+export interface ReadWriteManyOffer {
+  /** For messages: `Rook with ceph.filesystem`. */
+  readonly as: string;
+  /** A site field the add-on serves ReadWriteMany claims only with, which the fix adds beside it: `ceph.filesystem`. @default - the add-on alone serves them */
+  readonly with?: string;
 }
 
 /**
@@ -190,6 +211,29 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
    * @default - it serves none
    */
   readWriteManyClass?(config: z.output<S>, site: AddonSiteView): string | undefined;
+  /** How problems name the add-on as a ReadWriteMany provider. @default - required with readWriteManyClass */
+  readonly readWriteManyOffer?: ReadWriteManyOffer;
+  /**
+   * Clients of the site's Ceph from inside the cluster (external mode): the Kubernetes VMs must reach the Ceph monitors,
+   * and the Proxmox firewall lets the node VLAN in. `name` says who, in messages: `Rook`. @default - not a Ceph client
+   */
+  readonly cephClient?: { readonly name: string };
+  /**
+   * NFS clients: the export its configuration names, from its `server` and `path` fields (where the model's problems
+   * point). The model resolves what is unset against the site's nfs-server VM (SiteModel.nfsExport).
+   * @default - not an NFS client
+   */
+  nfsExport?(config: z.output<S>): { readonly server?: string; readonly path?: string };
+  /**
+   * Fields holding an upstream image tag the builder pulls as given: each must be a release tag (v and three numbers),
+   * which model/checks/build-inputs.ts requires with the field's path. @default - none
+   */
+  readonly releaseTagFields?: readonly ReleaseTagField[];
+  /**
+   * The settings a fix that adds the add-on proposes with its key, e.g. `chartVersion: "10.1.1"` (a version this
+   * compiler's chart facts were measured with). @default - the fix names only the key
+   */
+  readonly starter?: string;
   /** Service annotation that pins a LoadBalancer Service to an address of the provider's range. @default - none */
   readonly loadBalancerIpAnnotation?: string;
   /**
@@ -227,4 +271,23 @@ export interface AddonFacts<K extends string = string, S extends z.ZodType = z.Z
 /** Identity function that keeps the literal key and schema types of an add-on's facts. */
 export function addonFacts<K extends string, S extends z.ZodType>(facts: AddonFacts<K, S>): AddonFacts<K, S> {
   return facts;
+}
+
+/** An installed add-on with its configuration (defaults filled in), as the model and its checks hold one. */
+export interface ConfiguredAddon {
+  readonly facts: AddonFacts;
+  readonly config: unknown;
+}
+
+/**
+ * The StorageClass for ReadWriteMany claims: that of the first installed storage provider, in catalog order, that so
+ * configured serves them. The one derivation the model's checks and the builders share.
+ */
+export function readWriteManyClassOf(installed: readonly ConfiguredAddon[], site: AddonSiteView): string | undefined {
+  for (const { facts, config } of installed) {
+    if (!facts.provides.includes('storage')) continue;
+    const name = facts.readWriteManyClass?.(config, site);
+    if (name) return name;
+  }
+  return undefined;
 }

@@ -264,7 +264,7 @@ function syncOrder(model: SiteModel, states: readonly ComponentState[], { provid
 
 /** One AppProject and one Application per component with a folder in dist/kubernetes/ or a chart Argo CD renders. */
 function componentApplications(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], waves: ReadonlyMap<string, number>, argocd: ComponentModel, bootstrapped: ReadonlySet<string>): { names: Set<string>; lastWave: number } {
-  const git = model.site.gitops;
+  const git = model.gitops;
   const names = new Set<string>([ARGOCD_APPS_COMPONENT]);
   const gitSource = (folder: string): argo.ApplicationSpecSources => ({ repoUrl: git.repoUrl, targetRevision: git.revision, path: `${git.path}/${folder}` });
   let lastWave = 0;
@@ -337,7 +337,7 @@ function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentS
     metadata: { name: c.name, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
     spec: {
       description: `${c.kind} ${c.name} of site ${model.name}: the sources, namespaces and cluster-scoped kinds its Application may use`,
-      sourceRepos: sorted([...(hasFolder ? [model.site.gitops.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
+      sourceRepos: sorted([...(hasFolder ? [model.gitops.repoUrl] : []), ...helm.map((r) => r.repoUrl)]),
       destinations: sorted([
         c.namespace,
         ...s.objects.map((o) => o.json.metadata.namespace).filter((n): n is string => n !== undefined),
@@ -354,7 +354,7 @@ function componentProject(chart: ComponentChart, model: SiteModel, s: ComponentS
 
 /** The edge clusters: one ApplicationSet over the sharded edge list, after every component. */
 function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], names: ReadonlySet<string>, waves: ReadonlyMap<string, number>, lastWave: number, argocdNamespace: string, problem: Problem): void {
-  const git = model.site.gitops;
+  const git = model.gitops;
   const edges = model.edgeFleet?.edges ?? [];
   const edgeFiles = states.some((s) => s.component.name === EDGE_FLEET_COMPONENT) && edges.length > 0;
   if (edgeFiles) {
@@ -402,7 +402,7 @@ function edgeApplicationSet(chart: ComponentChart, model: SiteModel, states: rea
 
 /** The root: the app of apps, applied once by the bootstrap, then it keeps itself in sync. */
 function rootApplication(chart: ComponentChart, model: SiteModel, argocdNamespace: string): { rootProject: argo.AppProject; root: argo.Application } {
-  const git = model.site.gitops;
+  const git = model.gitops;
   const rootProject = new argo.AppProject(chart, `project-${ARGOCD_APPS_COMPONENT}`, {
     metadata: { name: ARGOCD_APPS_COMPONENT, namespace: argocdNamespace, annotations: { [SYNC_WAVE]: '-1' } },
     spec: {

@@ -28,11 +28,11 @@ export function postgresRemoteKeys(model: SiteModel): { readonly owner: string; 
 }
 
 function buildPostgres(scope: Construct, model: SiteModel, installed: readonly AddonDefinition[]): void {
-  const pg = model.site.dataStores.postgres;
+  const pg = model.dataStores.postgres;
   if (!pg) throw new Error('buildPostgres: the site has no dataStores.postgres');
-  const { platform } = model.site;
+  const store = model.backupStore;
   const namespace = model.appNamespace;
-  if (pg.backup && !platform.backupStore) {
+  if (pg.backup && !store) {
     throw new Error(`dataStores.postgres.backup: schedule "${pg.backup.schedule}" needs somewhere to write, but platform.backupStore is not set; add the S3 bucket there or remove the backup`);
   }
   const keys = postgresRemoteKeys(model);
@@ -50,13 +50,13 @@ function buildPostgres(scope: Construct, model: SiteModel, installed: readonly A
     secretStore: clusterSecretStoreName(model, 'dataStores.postgres'),
     credentialsRemoteKey: keys.owner,
     antiAffinity: pg.instances <= schedulable ? 'required' : 'preferred',
-    backup: pg.backup && platform.backupStore
+    backup: pg.backup && store
       ? {
         schedule: pg.backup.schedule,
         retentionDays: pg.backup.retentionDays,
-        bucket: platform.backupStore.bucket,
-        region: platform.backupStore.region,
-        endpoint: platform.backupStore.endpoint,
+        bucket: store.bucket,
+        region: store.region,
+        endpoint: store.endpoint,
         credentialsRemoteKey: keys.backup,
       }
       : undefined,
@@ -77,9 +77,9 @@ function buildPostgres(scope: Construct, model: SiteModel, installed: readonly A
   const egress: NetworkRule[] = [{ peer: self, ports: [{ port: POSTGRES_PORT }, { port: POSTGRES_STATUS_PORT }] }];
   // The instance manager watches its Cluster through the API server.
   egress.push(...allowApiServer(scope, 'apiserver-policy', model, installed, { name: POSTGRES_CLUSTER, namespace, podSelector: cluster.selector, labels: siteLabels(model) }));
-  if (cluster.scheduledBackup && platform.backupStore) {
+  if (cluster.scheduledBackup && store) {
     // Object storage lives outside the cluster at addresses the site does not know; only its port is fixed.
-    egress.push({ peer: { cidr: '0.0.0.0/0' }, ports: [{ port: urlPort(platform.backupStore.endpoint) }] });
+    egress.push({ peer: { cidr: '0.0.0.0/0' }, ports: [{ port: urlPort(store.endpoint) }] });
   }
   new WorkloadNetworkPolicy(scope, 'network-policy', { name: POSTGRES_CLUSTER, namespace, podSelector: cluster.selector, ingress, egress });
 
@@ -96,7 +96,7 @@ function buildPostgres(scope: Construct, model: SiteModel, installed: readonly A
 }
 
 function buildRedis(scope: Construct, model: SiteModel): void {
-  const redis = model.site.dataStores.redis;
+  const redis = model.dataStores.redis;
   if (!redis) throw new Error('buildRedis: the site has no dataStores.redis');
   const namespace = model.appNamespace;
   const store = new RedisStore(scope, 'redis', {

@@ -29,8 +29,8 @@ export interface WorkloadEndpoint {
 export function workloadEndpoint(model: SiteModel, name: string): WorkloadEndpoint {
   const app = model.apps.find((a) => a.name === name);
   if (app) return { name, selector: { app: app.name }, port: app.spec.containerPort };
-  if (name === 'postgres' && model.site.dataStores.postgres) return { name, selector: { 'cnpg.io/cluster': POSTGRES_CLUSTER }, port: POSTGRES_PORT };
-  if (name === 'redis' && model.site.dataStores.redis) return { name, selector: { app: REDIS_WORKLOAD }, port: REDIS_PORT };
+  if (name === 'postgres' && model.dataStores.postgres) return { name, selector: { 'cnpg.io/cluster': POSTGRES_CLUSTER }, port: POSTGRES_PORT };
+  if (name === 'redis' && model.dataStores.redis) return { name, selector: { app: REDIS_WORKLOAD }, port: REDIS_PORT };
   throw new Error(`workloadEndpoint: "${name}" is neither an app nor a data store of site ${model.name}; dependsOn lists only those`);
 }
 

@@ -93,7 +93,7 @@ export interface SiteField {
 
 /** The site fields that decide a workload's pods, where the site has them. */
 export interface WorkloadFields {
-  /** What owns the workload: `apps[2]`, `dataStores.postgres`, `platform.addons.monitoring`. */
+  /** What owns the workload: `apps[2]`, `dataStores.postgres`, an add-on's `platform.addons.<key>`. */
   readonly owner: string;
   readonly replicas?: SiteField;
   readonly cpuMilli?: SiteField;

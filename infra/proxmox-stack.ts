@@ -14,7 +14,6 @@ import { serviceVmCloudConfig } from '../constructs/service-vm-cloud-config';
 import { VmSecretFile } from '../constructs/vm-secret-file';
 import { DataProxmoxVirtualEnvironmentNodes } from '../imports/proxmox/data-proxmox-virtual-environment-nodes';
 import { ProxmoxProvider } from '../imports/proxmox/provider';
-import { cniReplacesKubeProxy, nodeRequirements } from '../model';
 import type { CephModel, HostModel, ServiceVmModel, SiteModel, VlanModel, VmModel } from '../model';
 import { ITerraformDependable, LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from '../core/cdktf';
 
@@ -80,8 +79,7 @@ export class ProxmoxStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ProxmoxStackProps) {
     super(scope, id);
     const { model } = props;
-    const site = model.site;
-    this.stateBackend(site.terraform.backend);
+    this.stateBackend(model.proxmox.stateBackend);
     // import blocks (1.5), terraform_data (1.4) and the S3 backend's endpoints/use_path_style (1.6).
     this.addOverride('terraform.required_version', '>= 1.6.0');
 
@@ -111,7 +109,7 @@ export class ProxmoxStack extends TerraformStack {
       sha256: model.kubernetes.image.sha256,
       fileName: model.kubernetes.image.fileName,
       nodes: vmHosts,
-      datastoreId: model.site.proxmox.imageStorage,
+      datastoreId: model.proxmox.imageStorage,
       dependsOn: [storageContent.resource],
     });
     const mappings = this.pciMappings(hosts);
@@ -130,7 +128,7 @@ export class ProxmoxStack extends TerraformStack {
   }
 
   /** Where Terraform keeps its state: never a credential in dist/ (S3 keys and PG_CONN_STR come from the environment). */
-  private stateBackend(backend: SiteModel['site']['terraform']['backend']): void {
+  private stateBackend(backend: SiteModel['proxmox']['stateBackend']): void {
     switch (backend.type) {
       case 'local':
         new LocalBackend(this, { path: backend.path });
@@ -159,11 +157,11 @@ export class ProxmoxStack extends TerraformStack {
 
   /** The provider, over the nodes' management addresses, and a check that fails the plan unless they are one online cluster. */
   private providerAndClusterCheck(model: SiteModel, hosts: readonly ManagedHost[]): void {
-    const sshUser = model.site.proxmox.sshUser;
+    const sshUser = model.proxmox.sshUser;
     new ProxmoxProvider(this, 'proxmox', {
-      endpoint: model.site.proxmox.endpoint,
+      endpoint: model.proxmox.endpoint,
       apiToken: this.apiToken.stringValue,
-      insecure: model.site.proxmox.insecureTls,
+      insecure: model.proxmox.insecureTls,
       // Uploads and disk imports go over SSH to each node's management address; the agent holds the
       // key, so no key material is in dist/.
       ssh: [{ agent: true, username: sshUser, nodeAttribute: hosts.map((h) => ({ name: h.name, address: h.managementIp })) }],
@@ -212,10 +210,10 @@ export class ProxmoxStack extends TerraformStack {
   private imageStorageContent(model: SiteModel, firstHost: ManagedHost): RemoteCommand {
     // --- image storage: cloud images (iso) and cloud-init snippets ----------------------------
     // storage.cfg is cluster-wide, so one node changes it for all. Only missing content types are added.
-    const imageStorage = model.site.proxmox.imageStorage;
+    const imageStorage = model.proxmox.imageStorage;
     return new RemoteCommand(this, 'image-storage-content', {
       host: firstHost.managementIp,
-      user: model.site.proxmox.sshUser,
+      user: model.proxmox.sshUser,
       resourceName: `pve-storage-content_${imageStorage}`,
       commands: [
         `current=$(pvesh get /storage/${imageStorage} --output-format json | sed -n 's/.*"content":"\\([^"]*\\)".*/\\1/p')`,
@@ -232,7 +230,7 @@ export class ProxmoxStack extends TerraformStack {
     // --- Ceph ----------------------------------------------------------------------------------
     const pools = new Map<string, CephPool>();
     const storages = new Map<string, CephPool>();
-    const sshUser = model.site.proxmox.sshUser;
+    const sshUser = model.proxmox.sshUser;
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
     {
       const daemons = new Map(c.monitors.map((m) => [m.host, m.ip]));
@@ -301,7 +299,7 @@ export class ProxmoxStack extends TerraformStack {
   /** The service VMs (API load balancer, NFS server), each with its cloud-init. */
   private serviceVmResources({ model, secrets, storageContent, snippets }: VmInputs): Map<string, ProxmoxVm> {
     const k = model.kubernetes;
-    const imageStorage = model.site.proxmox.imageStorage;
+    const imageStorage = model.proxmox.imageStorage;
     const networks = this.networks;
     const serviceVms = new Map<string, ProxmoxVm>();
     const loadBalancers = model.serviceVms.filter((v) => v.role === 'api-load-balancer');
@@ -348,10 +346,10 @@ export class ProxmoxStack extends TerraformStack {
   /** The Kubernetes VMs with their kubeadm cloud-init, on shared storage with HA where the site allows. */
   private kubernetesVmResources({ model, hosts, secrets, storageContent, snippets, cephStorages, mappings }: VmInputs, apiLoadBalancers: readonly ITerraformDependable[]): Map<string, ProxmoxVm> {
     const k = model.kubernetes;
-    const skipKubeProxy = cniReplacesKubeProxy(model.site);
-    const addonRequirements = nodeRequirements(model.site);
+    const skipKubeProxy = !k.kubeProxy;
+    const addonRequirements = k.nodeRequirements;
     const expressions = Object.values(secrets);
-    const imageStorage = model.site.proxmox.imageStorage;
+    const imageStorage = model.proxmox.imageStorage;
     const networks = this.networks;
     const vms = new Map<string, ProxmoxVm>();
     for (const vm of model.vms) {
@@ -433,7 +431,6 @@ export class ProxmoxStack extends TerraformStack {
 
   private hostFirewall(model: SiteModel, hosts: readonly ManagedHost[], mgmt: VlanModel, networksReady: readonly ITerraformDependable[]): PveFirewall {
     // --- host firewall -------------------------------------------------------------------------
-    const rook = model.site.platform.addons.rookCeph !== undefined;
     const k = model.kubernetes;
     const managementNodes = model.managementHosts.filter((m) => m.role === 'management-node').map((m) => m.address);
     return new PveFirewall(this, 'firewall', {
@@ -444,8 +441,8 @@ export class ProxmoxStack extends TerraformStack {
       nodeAddresses: hosts.map((h) => h.managementIp),
       cephPublicCidr: model.ceph?.publicNetwork,
       cephClusterCidr: model.ceph?.clusterNetwork,
-      // Rook (external mode) on the Kubernetes nodes is a Ceph client.
-      cephClientCidrs: model.ceph && rook ? [k.nodeVlan.cidr] : [],
+      // An add-on in the cluster that is a Ceph client (Rook in external mode) reaches Ceph from the Kubernetes nodes.
+      cephClientCidrs: model.ceph && model.ceph.clients.length > 0 ? [k.nodeVlan.cidr] : [],
       // After the Ceph daemons and the networks, so neither is cut off while it is being set up.
       dependsOn: [...networksReady, ...(this.ceph?.ready ?? [])],
     });

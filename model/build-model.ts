@@ -1,11 +1,11 @@
 import type { Site } from '../site';
 import { SiteError } from '../site/errors';
-import type { AddonFacts } from '../addons/addon-facts';
+import { readWriteManyClassOf, type AddonFacts } from '../addons/addon-facts';
 import { ADDON_CATALOG } from '../addons/catalog';
 import { addonPhase } from './addon-phase';
 import { appPhase } from './app-phase';
 import { cephPhase } from './ceph-phase';
-import { ADDONS, buildComponents, presentAddons } from './components';
+import { ADDONS, buildComponents, cniReplacesKubeProxy, nodeRequirements, presentAddons } from './components';
 import { type DeliveredChart, runSiteChecks } from './checks';
 import { buildEdgeFleet } from './edge-fleet';
 import { managementHostPhase, proxmoxHostPhase } from './host-phase';
@@ -46,9 +46,9 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   const { placement, vms } = kubernetesVmPhase(ctx);
   const serviceVms = serviceVmPhase(ctx, placement);
   capacityPhase(ctx, placement.hosts);
-  const ceph = cephPhase(ctx);
   const catalog = options.addons ?? ADDON_CATALOG;
-  const nfsProvisioner = addonPhase(ctx, placement.nodeVlan, serviceVms, catalog);
+  const ceph = cephPhase(ctx, catalog);
+  const nfsExport = addonPhase(ctx, placement.nodeVlan, serviceVms, catalog);
   const { appNamespace, services, apps, gpuWorkers } = appPhase(ctx, vms);
   edgeVlanPhase(ctx);
   const edgeFleet = buildEdgeFleet(site, ctx.problems, { siteDir: options.siteDir, source });
@@ -59,21 +59,36 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   const components = buildComponents(site, appNamespace, ctx.problems, catalog);
   if (ctx.problems.length > 0) throw new SiteError(source, ctx.problems);
 
+  const addons = addonModels(site, catalog);
+  const readWriteManyClass = readWriteManyClassOf(addons, site);
   return {
     site,
     name: site.name,
+    ...(site.description !== undefined ? { description: site.description } : {}),
+    proxmox: {
+      endpoint: site.proxmox.endpoint,
+      insecureTls: site.proxmox.insecureTls,
+      sshUser: site.proxmox.sshUser,
+      imageStorage: site.proxmox.imageStorage,
+      stateBackend: site.terraform.backend,
+    },
+    gitops: site.gitops,
+    ...(site.platform.backupStore ? { backupStore: site.platform.backupStore } : {}),
+    dataStores: site.dataStores,
+    policyExceptions: site.policy.exceptions,
+    ...(readWriteManyClass ? { readWriteManyClass } : {}),
     network: { uplink: site.network.uplink, bridge: site.network.bridge, mtu: site.network.mtu, vlans: [...ctx.vlans], byName: ctx.byName, byRole: ctx.byRole },
     hosts: hostModels(ctx, placement.hosts),
     vms,
     serviceVms,
     managementHosts,
-    ...(nfsProvisioner ? { nfsProvisioner } : {}),
-    kubernetes: kubernetesModel(site, placement.nodeVlan, vms, gpuWorkers),
+    ...(nfsExport ? { nfsExport } : {}),
+    kubernetes: kubernetesModel(site, placement.nodeVlan, vms, gpuWorkers, catalog),
     ceph,
     appNamespace,
     apps,
     components,
-    addons: addonModels(site, catalog),
+    addons,
     services,
     edgeFleet,
     warnings: ctx.warnings,
@@ -94,7 +109,7 @@ function addonModels(site: Site, catalog: readonly AddonFacts[]): AddonModel[] {
   return presentAddons(site, catalog).map((f) => ({ facts: f, key: f.key, component: f.component, namespace: f.namespace, provides: f.provides, config: configured[f.key] }));
 }
 
-function kubernetesModel(site: Site, nodeVlan: KubernetesModel['nodeVlan'], vms: readonly VmModel[], gpuWorkers: readonly VmModel[]): KubernetesModel {
+function kubernetesModel(site: Site, nodeVlan: KubernetesModel['nodeVlan'], vms: readonly VmModel[], gpuWorkers: readonly VmModel[], catalog: readonly AddonFacts[]): KubernetesModel {
   const k = site.kubernetes;
   const cp = vms.filter((v) => v.role === 'control-plane');
   const serviceNet = ip.subnet(k.serviceCidr);
@@ -121,6 +136,9 @@ function kubernetesModel(site: Site, nodeVlan: KubernetesModel['nodeVlan'], vms:
     workers: vms.filter((v) => v.role === 'worker'),
     gpuWorkers: [...gpuWorkers],
     firstControlPlane: cp[0],
+    nodePools: k.nodePools,
+    kubeProxy: !cniReplacesKubeProxy(site, catalog),
+    nodeRequirements: nodeRequirements(site, catalog),
   };
 }
 

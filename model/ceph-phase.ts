@@ -1,12 +1,15 @@
 import { CEPH_RELEASES } from '../site/spec';
+import type { AddonFacts } from '../addons/addon-facts';
+import { presentAddons } from './components';
 import type { ModelContext } from './model-context';
 import type { CephModel } from './types';
 
 /**
  * Ceph on the Proxmox nodes: the public and cluster VLANs exist, every OSD host has an address on them (the monitors),
- * pools fit the OSD hosts and the filesystem's pools are CephFS pools. Undefined when the site has no Ceph.
+ * pools fit the OSD hosts and the filesystem's pools are CephFS pools, and the add-ons that are Ceph clients in the
+ * cluster (cephClient in their facts) can reach the monitors. Undefined when the site has no Ceph.
  */
-export function cephPhase(ctx: ModelContext): CephModel | undefined {
+export function cephPhase(ctx: ModelContext, catalog: readonly AddonFacts[]): CephModel | undefined {
   const { site, fail, byName } = ctx;
   if (!site.ceph) return undefined;
   const c = site.ceph;
@@ -28,8 +31,10 @@ export function cephPhase(ctx: ModelContext): CephModel | undefined {
     else if (pub) monitors.push({ host: n.name, ip: n.addresses[pub.name] });
     if (c.clusterVlan && clu && !n.addresses[clu.name]) fail(`proxmox.nodes[${i}].addresses`, n.addresses, `has OSDs but no address on the Ceph cluster VLAN "${clu.name}"`, `add addresses.${clu.name}`);
   });
-  if (site.platform.addons.rookCeph && !c.clientFirstIp && pub && !pub.gateway) {
-    fail('ceph.clientFirstIp', c.clientFirstIp, `is unset and the Ceph public VLAN "${pub.name}" has no gateway, so Rook in the cluster cannot reach the Ceph monitors`,
+  const clients = presentAddons(site, catalog).filter((f) => f.cephClient !== undefined);
+  if (clients.length > 0 && !c.clientFirstIp && pub && !pub.gateway) {
+    const who = clients.map((f) => f.cephClient?.name).join(' and ');
+    fail('ceph.clientFirstIp', c.clientFirstIp, `is unset and the Ceph public VLAN "${pub.name}" has no gateway, so ${who} in the cluster cannot reach the Ceph monitors`,
       `set ceph.clientFirstIp to a free address in ${pub.cidr} (the VMs get a NIC there), or route the VLAN and give it a gateway`);
   }
   if (osdHosts.length === 0) fail('proxmox.nodes', site.proxmox.nodes.map((n) => n.name), 'have no osdDevices, but the site defines Ceph', 'list the OSD disks under proxmox.nodes[].osdDevices, or remove ceph');
@@ -69,5 +74,6 @@ export function cephPhase(ctx: ModelContext): CephModel | undefined {
     osdHosts: osdHosts.map((h) => h.name),
     pools: c.pools,
     filesystem: c.filesystem,
+    clients: clients.map((f) => f.component),
   };
 }

@@ -19,9 +19,9 @@ export type { Capability, PodSecurityLevel } from '../addons/addon-facts';
  * Whether the site's CNI serves Services itself (Cilium, or Calico's eBPF data plane), so kubeadm must not install
  * kube-proxy and nothing should expect it.
  */
-export function cniReplacesKubeProxy(site: Site): boolean {
+export function cniReplacesKubeProxy(site: Site, catalog: readonly AddonFacts[] = ADDON_CATALOG): boolean {
   const configured = site.platform.addons as Readonly<Record<string, unknown>>;
-  return presentAddons(site).some((f) => f.replacesKubeProxy?.(configured[f.key]) === true);
+  return presentAddons(site, catalog).some((f) => f.replacesKubeProxy?.(configured[f.key]) === true);
 }
 
 /** The catalog's add-ons the site installs (its platform.addons keys), in catalog order. */

@@ -1,4 +1,5 @@
-import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, ManagementHostSpec, ServiceVmSpec, Site, VlanRole } from '../site';
+import type { AppSpec, CephPoolSpec, Delivery, GpuSpec, ManagementHostSpec, NodePoolSpec, ServiceVmSpec, Site, VlanRole } from '../site';
+import type { S3LocationSpec } from '../site/spec';
 import type { AddonFacts, Capability } from '../addons/addon-facts';
 import type { EdgeFleetModel } from './edge-fleet';
 import type { GpuFit } from './gpu-fit';
@@ -139,6 +140,24 @@ export interface KubernetesModel {
   readonly gpuWorkers: readonly VmModel[];
   /** The control plane that runs `kubeadm init`. */
   readonly firstControlPlane: VmModel;
+  /** The site's node pools (kubernetes.nodePools, in site order), for messages that name a pool's fields. */
+  readonly nodePools: readonly NodePoolSpec[];
+  /** Whether kubeadm installs kube-proxy: false when the site's CNI, so configured, serves Services itself. */
+  readonly kubeProxy: boolean;
+  /** Packages and services the installed add-ons need on every node (their facts' `node`), sorted, without repeats. */
+  readonly nodeRequirements: { readonly packages: readonly string[]; readonly services: readonly string[] };
+}
+
+/** How Terraform reaches Proxmox VE and where it keeps its state (site.proxmox, site.terraform.backend). */
+export interface ProxmoxAccessModel {
+  /** API endpoint the provider talks to. */
+  readonly endpoint: string;
+  readonly insecureTls: boolean;
+  /** User of the provider's SSH connections and of the remote commands. */
+  readonly sshUser: string;
+  /** PVE storage id for cloud images and snippets on every node. */
+  readonly imageStorage: string;
+  readonly stateBackend: Site['terraform']['backend'];
 }
 
 export interface CephModel {
@@ -150,6 +169,8 @@ export interface CephModel {
   readonly osdHosts: readonly string[];
   readonly pools: readonly CephPoolSpec[];
   readonly filesystem?: { readonly name: string; readonly metadataPool: string; readonly dataPool: string };
+  /** Components in the cluster that are clients of this Ceph (add-ons whose facts say cephClient), in catalog order. */
+  readonly clients: readonly string[];
 }
 
 export type ComponentKind = 'addon' | 'data-store' | 'app';
@@ -193,8 +214,25 @@ export interface AppModel {
 }
 
 export interface SiteModel {
+  /**
+   * The validated site as written. Builders read the resolved values below instead; what still reads this is listed,
+   * with the reason, in test/layers.test.ts ("keeps the raw site out of the builders").
+   */
   readonly site: Site;
   readonly name: string;
+  /** Free text for REVIEW.md (site.description). */
+  readonly description?: string;
+  readonly proxmox: ProxmoxAccessModel;
+  /** The Git repository Argo CD syncs from (site.gitops). */
+  readonly gitops: Site['gitops'];
+  /** Object storage for cluster and database backups (platform.backupStore). */
+  readonly backupStore?: S3LocationSpec;
+  /** The site's data stores (dataStores), defaults filled in. */
+  readonly dataStores: Site['dataStores'];
+  /** Exceptions to the output policy the site declares (policy.exceptions), in site order. */
+  readonly policyExceptions: Site['policy']['exceptions'];
+  /** The StorageClass for ReadWriteMany claims, when a storage add-on of the site serves them (readWriteManyClassOf). */
+  readonly readWriteManyClass?: string;
   readonly network: {
     readonly uplink: string;
     readonly bridge: string;
@@ -209,8 +247,8 @@ export interface SiteModel {
   /** VMs beside the Kubernetes nodes, in site order. */
   readonly serviceVms: readonly ServiceVmModel[];
   readonly managementHosts: readonly ManagementHostModel[];
-  /** The NFS provisioner's server and folder, when the site has the add-on. */
-  readonly nfsProvisioner?: NfsExportModel;
+  /** The NFS export the site's NFS client add-on (nfsExport in its facts) creates volumes on, resolved against the nfs-server VMs. */
+  readonly nfsExport?: NfsExportModel;
   readonly kubernetes: KubernetesModel;
   readonly ceph?: CephModel;
   readonly appNamespace: string;

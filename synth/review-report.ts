@@ -38,7 +38,7 @@ export function renderReview(model: SiteModel, result: ReviewInput, policy: Poli
   const out: string[] = [];
   out.push(`# Review: site ${model.name}`, '');
   out.push(generatedMarker(model.name), '');
-  if (model.site.description) out.push(`> ${oneLine(model.site.description)}`, '');
+  if (model.description) out.push(`> ${oneLine(model.description)}`, '');
   out.push(...siteDiagramsSection(model, syncWavesOf(result)), '');
   out.push(...componentsSection(model, result), '');
   out.push(...terraformSection(result), '');
@@ -452,7 +452,7 @@ function ipPlanSection(model: SiteModel): string[] {
   const balancer = providerOf(model, 'load-balancer');
   const range = balancer?.facts.loadBalancerRange?.(balancer.config);
   if (balancer && range) rows.push([`LoadBalancer range (${balancer.facts.component})`, `${range.start} – ${range.stop}`]);
-  if (model.nfsProvisioner) rows.push(['NFS provisioner export', `${model.nfsProvisioner.server}:${model.nfsProvisioner.path}${model.nfsProvisioner.vm ? ` (${model.nfsProvisioner.vm})` : ''}`]);
+  if (model.nfsExport) rows.push(['NFS provisioner export', `${model.nfsExport.server}:${model.nfsExport.path}${model.nfsExport.vm ? ` (${model.nfsExport.vm})` : ''}`]);
   if (model.ceph) {
     rows.push(['Ceph public network', model.ceph.publicNetwork]);
     rows.push(['Ceph cluster network', model.ceph.clusterNetwork]);

@@ -8,6 +8,8 @@ import type { SiteModel } from '../model';
 import type { Site } from '../site';
 import hookprobe from '../sites/hookprobe';
 import { synthesize, SynthResult } from '../synth/synthesize';
+import { readWriteManyClassOf } from '../addons/addon-facts';
+import { readWriteManyStorageClassName } from '../addons/addon-contracts';
 import { validateManifests } from '../validate/kubernetes-schema';
 
 /** The add-on components this suite covers (one dist/kubernetes/<name>/ folder each). */
@@ -420,3 +422,31 @@ describe('platform add-on settings against the site', () => {
     ).toThrow(/backend\.namespace: is the namespace of platform\.addons\.monitoring/);
   });
 });
+
+describe('what consumers read from the add-ons\' facts instead of their keys', () => {
+  const model = buildModel(variant(() => undefined));
+
+  it('derives the ReadWriteMany class once, for the checks and the builders, from the storage providers so configured', () => {
+    expect(readWriteManyClassOf(model.addons, model.site)).toBe('cephfs');
+    expect(readWriteManyStorageClassName(model)).toBe('cephfs');
+    const noFilesystem = { ...model.site, ceph: model.site.ceph && { ...model.site.ceph, filesystem: undefined } };
+    expect(readWriteManyClassOf(model.addons, noFilesystem)).toBeUndefined();
+    const nfs = { facts: ADDONS.nfsProvisioner, config: {} };
+    expect(readWriteManyClassOf([...model.addons, nfs], noFilesystem)).toBe('nfs-client');
+  });
+
+  it('fails when a ReadWriteMany claim has no class, offering every add-on whose facts serve ReadWriteMany', () => {
+    expect(() => buildModel(variant((s) => void delete s.ceph?.filesystem))).toThrow(
+      /needs a ReadWriteMany StorageClass, and the site has none \(Rook with ceph\.filesystem, or the NFS provisioner\)[^\n]*\n\s+fix: add ceph\.filesystem with platform\.addons\.rookCeph, or platform\.addons\.nfsProvisioner, or use accessMode/,
+    );
+  });
+
+  it('fails when charts go through Argo CD without a gitops provider, proposing the provider with its starter settings', () => {
+    expect(() => buildModel(variant((s) => void delete s.platform.addons.argocd))).toThrow(/platform\.addons\.argocd: is not set[\s\S]*fix: add platform\.addons\.argocd \(chartVersion: "10\.1\.1"\), or set platform\.delivery/);
+  });
+
+  it('names the Ceph clients in the cluster by their facts (model.ceph.clients, which the Proxmox firewall lets in)', () => {
+    expect(model.ceph?.clients).toEqual(['rook-ceph']);
+  });
+});
+

@@ -20,7 +20,7 @@ const gitops = manifests.get(ARGOCD_APPS_COMPONENT) ?? [];
 const applications = gitops.filter((o) => o.kind === 'Application');
 const projects = new Map(gitops.filter((o) => o.kind === 'AppProject').map((p) => [p.metadata.name, p]));
 const wave = (name: string): number => Number(applications.find((a) => a.metadata.name === name)?.metadata.annotations?.[SYNC_WAVE]);
-const git = model.site.gitops;
+const git = model.gitops;
 
 /** Who installs each API group's CRDs: the measured facts of the reference site's charts, and the operators that register theirs. */
 const providerOf = new Map<string, string>([

@@ -63,6 +63,12 @@ describe('an add-on added as a folder plus one line', () => {
     expect(paths).toContain('platform.addons.longhorn.replicas');
   });
 
+  it('fails when a field its facts declare a release tag holds another tag, with the field\'s path and the tag to use', () => {
+    const tagged: AddonDefinition = { ...nodeProbeAddon, facts: { ...nodeProbeAddon.facts, releaseTagFields: [{ field: 'image', image: 'quay.io/example/node-probe' }] } };
+    const err = captureSiteError(() => compile(siteWithProbe(), [...ALL_ADDONS, tagged]));
+    expect(err.problems).toContainEqual(expect.objectContaining({ path: 'platform.addons.nodeProbe.image', message: expect.stringContaining('is not a release tag of quay.io/example/node-probe') }));
+  });
+
   it('is ordered after the providers of the capabilities it needs', () => {
     const probe = model.components.find((c) => c.name === 'node-probe');
     expect(probe?.dependsOn).toEqual(['cilium', 'monitoring']);

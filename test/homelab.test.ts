@@ -213,7 +213,7 @@ describe('the homelab site', () => {
     const nfsVm = model.serviceVms.find((v) => v.role === 'nfs-server');
     const values = applicationValues('nfs-provisioner', 'nfs-subdir-external-provisioner');
     expect(values.nfs).toEqual({ server: nfsVm?.ip, path: nfsVm?.exportPath });
-    expect(model.nfsProvisioner).toEqual({ server: '10.2.0.81', path: '/srv/nfs', vm: 'nfs-storage' });
+    expect(model.nfsExport).toEqual({ server: '10.2.0.81', path: '/srv/nfs', vm: 'nfs-storage' });
     expect(values.storageClass).toMatchObject({ name: 'nfs-client', defaultClass: false, accessModes: 'ReadWriteMany' });
     const data = userData('nfs-storage');
     expect(data).toContain(`/srv/nfs ${SEED.networks.kubernetes}(rw,sync,no_subtree_check,root_squash)`);

@@ -65,6 +65,8 @@ function importsOf(file: string): string[] {
 }
 
 const FILES = sourceFiles();
+/** A read of SiteModel.site: `model.site`, `model?.site`, or `site` destructured from a model. */
+const SITE_READ = /\bmodel\??\.site\b|\{[^}]*\bsite\b[^}]*\}\s*=\s*[\w.]*\bmodel\b/;
 const EDGES = FILES.flatMap((from) => importsOf(from).map((to) => ({ from, to })));
 
 describe('layers', () => {
@@ -89,17 +91,28 @@ describe('layers', () => {
     // reason given. The list only shrinks: a new consumer that names an add-on fails here.
     const allowed: Readonly<Record<string, string>> = {
       'cli/init-site.ts': 'writes a starter site, whose add-on keys it chooses',
-      'model/addon-phase.ts': 'resolves the NFS provisioner\'s export against the site\'s nfs-server VMs (a model value)',
-      'model/ceph-phase.ts': 'the Ceph client addresses Rook needs on the public VLAN',
-      'model/checks/references.ts': 'the Argo CD, ReadWriteMany and secret-store backend rules name the fields a fix edits',
-      'model/checks/build-inputs.ts': 'image tags of local-path and the NVIDIA device plugin checked against the builders\' contracts (model layer)',
-      'infra/proxmox-stack.ts': 'Ceph client keys for Rook on the Proxmox side',
-      'constructs/pod-scheduling.ts': 'a doc comment',
-      'addons/addon-contracts.ts': 'a programming-error message',
     };
     const KEY = /addons\??\.(?:cilium|calico|metallb|rookCeph|longhorn|nfsProvisioner|localPath|nvidiaGpu|monitoring|argocd|velero|falco|ingressNginx|certManager|externalSecrets|cloudnativePg)\b/;
     const naming = FILES.filter((f) => !/^addons\/[^/]+\//.test(f) && f !== 'site/spec.ts' && KEY.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     expect(naming.filter((f) => !(f in allowed))).toEqual([]);
+    // A file that no longer names an add-on leaves the list, so the list says what is left.
+    expect(Object.keys(allowed).filter((f) => !naming.includes(f))).toEqual([]);
+  });
+
+  it('keeps the raw site out of the builders: only the files listed here read SiteModel.site downstream of the model', () => {
+    // Builders, stacks, checks of the output and synth read the model's resolved values (model.gitops,
+    // model.proxmox, model.dataStores, model.kubernetes.kubeProxy, ...), never the site spec the model was derived
+    // from, so a value has one derivation. Each file below still reads it, for the reason given; the list only shrinks.
+    const allowed: Readonly<Record<string, string>> = {};
+    const downstream = FILES.filter((f) => layerOf(f) >= layerOf('constructs/index.ts') && LAYERS[layerOf(f)].name !== 'cli');
+    const reading = downstream.filter((f) => SITE_READ.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(reading.filter((f) => !(f in allowed))).toEqual([]);
+    expect(Object.keys(allowed).filter((f) => !reading.includes(f))).toEqual([]);
+  });
+
+  it('fails when a builder reads the raw site (the pattern the check above uses)', () => {
+    for (const read of ['const git = model.site.gitops;', 'input.model.site.policy', 'model?.site', 'const { site, name } = ctx.model;']) expect(SITE_READ.test(read), read).toBe(true);
+    for (const other of ['model.siteName', 'loaded.site', 'opts.site', 'e.site']) expect(SITE_READ.test(other), other).toBe(false);
   });
 
   it('keeps add-ons apart: an add-on folder uses another add-on only through its facts (spec.ts)', () => {

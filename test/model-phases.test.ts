@@ -69,13 +69,27 @@ describe('kubernetesVmPhase, serviceVmPhase, capacityPhase', () => {
 describe('cephPhase', () => {
   it('names a monitor on every OSD host', () => {
     const ctx = networkPhase(site());
-    const ceph = cephPhase(ctx);
+    const ceph = cephPhase(ctx, ADDON_CATALOG);
     expect(ceph?.monitors.map((m) => m.host)).toEqual(ceph?.osdHosts);
+  });
+
+  it('names the add-ons that are Ceph clients in the cluster (Rook, by its facts)', () => {
+    expect(cephPhase(networkPhase(site()), ADDON_CATALOG)?.clients).toEqual(['rook-ceph']);
+    expect(cephPhase(networkPhase(site((s) => delete s.platform.addons.rookCeph)), ADDON_CATALOG)?.clients).toEqual([]);
+  });
+
+  it('fails when a Ceph client add-on cannot reach the monitors: no client NIC and no gateway on the public VLAN', () => {
+    const ctx = networkPhase(site((s) => {
+      delete s.ceph.clientFirstIp;
+      for (const v of s.network.vlans) if (v.name === s.ceph.publicVlan) delete v.gateway;
+    }));
+    cephPhase(ctx, ADDON_CATALOG);
+    expect(ctx.problems).toContainEqual(expect.objectContaining({ path: 'ceph.clientFirstIp', message: expect.stringContaining('so Rook in the cluster cannot reach the Ceph monitors') }));
   });
 
   it('fails when a pool has more replicas than hosts with OSDs', () => {
     const ctx = networkPhase(site((s) => void (s.ceph.pools[0].size = 9)));
-    cephPhase(ctx);
+    cephPhase(ctx, ADDON_CATALOG);
     expect(ctx.problems.map((p) => p.path)).toContain('ceph.pools[0].size');
   });
 });

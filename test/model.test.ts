@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../model';
 import { SiteError, parseSite } from '../site';
 import reference from '../sites/hookprobe';
-import { referenceSite, setPath } from './support/sites';
+import { baseSite, referenceSite, setPath } from './support/sites';
+
+const homelabSite = (): Record<string, unknown> => baseSite('homelab');
 
 const model = buildModel(reference);
 
@@ -87,6 +89,27 @@ describe('apps', () => {
   it('checks that the served model fits the GPU', () => {
     const llm = model.apps.find((a) => a.name === 'ai-content-generator');
     expect(llm?.gpu?.weightsGiB).toBeLessThan(llm?.gpu?.budgetGiB ?? 0);
+  });
+});
+
+describe('what the builders read instead of the site', () => {
+  it('says whether kubeadm installs kube-proxy from the CNI so configured (Cilium serves Services; Calico only with eBPF)', () => {
+    expect(model.kubernetes.kubeProxy).toBe(false);
+    expect(buildModel(parseSite(homelabSite(), 'homelab')).kubernetes.kubeProxy).toBe(false);
+    const iptables = homelabSite();
+    setPath(iptables, 'platform.addons.calico.dataplane', 'iptables');
+    expect(buildModel(parseSite(iptables, 'homelab iptables')).kubernetes.kubeProxy).toBe(true);
+  });
+
+  it('collects the node packages of the installed add-ons, and the ReadWriteMany class of the storage that serves it', () => {
+    const homelab = buildModel(parseSite(homelabSite(), 'homelab'));
+    expect(homelab.kubernetes.nodeRequirements.packages).toContain('nfs-common');
+    expect(homelab.readWriteManyClass).toBe('nfs-client');
+    expect(model.readWriteManyClass).toBe('cephfs');
+  });
+
+  it('carries the Proxmox access and the state backend the stack is written with', () => {
+    expect(model.proxmox).toMatchObject({ sshUser: reference.proxmox.sshUser ?? 'root', imageStorage: reference.proxmox.imageStorage ?? 'local', stateBackend: reference.terraform.backend });
   });
 });
 

@@ -318,8 +318,8 @@ function operatorFlows(ctx: Context): void {
     for (const port of kind.peerCalls ?? []) add(ctx, 'operator', pod, pod, port, 'TCP', `${pod.id} call each other (replication, status)`);
   }
   const { model } = ctx.input;
-  const store = model.site.platform.backupStore;
-  if (model.site.dataStores.postgres?.backup && store) {
+  const store = model.backupStore;
+  if (model.dataStores.postgres?.backup && store) {
     const selector = workloadEndpoint(model, 'postgres').selector;
     for (const pod of ctx.inv.pods.filter((p) => p.namespace === model.appNamespace && selectorMatches({ matchLabels: selector }, p.labels))) {
       add(ctx, 'egress', pod, INTERNET, 443, 'TCP', `dataStores.postgres.backup writes to the object store (platform.backupStore bucket ${store.bucket}, an address on the internet)`);
@@ -374,7 +374,7 @@ export function checkFlows(input: FlowInput): FlowReport {
   const cluster = clusterFactsOf(input.model, all);
   // A chart's own rules carry traffic between its pods that this check does not derive: they are evaluated, not listed as unneeded.
   const chartIds = new Set(hidden.measured.map(objectId));
-  const exceptions = input.model.site.policy.exceptions.map((e, i) => ({ ...e, index: i })).filter((e) => e.rule === 'needed-flow');
+  const exceptions = input.model.policyExceptions.map((e, i) => ({ ...e, index: i })).filter((e) => e.rule === 'needed-flow');
   const used = new Set<number>();
   const seen = new Set<string>();
   const results: FlowResult[] = [];

@@ -282,7 +282,7 @@ export function checkPolicy(manifests: ReadonlyMap<string, readonly KubeObject[]
   checkNamespaces(all, model, report);
 
   // --- exceptions -----------------------------------------------------------------------------
-  const siteExceptions = model.site.policy.exceptions;
+  const siteExceptions = model.policyExceptions;
   const used = new Set<number>();
   const builtIns = builtInExceptions(model).map((b) => ({ ...b, match: globToRegExp(b.object) }));
   const findings: PolicyFinding[] = [];

@@ -34,15 +34,16 @@ export function schedulingNodes(model: SiteModel): SchedulingNode[] {
 
 export function poolFields(model: SiteModel): Record<string, PoolFields> {
   return Object.fromEntries(
-    model.site.kubernetes.nodePools.map((p, j) => [p.name, { path: `kubernetes.nodePools[${j}]`, cores: p.cores, memoryGiB: p.memoryGiB, count: p.count, taints: p.taints.map((t) => t.key) }]),
+    model.kubernetes.nodePools.map((p, j) => [p.name, { path: `kubernetes.nodePools[${j}]`, cores: p.cores, memoryGiB: p.memoryGiB, count: p.count, taints: p.taints.map((t) => t.key) }]),
   );
 }
 
 /** The site fields behind a component's pods: an app's replicas and requests, a data store's instances, an add-on. */
 export function fieldsOf(component: string, model: SiteModel): WorkloadFields | undefined {
-  const i = model.site.apps.findIndex((a) => a.name === component);
+  // model.apps are the site's apps in site order, so the index is the one of apps[].
+  const i = model.apps.findIndex((a) => a.name === component);
   if (i >= 0) {
-    const app = model.site.apps[i];
+    const app = model.apps[i].spec;
     const at = `apps[${i}]`;
     return {
       owner: at,
@@ -52,7 +53,7 @@ export function fieldsOf(component: string, model: SiteModel): WorkloadFields | 
       ...(app.gpu ? { gpus: { path: `${at}.gpu.count`, value: app.gpu.count } } : {}),
     };
   }
-  const stores = model.site.dataStores;
+  const stores = model.dataStores;
   if (component === 'postgres' && stores.postgres) return { owner: 'dataStores.postgres', replicas: { path: 'dataStores.postgres.instances', value: stores.postgres.instances } };
   if (component === 'redis' && stores.redis) return { owner: 'dataStores.redis' };
   const addon = model.addons.find((a) => a.component === component);

@@ -18,6 +18,8 @@ export const argocdFacts = addonFacts({
     { chartVersions: '10.1.1', release: 'Argo CD 3.4 (chart 10.1.1)', minKubernetes: '1.32', maxKubernetes: '1.35', upstreamSays: 'tested', source: 'https://github.com/argoproj/argo-cd/blob/release-3.4/docs/operator-manual/tested-kubernetes-versions.md' },
   ],
   provides: ['gitops'],
+  // The chart version the committed chart facts were measured with.
+  starter: 'chartVersion: "10.1.1"',
   needs: ['cni'],
   podSecurity: RESTRICTED,
   // Upstream workloads, checked only with rendered delivery: what the chart's values cannot change.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { chartAddon } from '../../site/addon-fields';
 import { dnsLabel, httpsUrl } from '../../site/primitives';
-import { addonFacts, RESTRICTED } from '../addon-facts';
+import type { SiteProblem } from '../../site/errors';
+import { addonFacts, RESTRICTED, type AddonCheckContext } from '../addon-facts';
 
 /** platform.addons.externalSecrets: the add-on's part of the site schema. */
 export const externalSecretsSpec = z
@@ -24,6 +25,15 @@ export const externalSecretsSpec = z
   });
 export type ExternalSecretsSpec = z.output<typeof externalSecretsSpec>;
 
+/** A Kubernetes backend keeps every credential of the site as Secrets: not in a namespace whose pods could read them. */
+function externalSecretsChecks({ config, path, namespaces }: AddonCheckContext<ExternalSecretsSpec>): SiteProblem[] {
+  const backend = config.backend;
+  if (backend.type !== 'kubernetes') return [];
+  const taken = namespaces.get(backend.namespace);
+  if (!taken) return [];
+  return [{ path: `${path}.backend.namespace`, value: backend.namespace, message: `is the namespace of ${taken}; the store's Secrets would be readable by its pods`, fix: 'keep the store\'s Secrets in a namespace of their own, e.g. "secret-store"' }];
+}
+
 export const externalSecretsFacts = addonFacts({
   key: 'externalSecrets',
   spec: externalSecretsSpec,
@@ -33,4 +43,5 @@ export const externalSecretsFacts = addonFacts({
   provides: ['secret-store'],
   needs: ['cni'],
   podSecurity: RESTRICTED,
+  checks: externalSecretsChecks,
 });

@@ -19,6 +19,8 @@ export const localPathFacts = addonFacts({
   provides: ['storage'],
   needs: ['cni'],
   storageClass: () => LOCAL_PATH_STORAGE_CLASS,
+  // The builder writes the provisioner's manifest itself, so the tag is the image's as upstream publishes it.
+  releaseTagFields: [{ field: 'version', image: 'rancher/local-path-provisioner' }],
   podSecurity: { level: 'privileged', reason: 'the provisioner creates volume directories through hostPath on each node' },
   // An upstream image the site cannot change: no health endpoint to probe.
   policyExceptions: [

@@ -1,6 +1,5 @@
 import { ComponentChart, GrafanaDashboard, HelmRelease, SyncedSecret } from '../../constructs';
 import * as monitoring from '../../imports/k8s-crds/monitoring.coreos.com';
-import { cniReplacesKubeProxy } from '../../model';
 import type { ComponentModel, SiteModel } from '../../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
 import { siteAlertGroups } from './monitoring-alerts';
@@ -54,7 +53,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     delivery: releaseDelivery(component, spec.delivery),
     values: {
       // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
-      kubeProxy: { enabled: !cniReplacesKubeProxy(model.site) },
+      kubeProxy: { enabled: model.kubernetes.kubeProxy },
       // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
       prometheusOperator: { prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES } },
       prometheus: {

@@ -223,7 +223,7 @@ function costPerApplication(model: SiteModel): DashboardSpec | undefined {
 function sbcFleetStatus(model: SiteModel): DashboardSpec | undefined {
   const hosts = ingressHosts(model);
   const metrics = ingressMetrics(model);
-  if (!model.site.edge || hosts.length === 0 || !metrics) return undefined;
+  if (!model.edgeFleet || hosts.length === 0 || !metrics) return undefined;
   // The SBCs reach the backend only through the published API paths; their traffic there is the fleet's pulse.
   const edgeSel = hosts.map((h) => `host="${h.host}",path=~"${h.paths.map((p) => `${p}.*`).join('|')}"`);
   const sum = (metric: string, by: string, extra = ''): string => edgeSel.map((s) => `sum by (${by}) (rate(${metric}{${s}${extra}}[5m]))`).join(' or ');

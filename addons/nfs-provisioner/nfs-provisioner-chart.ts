@@ -11,7 +11,7 @@ export const NFS_PROVISIONER_RELEASE = 'nfs-provisioner';
  * The nodes get the NFS client from cloud-init (model ADDONS).
  */
 export function buildNfsProvisionerChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<NfsProvisionerSpec>): void {
-  const target = model.nfsProvisioner;
+  const target = model.nfsExport;
   if (!target) throw new Error(`component ${component.name}: the model resolved no NFS server for platform.addons.nfsProvisioner`);
 
   new HelmRelease(chart, 'nfs-subdir-external-provisioner', {

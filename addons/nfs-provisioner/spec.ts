@@ -25,6 +25,8 @@ export const nfsProvisionerFacts = addonFacts({
   needs: ['cni'],
   storageClass: () => NFS_STORAGE_CLASS,
   readWriteManyClass: () => NFS_STORAGE_CLASS,
+  readWriteManyOffer: { as: 'the NFS provisioner' },
+  nfsExport: (config) => ({ server: config.server, path: config.path }),
   podSecurity: { level: 'baseline', reason: 'the provisioner mounts the NFS export as an nfs volume, which restricted does not allow' },
   // kubelet mounts the volumes on the node: the NFS client must be there.
   node: { packages: ['nfs-common'] },

@@ -22,6 +22,8 @@ export const nvidiaGpuFacts = addonFacts({
   component: 'nvidia-gpu',
   namespace: 'nvidia-gpu',
   provides: ['gpu'],
+  // The builder writes the device plugin's DaemonSet itself, so the tag is the image's as upstream publishes it.
+  releaseTagFields: [{ field: 'devicePluginVersion', image: 'nvcr.io/nvidia/k8s-device-plugin' }],
   needs: ['cni'],
   podSecurity: { level: 'privileged', reason: 'the device plugin registers with kubelet through a hostPath socket; DCGM reads the GPU from the host' },
   // kubelet's device-plugin and pod-resources APIs are Unix sockets in root-owned host folders.

@@ -53,6 +53,9 @@ export const rookCephFacts = addonFacts({
   storageClass: (config) => config.storageClass,
   // The CephFS class exists when the site's Ceph has a filesystem (Rook's import script names it so).
   readWriteManyClass: (_config, site) => (site.ceph?.filesystem ? CEPHFS_STORAGE_CLASS : undefined),
+  readWriteManyOffer: { as: 'Rook with ceph.filesystem', with: 'ceph.filesystem' },
+  // External mode: the operator and the CSI plugins on the Kubernetes VMs talk to the Proxmox Ceph monitors and OSDs.
+  cephClient: { name: 'Rook' },
   checks: rookCephChecks,
   // CSI agents mount and format block devices for kubelet, so they share the host's mount propagation.
   policyExceptions: [

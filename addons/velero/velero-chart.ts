@@ -19,7 +19,7 @@ const BACKUP_LOCATION = 'default';
  * that arrive through an ExternalSecret.
  */
 export function buildVeleroChart(chart: ComponentChart, { config: spec, model, component }: AddonBuildContext<VeleroSpec>): void {
-  const store = model.site.platform.backupStore;
+  const store = model.backupStore;
   if (!store) {
     throw new Error('platform.addons.velero needs platform.backupStore (bucket, region, and endpoint for MinIO) to know where backups go; add it');
   }

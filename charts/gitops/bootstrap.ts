@@ -70,7 +70,7 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
   const files = new Map<string, string>();
   const { model } = input;
   const first = model.kubernetes.firstControlPlane;
-  const git = model.site.gitops;
+  const git = model.gitops;
   const steps: string[] = [];
   const total = input.components.length + 1 + (input.secretStore ? 1 : 0);
 

@@ -10,8 +10,9 @@ export function checkAddons(ctx: CheckContext, found: CheckFindings): void {
   const present = installed(ctx);
   const configured = ctx.site.platform.addons as Readonly<Record<string, unknown>>;
   const workers = ctx.vms.filter((v) => v.role === 'worker').length;
+  const namespaces = componentNamespaces(ctx);
   for (const f of present) {
-    found.problems.push(...(f.checks?.({ config: configured[f.key], path: `platform.addons.${f.key}`, site: ctx.site, workers }) ?? []));
+    found.problems.push(...(f.checks?.({ config: configured[f.key], path: `platform.addons.${f.key}`, site: ctx.site, workers, namespaces }) ?? []));
   }
   for (const capability of EXCLUSIVE_CAPABILITIES) {
     const providers = present.filter((f) => f.provides.includes(capability));
@@ -28,4 +29,14 @@ export function checkAddons(ctx: CheckContext, found: CheckFindings): void {
   if (!present.some((f) => f.provides.includes('cni'))) {
     found.warnings.push(`platform.addons: no CNI (${candidates(ctx, 'cni')}); nodes stay NotReady until one is installed`);
   }
+}
+
+/** Namespaces the site's components run in, with who runs there (the first claimant of each). */
+function componentNamespaces(ctx: CheckContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of installed(ctx)) if (!out.has(f.namespace)) out.set(f.namespace, `platform.addons.${f.key}`);
+  const apps = ctx.site.appNamespace ?? ctx.site.name;
+  if (!out.has(apps)) out.set(apps, 'the site\'s apps');
+  if (ctx.site.edge && !out.has('edge-fleet')) out.set('edge-fleet', 'the edge fleet');
+  return out;
 }

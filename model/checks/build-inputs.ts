@@ -1,5 +1,5 @@
 import { KUBEADM_V1BETA4_SINCE, KUBERNETES_RELEASE, POSTGRES_IMAGES, RELEASE_TAG, kubeletMaySetLabel } from '../builder-contracts';
-import type { CheckContext, CheckFindings } from './types';
+import { installed, type CheckContext, type CheckFindings } from './types';
 
 /**
  * Values the schema admits in shape that a builder needs in a narrower form (model/builder-contracts.ts): an exact
@@ -10,13 +10,14 @@ import type { CheckContext, CheckFindings } from './types';
 export function checkBuildInputs(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
   checkKubernetesRelease(site.kubernetes.version, found);
-  const tags: [string, string | undefined, string][] = [
+  const configured = site.platform.addons as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  const tags: [string, unknown, string][] = [
     ['kubernetes.vip.version', site.kubernetes.vip.provider === 'kube-vip' ? site.kubernetes.vip.version : undefined, 'ghcr.io/kube-vip/kube-vip'],
-    ['platform.addons.localPath.version', site.platform.addons.localPath?.version, 'rancher/local-path-provisioner'],
-    ['platform.addons.nvidiaGpu.devicePluginVersion', site.platform.addons.nvidiaGpu?.devicePluginVersion, 'nvcr.io/nvidia/k8s-device-plugin'],
+    // Each add-on declares the fields its builder pulls an image by (releaseTagFields of its facts).
+    ...installed(ctx).flatMap((f) => (f.releaseTagFields ?? []).map((t): [string, unknown, string] => [`platform.addons.${f.key}.${t.field}`, configured[f.key][t.field], t.image])),
   ];
   for (const [path, tag, image] of tags) {
-    if (tag === undefined || RELEASE_TAG.test(tag)) continue;
+    if (typeof tag !== 'string' || RELEASE_TAG.test(tag)) continue;
     found.problems.push({ path, value: tag, message: `is not a release tag of ${image}, whose tags are v and three numbers (v1.2.3)`, fix: `set ${path} to "v${tag.replace(/^v/, '').split('-')[0]}"` });
   }
   site.kubernetes.nodePools.forEach((pool, i) => {

@@ -1,4 +1,5 @@
-import type { Capability } from '../../addons/addon-facts';
+import { readWriteManyClassOf, type Capability } from '../../addons/addon-facts';
+import type { SiteProblem } from '../../site/errors';
 import type { CheckContext, CheckFindings } from './types';
 import { candidates, installed, providerOf } from './types';
 
@@ -58,10 +59,13 @@ function checkDelivery(ctx: CheckContext, found: CheckFindings): void {
     return cfg?.chartVersion !== undefined && (cfg.delivery ?? ctx.site.platform.delivery) === 'argocd';
   });
   if (viaArgo.length === 0) return;
+  // The problem points at the first add-on that would read the Applications; the fix offers each with its starter.
+  const gitops = ctx.catalog.filter((f) => f.provides.includes('gitops'));
+  const add = gitops.map((f) => `platform.addons.${f.key}${f.starter ? ` (${f.starter})` : ''}`).join(' or ');
   found.problems.push({
-    path: 'platform.addons.argocd',
+    path: gitops.length > 0 ? `platform.addons.${gitops[0].key}` : 'platform.delivery',
     message: `is not set, but ${viaArgo.length} chart${viaArgo.length === 1 ? ' is' : 's are'} delivered through Argo CD (${viaArgo.map((f) => f.key).join(', ')}): nothing would install them`,
-    fix: 'add platform.addons.argocd (chartVersion: "10.1.1"), or set platform.delivery: "rendered" and each add-on\'s delivery to "rendered"',
+    fix: `${add ? `add ${add}, or ` : ''}set platform.delivery: "rendered" and each add-on's delivery to "rendered"`,
   });
 }
 
@@ -69,6 +73,7 @@ function checkDelivery(ctx: CheckContext, found: CheckFindings): void {
 function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
   const configured = site.platform.addons as Readonly<Record<string, unknown>>;
+  const rwx = readWriteManyClassOf(installed(ctx).map((f) => ({ facts: f, config: configured[f.key] })), site) !== undefined;
   site.apps.forEach((app, i) => {
     const at = `apps[${i}]`;
     const secret = app.env.findIndex((e) => 'secret' in e);
@@ -80,15 +85,7 @@ function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
     app.volumes.forEach((v, j) => {
       if (v.claim.storageClass) return;
       missing(ctx, found, `${at}.volumes[${j}].claim`, v.claim.name, `claim ${v.claim.name} (no storageClass named)`, 'storage', 'name an existing class in storageClass');
-      const rwx = installed(ctx).some((f) => f.readWriteManyClass?.(configured[f.key], ctx.site) !== undefined);
-      if (v.claim.accessMode === 'ReadWriteMany' && !rwx && providerOf(ctx, 'storage')) {
-        found.problems.push({
-          path: `${at}.volumes[${j}].claim.accessMode`,
-          value: 'ReadWriteMany',
-          message: 'needs a ReadWriteMany StorageClass, and the site has none (Rook with ceph.filesystem, or the NFS provisioner)',
-          fix: 'add ceph.filesystem with platform.addons.rookCeph, or platform.addons.nfsProvisioner, or use accessMode "ReadWriteOnce" with replicas: 1',
-        });
-      }
+      if (v.claim.accessMode === 'ReadWriteMany' && !rwx && providerOf(ctx, 'storage')) found.problems.push(readWriteManyMissing(ctx, `${at}.volumes[${j}].claim.accessMode`));
     });
     if (app.gpu) missing(ctx, found, `${at}.gpu`, app.gpu.count, `app ${app.name} (a GPU)`, 'gpu', `remove ${at}.gpu`);
   });
@@ -107,6 +104,19 @@ function checkWorkloadNeeds(ctx: CheckContext, found: CheckFindings): void {
     }
   }
   if (redis) missing(ctx, found, 'dataStores.redis', redis.serviceName, 'Redis (its volume)', 'storage', 'remove dataStores.redis');
+}
+
+/** A ReadWriteMany claim on a site whose storage serves none: the fix offers each add-on that can, as it says. */
+function readWriteManyMissing(ctx: CheckContext, path: string): SiteProblem {
+  const offers = ctx.catalog.filter((f) => f.readWriteManyOffer !== undefined);
+  const words = offers.map((f) => f.readWriteManyOffer?.as).join(', or ');
+  const adds = offers.map((f) => `${f.readWriteManyOffer?.with ? `${f.readWriteManyOffer.with} with ` : ''}platform.addons.${f.key}`).join(', or ');
+  return {
+    path,
+    value: 'ReadWriteMany',
+    message: `needs a ReadWriteMany StorageClass, and the site has none${words ? ` (${words})` : ''}`,
+    fix: `${adds ? `add ${adds}, or ` : ''}use accessMode "ReadWriteOnce" with replicas: 1`,
+  };
 }
 
 /**
@@ -139,29 +149,13 @@ function checkStorages(ctx: CheckContext, found: CheckFindings): void {
   });
 }
 
-/** Settings of one add-on that only make sense against the rest of the site (each was a builder's exception). */
+/** Settings that only make sense against the rest of the site (each was a builder's exception); an add-on's own are its checks. */
 function checkAddonSettings(ctx: CheckContext, found: CheckFindings): void {
   const { site } = ctx;
-  const a = site.platform.addons;
   if (!site.network.vlans.some((v) => v.role === 'management')) {
     found.problems.push({ path: 'network.vlans', value: site.network.vlans.map((v) => v.role), message: 'has no VLAN with role "management": Terraform reaches the Proxmox nodes (API, SSH) on it', fix: 'add a VLAN with role "management" and give every node an address on it (proxmox.nodes[].addresses)' });
   }
-  const backend = a.externalSecrets?.backend;
-  if (backend?.type === 'kubernetes') {
-    const taken = componentNamespaces(ctx).get(backend.namespace);
-    if (taken) found.problems.push({ path: 'platform.addons.externalSecrets.backend.namespace', value: backend.namespace, message: `is the namespace of ${taken}; the store's Secrets would be readable by its pods`, fix: 'keep the store\'s Secrets in a namespace of their own, e.g. "secret-store"' });
-  }
   checkAppSharedNames(ctx, found);
-}
-
-/** Namespaces the site's components run in, with who runs there. */
-function componentNamespaces(ctx: CheckContext): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const f of installed(ctx)) if (!out.has(f.namespace)) out.set(f.namespace, `platform.addons.${f.key}`);
-  const apps = ctx.site.appNamespace ?? ctx.site.name;
-  if (!out.has(apps)) out.set(apps, 'the site\'s apps');
-  if (ctx.site.edge && !out.has('edge-fleet')) out.set('edge-fleet', 'the edge fleet');
-  return out;
 }
 
 /** Claims are per app, and one key of a Secret has one source, across all apps that read it. */
