@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { buildModel } from '../../model';
+import { SiteModel, buildModel } from '../../model';
 import { Site, siteSchema } from '../../site';
 import { loadSite } from '../../site/load';
 import { CompileOptions, CompiledSite, compileSite } from '../../synth/compile-site';
 import { withReview } from '../../synth/review-report';
-import { FileTree, synthesize } from '../../synth/synthesize';
+import reference from '../../sites/hookprobe';
+import { FileTree, SynthResult, synthesize } from '../../synth/synthesize';
 import { FixtureBase, baseSite } from './sites';
 
 // The committed sites compiled once per worker and shared by every test file that only reads them: vitest runs the
@@ -27,6 +28,17 @@ export function committedCompile(file: 'sites/hookprobe.ts' | 'sites/homelab.ts'
     compiledSites.set(key, compiled);
   }
   return compiled;
+}
+
+let synthesized: { model: SiteModel; result: SynthResult } | undefined;
+
+/** The reference site's model and `synthesize(model)` without checks or chart sources. Shared: read it, never change it. */
+export function synthesizedReference(): { model: SiteModel; result: SynthResult } {
+  if (!synthesized) {
+    const model = buildModel(reference);
+    synthesized = { model, result: synthesize(model) };
+  }
+  return synthesized;
 }
 
 const reviewedTrees = new Map<FixtureBase, { site: Site; tree: FileTree }>();
