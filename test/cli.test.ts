@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { PROJECT_ROOT, runSynth } from '../synth/run-synth';
 import { invalidFixtures, referenceSite, tempDir, writeSiteYaml } from './support/sites';
 import { hashTree } from './support/tree';
@@ -125,18 +124,5 @@ describe('reproducibility across checkouts', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(path.relative(PROJECT_ROOT, clone)).not.toBe('');
     expect(hashTree(path.join(clone, 'out'))).toEqual(referenceHashes);
-  });
-});
-
-describe('npm run site -- --print', () => {
-  it('prints YAML that synthesizes to the same tree', () => {
-    const printed = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'site-compiler.js'), 'site', '--print'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    expect(printed.status, printed.stderr).toBe(0);
-    const file = path.join(tempDir(), 'printed.yaml');
-    fs.writeFileSync(file, printed.stdout);
-    const out = path.join(tempDir(), 'dist');
-    expect(synth(['--site', file, '--out', out]).code).toBe(0);
-    expect(hashTree(out)).toEqual(referenceHashes);
-    expect(stringify(referenceSite())).toBeTruthy();
   });
 });
