@@ -9,12 +9,11 @@ import { HelmRelease } from '../constructs';
 import { buildModel } from '../model';
 import { SiteError, parseSite } from '../site';
 import reference from '../sites/hookprobe';
-import { synthesize } from '../synth/synthesize';
+import { synthesizedReference } from './support/compiled';
 import { Obj, addBootstrapReleases, buildFixture, objectsOf, sourcesOf } from './support/gitops';
 import { referenceSite } from './support/sites';
 
-const model = buildModel(reference);
-const result = synthesize(model);
+const { model, result } = synthesizedReference();
 const manifests = result.manifests as ReadonlyMap<string, readonly Obj[]>;
 const gitops = manifests.get(ARGOCD_APPS_COMPONENT) ?? [];
 const applications = gitops.filter((o) => o.kind === 'Application');

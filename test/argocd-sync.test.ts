@@ -7,14 +7,14 @@ import { chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import type { KubeObject } from '../core/kube-object';
 import { loadSite } from '../site';
 import { argoCdSyncFindings, refuseOnSyncFindings } from '../synth/argocd-sync-check';
-import { compileSite } from '../synth/compile-site';
 import { synthesize } from '../synth/synthesize';
 import { SyncFinding, simulateArgoCdSync } from '../validate/argocd-sync';
+import { committedCompile } from './support/compiled';
 import { siteWithEdges } from './support/gitops';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const loaded = loadSite('sites/hookprobe.ts', PROJECT_ROOT);
-const compiled = compileSite(loaded);
+const compiled = committedCompile('sites/hookprobe.ts');
 const facts = readChartFacts(chartFactsFileFor(loaded.file));
 
 type Folders = Map<string, KubeObject[]>;
@@ -56,7 +56,7 @@ describe('Argo CD sync simulation', () => {
   it('passes the reference site, the homelab site and a 1,000-edge fleet as they are', () => {
     expect(argoCdSyncFindings(compiled.result, facts)).toEqual([]);
     const homelab = loadSite('sites/homelab.ts', PROJECT_ROOT);
-    const homelabTree = compileSite(homelab).result;
+    const homelabTree = committedCompile('sites/homelab.ts').result;
     expect(argoCdSyncFindings(homelabTree, readChartFacts(chartFactsFileFor(homelab.file)))).toEqual([]);
     const { model } = siteWithEdges(1000);
     const fleet = synthesize(model, [], { chartSources: { lock: readChartLock(chartLockFileFor(loaded.file)), facts, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions } });

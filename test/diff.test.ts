@@ -3,15 +3,14 @@ import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { explainDiff, formatDiff } from '../synth/output-diff';
-import { loadSite } from '../site/load';
-import { compileSite } from '../synth/compile-site';
 import { REVIEW_FILE } from '../synth/review-report';
 import { runDiff } from '../synth/run-diff';
 import { writeTree } from '../synth/write-tree';
+import { committedCompile } from './support/compiled';
 import { tempDir } from './support/sites';
 
 // The tree synth writes (REVIEW.md with the scheduling check's operator pods), as diff compares against it.
-const tree = compileSite(loadSite('sites/hookprobe.ts', path.resolve(__dirname, '..')), { enforceChecks: false }).tree;
+const tree = committedCompile('sites/hookprobe.ts', { enforceChecks: false }).tree;
 
 let dir: string;
 beforeEach(() => {

@@ -7,10 +7,9 @@ import { App, TerraformStack } from '../core/cdktf';
 import { buildModel, ip } from '../model';
 import type { SiteModel } from '../model';
 import { SiteError, parseSite } from '../site';
-import { loadSite } from '../site/load';
 import homelab from '../sites/homelab';
-import { compileSite } from '../synth/compile-site';
 import { PROJECT_ROOT, runSynth } from '../synth/run-synth';
+import { committedCompile } from './support/compiled';
 import { tempDir, writeSiteYaml } from './support/sites';
 import { hashTree } from './support/tree';
 
@@ -43,8 +42,7 @@ const SEED = {
   },
 } as const;
 
-const loaded = loadSite('sites/homelab.ts', PROJECT_ROOT);
-const compiled = compileSite(loaded);
+const compiled = committedCompile('sites/homelab.ts');
 const model = compiled.model;
 
 function inRange(address: string, [first, last]: readonly [string, string] | readonly string[]): boolean {

@@ -11,11 +11,14 @@ import { PROJECT_ROOT, runSynth } from '../synth/run-synth';
 import { synthesize } from '../synth/synthesize';
 import { writeTree } from '../synth/write-tree';
 import { CRD_IMMUTABLE_FILE, rulesOfFile } from '../scripts/gen-crd-immutable-fields';
+import { reviewedBase } from './support/compiled';
 import { baseSite, referenceSite, tempDir } from './support/sites';
 
 type Obj = Record<string, any>;
 
-function compile(patch: (s: Obj) => void = () => undefined) {
+/** The reference site, patched, with its tree; unpatched, the worker's shared compile (a fresh copy of its tree). */
+function compile(patch?: (s: Obj) => void) {
+  if (!patch) return reviewedBase('hookprobe');
   const raw = referenceSite() as Obj;
   patch(raw);
   const site = siteSchema.parse(raw);
@@ -40,7 +43,7 @@ function commitOlder(file: string, edit: (o: Obj) => void): void {
   fs.writeFileSync(abs, `${text.split('\n')[0]}\n${stringify(obj, { lineWidth: 0, version: '1.1' })}`);
 }
 
-function review(patch: (s: Obj) => void = () => undefined) {
+function review(patch?: (s: Obj) => void) {
   const { site, tree } = compile(patch);
   return { tree, review: reviewImpact(tree, committed, site) };
 }

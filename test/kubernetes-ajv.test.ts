@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as precompiledIndex from '../imports/schemas/kubernetes/validators';
-import { K8sFinding, K8sRule, createManifestValidator, validateManifests, validatorPathOf } from '../validate/kubernetes-schema';
+import { K8sFinding, K8sRule, KUBERNETES_SCHEMA_DIR, createManifestValidator, validateManifests, validatorPathOf } from '../validate/kubernetes-schema';
+import { filesUnder, sourcesOf, verifiedOnce } from './support/verified-once';
 
 // Compiling schemas at run time (the reference the precompiled validators are compared with) takes seconds on a
 // loaded machine.
@@ -66,6 +67,12 @@ const summary = (findings: readonly K8sFinding[]): string[] => findings.map((f) 
 
 describe('precompiled Kubernetes validators', () => {
   it('give the same findings as the schemas compiled at run time, for bad objects of core and custom-resource kinds', () => {
+    // Deterministic: run once per content of the schemas, the precompiled validators, this file and the modules it
+    // imports (the validator among them).
+    verifiedOnce('kubernetes-ajv-precompiled-as-compiled', [...filesUnder(KUBERNETES_SCHEMA_DIR), ...sourcesOf('test/kubernetes-ajv.test.ts')], samePrecompiledAsCompiled);
+  }, COMPILE_TIMEOUT_MS);
+
+  function samePrecompiledAsCompiled(): void {
     const objects = badObjects();
     const precompiled = createManifestValidator();
     const compiled = createManifestValidator({ precompiled: false });
@@ -83,7 +90,7 @@ describe('precompiled Kubernetes validators', () => {
     }
     const rules: K8sRule[] = ['unknown-field', 'required-field', 'type', 'enum', 'format', 'pattern', 'one-of', 'range', 'duplicate-item', 'cluster-scoped-namespace'];
     expect([...new Set(reference.map((f) => f.rule))].sort()).toEqual(expect.arrayContaining(rules));
-  }, COMPILE_TIMEOUT_MS);
+  }
 
   it('are used by validateManifests for a Deployment', () => {
     const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'web' }, spec: { selector: {}, template: { spec: podSpec() } } };

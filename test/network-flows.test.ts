@@ -8,18 +8,17 @@ import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy';
 import type { KubeObject } from '../core/kube-object';
 import { buildModel } from '../model';
 import { parseSite, siteSchemaFor } from '../site';
-import { loadSite } from '../site/load';
 import { networkFlowsCheck } from '../synth/checks';
-import { compileSite } from '../synth/compile-site';
 import { PROJECT_ROOT } from '../synth/run-synth';
 import { SynthError, synthesize } from '../synth/synthesize';
 import { checkFlows, FlowReport } from '../validate/network-flows';
+import { committedCompile } from './support/compiled';
 import { siteWithEdges } from './support/gitops';
 import { referenceSite } from './support/sites';
 
 const releasesOf = (site: string) => readChartFacts(chartFactsFileFor(path.join(PROJECT_ROOT, site))).releases;
-const hookprobe = compileSite(loadSite('sites/hookprobe.ts', PROJECT_ROOT));
-const homelab = compileSite(loadSite('sites/homelab.ts', PROJECT_ROOT));
+const hookprobe = committedCompile('sites/hookprobe.ts');
+const homelab = committedCompile('sites/homelab.ts');
 
 const find = (report: FlowReport, id: string) => report.results.find((r) => r.id === id);
 

@@ -1,16 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-
-// Every fs function stays real; these wrappers only record calls, to prove a refusal walked and wrote nothing.
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  const spied = { ...real };
-  for (const name of ['readdirSync', 'writeFileSync', 'renameSync', 'rmSync', 'mkdirSync'] as const) {
-    (spied as Record<string, unknown>)[name] = vi.fn((...args: unknown[]) => (real[name] as (...a: unknown[]) => unknown)(...args));
-  }
-  return { ...spied, default: spied };
-});
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { PROJECT_ROOT, runSynth } from '../synth/run-synth';
 import { MANIFEST_FILE, parseManifest, sha256 } from '../synth/tree-manifest';
 import { tempDir, validFixtureFiles } from './support/sites';
@@ -55,15 +46,32 @@ function expectRefusedUntouched(root: string, args: string[], cwd: string, reaso
 
 
 describe('output folder: refused by path, before anything is read or written', () => {
-  /** Spies prove the refusal walked nothing and wrote nothing. */
+  /**
+   * Spies prove the refusal walked nothing and wrote nothing. Every fs function stays real; the spies only record
+   * calls, until the test ends. They sit on node:fs's CommonJS object, which `import fs` reads, and
+   * syncBuiltinESMExports hands them to `import * as fs` too: no module mock, so this file shares its worker's modules.
+   */
   function spyOnFs(): { walked: () => string[]; wrote: () => number } {
-    const mocked = (f: unknown) => vi.mocked(f as (...a: unknown[]) => unknown);
-    for (const f of [fs.readdirSync, fs.writeFileSync, fs.renameSync, fs.rmSync, fs.mkdirSync]) mocked(f).mockClear();
+    const real = createRequire(__filename)('node:fs') as typeof fs;
+    const [readdir, ...writes] = (['readdirSync', 'writeFileSync', 'renameSync', 'rmSync', 'mkdirSync'] as const).map((name) => vi.spyOn(real, name));
+    syncBuiltinESMExports();
+    onTestFinished(() => {
+      for (const spy of [readdir, ...writes]) spy.mockRestore();
+      syncBuiltinESMExports();
+    });
     return {
-      walked: () => mocked(fs.readdirSync).mock.calls.map((c) => String(c[0])),
-      wrote: () => [fs.writeFileSync, fs.renameSync, fs.rmSync, fs.mkdirSync].reduce((n, f) => n + mocked(f).mock.calls.length, 0),
+      walked: () => readdir.mock.calls.map((c) => String(c[0])),
+      wrote: () => writes.reduce((n, spy) => n + spy.mock.calls.length, 0),
     };
   }
+
+  it('records the walks and writes of a synth that does write (the spies themselves)', () => {
+    const { root, site } = userProject();
+    const fsSpy = spyOnFs();
+    expect(synth(['--site', site, '--out', 'dist'], root).code).toBe(0);
+    expect(fsSpy.walked().length).toBeGreaterThan(0);
+    expect(fsSpy.wrote()).toBeGreaterThan(0);
+  });
 
   it('fails when --out is . in the project root, without walking or writing', () => {
     const fsSpy = spyOnFs();

@@ -11,11 +11,12 @@ import { runDiff } from '../synth/run-diff';
 import { runSynth } from '../synth/run-synth';
 import { synthesize } from '../synth/synthesize';
 import { writeTree } from '../synth/write-tree';
+import { reviewedBase } from './support/compiled';
 import { baseSite, referenceSite, tempDir, writeSiteYaml } from './support/sites';
 
 type Patch = (s: any) => void;
 
-function compile(patch: Patch = () => undefined): { site: Site; tree: Map<string, string> } {
+function compile(patch: Patch): { site: Site; tree: Map<string, string> } {
   const raw = referenceSite();
   patch(raw);
   const site = siteSchema.parse(raw);
@@ -27,7 +28,7 @@ function compile(patch: Patch = () => undefined): { site: Site; tree: Map<string
 let committed: string;
 beforeAll(() => {
   committed = path.join(tempDir('site-compiler-impact-'), 'dist');
-  writeTree(compile().tree, committed);
+  writeTree(reviewedBase('hookprobe').tree, committed);
 });
 afterAll(() => fs.rmSync(path.dirname(committed), { recursive: true, force: true }));
 
@@ -216,7 +217,7 @@ describe('npm run synth with a replacement', () => {
 describe('disks removed or shrunk, real before/after sites', () => {
   // The homelab's NFS server: scsi0 boots (500 GiB), scsi1 is the 1 TiB export on local-lvm.
   let homelabCommitted: string;
-  const compileHomelab = (patch: Patch = () => undefined) => {
+  const compileHomelab = (patch: Patch) => {
     const raw = baseSite('homelab');
     patch(raw);
     const site = siteSchema.parse(raw);
@@ -230,7 +231,7 @@ describe('disks removed or shrunk, real before/after sites', () => {
   const nfs = (s: any) => s.serviceVms.find((v: any) => v.name === 'nfs-storage');
   beforeAll(() => {
     homelabCommitted = path.join(tempDir('site-compiler-impact-homelab-'), 'dist');
-    writeTree(compileHomelab().tree, homelabCommitted);
+    writeTree(reviewedBase('homelab').tree, homelabCommitted);
   });
   afterAll(() => fs.rmSync(path.dirname(homelabCommitted), { recursive: true, force: true }));
 

@@ -7,10 +7,10 @@ import { exceptionRows, parseQuantity, renderReview, REVIEW_FILE, withReview } f
 import { synthesize } from '../synth/synthesize';
 import { checkFlows } from '../validate/network-flows';
 import { checkPolicy } from '../validate/policy';
+import { synthesizedReference } from './support/compiled';
 import { referenceSite } from './support/sites';
 
-const model = buildModel(reference);
-const result = synthesize(model);
+const { model, result } = synthesizedReference();
 const review = renderReview(model, result, checkPolicy(result.manifests, model), checkFlows({ model, manifests: result.manifests, releases: result.releaseFacts ?? [] }));
 
 type Parse = (text: string) => Promise<unknown>;

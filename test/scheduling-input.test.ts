@@ -4,9 +4,10 @@ import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chartFactsFileFor, readChartFacts } from '../constructs/chart-facts-file';
 import { loadSite } from '../site/load';
-import { compileSite } from '../synth/compile-site';
+import type { CompiledSite } from '../synth/compile-site';
 import { EXIT, runSynth } from '../synth/run-synth';
 import { checkTreeScheduling } from '../validate/scheduling-input';
+import { committedCompile } from './support/compiled';
 import { baseLockFile, referenceSite, setPath, tempDir, writeSiteYaml } from './support/sites';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -34,12 +35,9 @@ function synthPlanted(edits: Record<string, unknown>, extra: Record<string, unkn
   return { code, text: err.join('\n') };
 }
 
-const compiledSites = new Map<string, ReturnType<typeof compileSite>>();
-/** A committed site compiled once for this file (the checks off: the tests run the simulation themselves). */
-function compiledSite(site: string): { loaded: ReturnType<typeof loadSite>; compiled: ReturnType<typeof compileSite> } {
-  const loaded = loadSite(site, ROOT);
-  if (!compiledSites.has(site)) compiledSites.set(site, compileSite(loaded, { enforceChecks: false }));
-  return { loaded, compiled: compiledSites.get(site) as ReturnType<typeof compileSite> };
+/** A committed site compiled once per worker (the checks off: the tests run the simulation themselves). */
+function compiledSite(site: 'sites/hookprobe.ts' | 'sites/homelab.ts'): { loaded: ReturnType<typeof loadSite>; compiled: CompiledSite } {
+  return { loaded: loadSite(site, ROOT), compiled: committedCompile(site, { enforceChecks: false }) };
 }
 
 /** The finding line about one workload. */
@@ -50,7 +48,7 @@ function findingOf(text: string, object: string): string {
 }
 
 describe('the committed sites', () => {
-  it.each(['sites/hookprobe.ts', 'sites/homelab.ts'])('%s: every pod of the tree and of its charts has a node', (site) => {
+  it.each(['sites/hookprobe.ts', 'sites/homelab.ts'] as const)('%s: every pod of the tree and of its charts has a node', (site) => {
     const { loaded, compiled } = compiledSite(site);
     const report = checkTreeScheduling(compiled.model, compiled.result.manifests, readChartFacts(chartFactsFileFor(loaded.file)));
     expect(report.problems).toEqual([]);

@@ -7,6 +7,7 @@ import { SiteError, parseSite } from '../site';
 import { EXIT, runSynth } from '../synth/run-synth';
 import { SynthError } from '../synth/synthesize';
 import { FixtureBase, baseFactsFile, baseLockFile, baseSite, tempDir, writeSiteYaml } from './support/sites';
+import { filesUnder, sourcesOf, verifiedOnce } from './support/verified-once';
 
 /**
  * Property: a site with random mistakes (wrong types, extreme numbers, removed and duplicated list entries, swapped
@@ -99,6 +100,12 @@ const FULL_SYNTH_RUNS = Number(process.env.SITE_FUZZ_SYNTH_RUNS ?? 20);
 
 describe('fuzzing both sites with random mistakes', () => {
   it(`refuses or compiles ${FUZZ_RUNS} mutated sites through the model, never throwing anything but a site error`, () => {
+    // The seed fixes the cases: run once per content of the compiler's modules this file imports, the committed sites
+    // beside their locks and facts, and npm's lock; SITE_FUZZ_SEED or SITE_FUZZ_RUNS make a new hunt.
+    verifiedOnce(`site-fuzz-model-${SEED}-${FUZZ_RUNS}`, [...sourcesOf('test/site-fuzz.test.ts'), ...filesUnder(SITES_DIR)], fuzzThroughModel);
+  }, 300_000);
+
+  function fuzzThroughModel(): void {
     const started = Date.now();
     let refused = 0;
     fc.assert(
@@ -120,7 +127,7 @@ describe('fuzzing both sites with random mistakes', () => {
     // Most random mistakes are refused; the few that are not are valid sites (a removed optional field).
     expect(refused).toBeGreaterThan(FUZZ_RUNS / 2);
     console.log(`site fuzz (seed ${SEED}): ${FUZZ_RUNS} cases through the model in ${Date.now() - started} ms, ${refused} refused`);
-  }, 300_000);
+  }
 
   it(`runs ${FULL_SYNTH_RUNS} mutated sites through synth: exit 0 or 1, no stack trace, nothing written when refused`, () => {
     fc.assert(

@@ -6,10 +6,11 @@ import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
 import { synthesize, withoutTokenStacks } from '../synth/synthesize';
 import { diffTree, listTree, writeTree } from '../synth/write-tree';
+import { synthesizedReference } from './support/compiled';
 import { tempDir } from './support/sites';
 import { hashTree } from './support/tree';
 
-const result = synthesize(buildModel(reference));
+const { result } = synthesizedReference();
 
 describe('synthesize', () => {
   it('writes Terraform JSON under terraform/ and YAML under kubernetes/', () => {
