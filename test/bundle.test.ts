@@ -10,6 +10,7 @@ import { tempDir } from './support/sites';
 const bundle = require('../bin/bundle.js') as {
   isFresh: (inputs: string, bundle: string, root: string) => boolean;
   stamp: (file: string) => [number, number] | null;
+  asciiOnly: (bytes: Uint8Array) => Uint8Array;
   validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
   VALIDATORS: string;
 };
@@ -56,6 +57,23 @@ describe('the CLI bundle', () => {
     const q = project();
     fs.rmSync(q.out);
     expect(bundle.isFresh(q.inputs, q.out, q.root)).toBe(false);
+  });
+});
+
+describe('the bundle text', () => {
+  it('is plain ASCII and means the same: a regular expression, a string and a comment with other characters', () => {
+    const source = "// run 4…7 ✓\nmodule.exports = { re: /(\\d+)…(\\d+)$/, text: 'Tipus d\\'unió invàlid 😀' };\n";
+    const ascii = Buffer.from(bundle.asciiOnly(Buffer.from(source, 'utf8'))).toString('utf8');
+    expect(ascii).toMatch(/^[\x00-\x7f]*$/);
+    const evaluate = (text: string): { re: RegExp; text: string } => {
+      const mod = { exports: {} as { re: RegExp; text: string } };
+      new Function('module', text)(mod);
+      return mod.exports;
+    };
+    const [before, after] = [evaluate(source), evaluate(ascii)];
+    expect(after.text).toBe(before.text);
+    expect(after.re.exec('x-4…7')?.slice(1)).toEqual(['4', '7']);
+    expect(after.re.exec('x-4...7')).toBeNull();
   });
 });
 
