@@ -14,16 +14,25 @@ const ROOT = path.resolve(__dirname, '..');
 const SITE_DIR = path.join(ROOT, 'site');
 const CACHE = path.join(ROOT, '.cache', 'sites');
 
-/** The site's JavaScript: from the cache, or stripped by esbuild (a syntax error throws esbuild's message with file:line:column). */
-function transpile(abs, source) {
+/**
+ * Where the site's JavaScript is kept: named by everything the transpile depends on (esbuild's and Node's versions, the
+ * file's path and text), so an edited site or another esbuild never finds an old result.
+ */
+function transpiledFile(abs, source) {
   const esbuild = require('esbuild');
   const key = crypto.createHash('sha256').update(`${esbuild.version}\0${process.version}\0${abs}\0${source}`).digest('hex').slice(0, 24);
-  const cached = path.join(CACHE, `${key}.cjs`);
+  return path.join(CACHE, `${key}.cjs`);
+}
+
+/** The site's JavaScript: from the cache, or stripped by esbuild (a syntax error throws esbuild's message with file:line:column). */
+function transpile(abs, source) {
+  const cached = transpiledFile(abs, source);
   try {
     return fs.readFileSync(cached, 'utf8');
   } catch {
     // Not cached yet.
   }
+  const esbuild = require('esbuild');
   const { code } = esbuild.transformSync(source, { loader: 'ts', format: 'cjs', target: `node${process.versions.node.split('.')[0]}`, sourcefile: abs, sourcemap: 'inline' });
   try {
     fs.mkdirSync(CACHE, { recursive: true });
@@ -33,6 +42,20 @@ function transpile(abs, source) {
     // A read-only checkout transpiles every time.
   }
   return code;
+}
+
+/**
+ * Transpiles a TypeScript site into the cache without running it (npm's prepare step does this for the sites in
+ * sites/: starting esbuild's service is most of a first load). A site that does not parse is left to synth, which
+ * reports it with its location.
+ */
+function prepareTypeScriptSite(abs) {
+  try {
+    transpile(abs, fs.readFileSync(abs, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let tsx;
@@ -66,4 +89,4 @@ function loadTypeScriptSite(abs, siteModule) {
   return mod.exports;
 }
 
-module.exports = { loadTypeScriptSite };
+module.exports = { loadTypeScriptSite, prepareTypeScriptSite, transpiledFile };

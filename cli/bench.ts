@@ -4,7 +4,7 @@
  * interleaved runs (one of each command per round, so a busy moment hits all of them alike) and is
  * printed with its ratios to `node -e 0` and to the peer CLIs. Everything runs through the public commands in child processes.
  *
- *   npm run bench [-- --runs 5] [--sizes 1000,10000,100000] [--install-tools]
+ *   npm run bench [-- --runs 5] [--sizes 1000,10000,100000] [--only start,watch,fleet] [--install-tools]
  *
  * cdktf-cli (about 420 MB) is not a dependency: `--install-tools` puts it into .cache/bench-tools once.
  */
@@ -101,8 +101,8 @@ function rows(dir: string, withCdktf: boolean): Row[] {
   const list: Row[] = [
     { label: 'node -e 0', command: () => run(process.execPath, ['-e', '0']) },
     // What a CI job runs on a fresh runner after npm ci: everything the last run left in .cache/ is removed, then
-    // npm's prepare step is repeated untimed (its bundle build gives the same bytes, so only its warm-up of the V8
-    // code caches runs): no parsed chart facts and no kept results.
+    // npm's prepare step is repeated untimed (its bundle build gives the same bytes, so only its warm-up runs: the V8
+    // code caches, and the transpiled sites and parsed chart facts of sites/): no kept result, so the site compiles.
     {
       label: 'npm run synth, first run after npm ci',
       command: () => {
@@ -232,9 +232,17 @@ function main(): number {
     .description('Start, synth and edge-fleet figures, each a median of interleaved runs with its ratio to node -e 0.')
     .option('--runs <n>', 'interleaved rounds (medians)', '5')
     .option('--sizes <list>', 'edge fleet sizes', '1000,10000,100000')
+    .option('--only <parts>', 'the parts to run, of start, watch and fleet (comma-separated)', 'start,watch,fleet')
     .option('--install-tools', 'install cdktf-cli into .cache/bench-tools first')
     .parse(process.argv)
-    .opts<{ runs: string; sizes: string; installTools?: boolean }>();
+    .opts<{ runs: string; sizes: string; only: string; installTools?: boolean }>();
+  const parts = new Set(opts.only.split(','));
+  const unknown = [...parts].filter((p) => !['start', 'watch', 'fleet'].includes(p));
+  if (unknown.length > 0 || !parts.has('start')) {
+    // The watch and fleet figures are given as ratios to the start part's floors, so it always runs.
+    process.stderr.write(`npm run bench: --only ${opts.only}: ${unknown.length > 0 ? `unknown part ${unknown.join(', ')}` : 'start is needed by the others'}; use start, start,watch or start,fleet (the default: start,watch,fleet)\n`);
+    return 2;
+  }
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const runs = Number(opts.runs);
   if (opts.installTools) installTools();
@@ -242,8 +250,8 @@ function main(): number {
   try {
     say(`site-compiler bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}`);
     const floors = benchStart(runs, dir, say);
-    benchWatch(dir, runs, floors, say);
-    benchFleet(dir, opts.sizes.split(',').map(Number), runs, floors, say);
+    if (parts.has('watch')) benchWatch(dir, runs, floors, say);
+    if (parts.has('fleet')) benchFleet(dir, opts.sizes.split(',').map(Number), runs, floors, say);
     return 0;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

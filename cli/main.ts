@@ -15,6 +15,8 @@ import * as site from '../site';
 /** For the executable's TypeScript-site loader: the site module a site's `import … from '../site'` gets. */
 export const siteModule = site;
 export { setTypeScriptLoader } from '../site/load';
+/** For npm's prepare step (bin/bundle.js): the sites in sites/ get their chart facts parsed before their first synth. */
+export { prepareChartFacts } from '../constructs/chart-facts-file';
 
 /** For the executable: synth keeps its compiled site for the next run with the same inputs (cli/synth-cached.ts). */
 export function keepResults(cache: ResultCache): void {

@@ -121,13 +121,30 @@ function parsedFactsKey(text: string): string {
   return createHash('sha256').update(`${CHART_FACTS_VERSION}\0${YAML_LIBRARY_VERSION}\0${text}`).digest('hex');
 }
 
+/** The file in .cache/parsed-facts/ that keeps the data of a facts file with this text. */
+export function parsedFactsFile(text: string): string {
+  return path.join(PARSED_FACTS_DIR, `${parsedFactsKey(text)}.json`);
+}
+
+/**
+ * Parses a facts file into .cache/parsed-facts/ ahead of the first synth that reads it (npm's prepare step does this
+ * for the sites in sites/). False when it is absent or does not parse: synth reports that with its fix.
+ */
+export function prepareChartFacts(file: string): boolean {
+  try {
+    return readChartFacts(file).exists;
+  } catch {
+    return false;
+  }
+}
+
 function readParsedFacts(text: string): FactsData | undefined {
   const key = parsedFactsKey(text);
   const known = parsedFacts.get(key);
   if (known) return structuredClone(known);
   let data: FactsData;
   try {
-    data = JSON.parse(fs.readFileSync(path.join(PARSED_FACTS_DIR, `${key}.json`), 'utf8')) as FactsData;
+    data = JSON.parse(fs.readFileSync(parsedFactsFile(text), 'utf8')) as FactsData;
   } catch {
     return undefined;
   }

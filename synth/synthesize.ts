@@ -98,7 +98,10 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
       const tfApp = new TerraformApp({ outdir: scratch, skipValidation: true });
       buildInfrastructure(tfApp, model);
       const stacks = tfApp.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-      for (const stack of stacks) stack.prepareStack();
+      // prepareStack resolves every element of a stack once more (toTerraform resolves them again) to find references
+      // that cross stacks, and adds the default backend. One stack has no such references: it needs only the backend.
+      if (stacks.length === 1) stacks[0].ensureBackendExists();
+      else for (const stack of stacks) stack.prepareStack();
       throwOnConstructErrors(tfApp.node.findAll());
       for (const stack of sortById(stacks)) {
         const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;

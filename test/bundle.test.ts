@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { parsedFactsFile } from '../constructs/chart-facts-file';
 import { tempDir } from './support/sites';
 
 // bin/bundle.js is plain JavaScript (the executable loads it before any TypeScript loader exists).
@@ -9,9 +10,12 @@ import { tempDir } from './support/sites';
 const bundle = require('../bin/bundle.js') as {
   isFresh: (inputs: string, bundle: string, root: string) => boolean;
   stamp: (file: string) => [number, number] | null;
+  asciiOnly: (bytes: Uint8Array) => Uint8Array;
   validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
   VALIDATORS: string;
 };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const siteBundle = require('../bin/site-bundle.js') as { transpiledFile: (abs: string, source: string) => string };
 
 /** A fake project: one source, a bundle, and the inputs list the build would write. */
 function project(): { root: string; inputs: string; out: string; source: string } {
@@ -56,6 +60,23 @@ describe('the CLI bundle', () => {
   });
 });
 
+describe('the bundle text', () => {
+  it('is plain ASCII and means the same: a regular expression, a string and a comment with other characters', () => {
+    const source = "// run 4…7 ✓\nmodule.exports = { re: /(\\d+)…(\\d+)$/, text: 'Tipus d\\'unió invàlid 😀' };\n";
+    const ascii = Buffer.from(bundle.asciiOnly(Buffer.from(source, 'utf8'))).toString('utf8');
+    expect(ascii).toMatch(/^[\x00-\x7f]*$/);
+    const evaluate = (text: string): { re: RegExp; text: string } => {
+      const mod = { exports: {} as { re: RegExp; text: string } };
+      new Function('module', text)(mod);
+      return mod.exports;
+    };
+    const [before, after] = [evaluate(source), evaluate(ascii)];
+    expect(after.text).toBe(before.text);
+    expect(after.re.exec('x-4…7')?.slice(1)).toEqual(['4', '7']);
+    expect(after.re.exec('x-4...7')).toBeNull();
+  });
+});
+
 describe('the validators code cache', () => {
   it('names a cache per validator module, by path, size and time, so a regenerated module never reads an old one', () => {
     const root = tempDir();
@@ -82,5 +103,63 @@ describe('the validators code cache', () => {
     expect(runs[0].stdout).toMatch(/^function createValidators \d{6,}\n$/);
     expect(runs[1].stdout).toBe(runs[0].stdout);
     expect(fs.existsSync(cacheFile)).toBe(true);
+  });
+});
+
+/** Runs npm's prepare of the sites in `dir` (bin/bundle.js prepareSites) in a child process: the files it prepared. */
+function prepareSitesIn(dir: string): string[] {
+  const bin = JSON.stringify(path.resolve(__dirname, '..', 'bin', 'bundle.js'));
+  const script = `const b = require(${bin}); b.loadCli().then((cli) => console.log(JSON.stringify(b.prepareSites(cli, ${JSON.stringify(dir)}))));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as string[];
+}
+
+/** A folder with a TypeScript site and a facts file whose texts no other test has, so their caches are new. */
+function sitesFolder(): { dir: string; site: string; siteText: string; facts: string; factsText: string } {
+  const dir = tempDir('site-compiler-prepare-');
+  const unique = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const site = path.join(dir, 'mine.ts');
+  const siteText = `// ${unique}\nconst replicas: number = 2;\nexport default { replicas };\n`;
+  fs.writeFileSync(site, siteText);
+  const facts = path.join(dir, 'mine.facts.yaml');
+  const factsText = `# ${unique}\n${fs.readFileSync(path.resolve(__dirname, '..', 'sites', 'homelab.facts.yaml'), 'utf8')}`;
+  fs.writeFileSync(facts, factsText);
+  return { dir, site, siteText, facts, factsText };
+}
+
+/** The project's caches of a test's one-off texts are removed again. */
+function forget(f: { site: string; siteText: string; factsText: string }): void {
+  fs.rmSync(siteBundle.transpiledFile(f.site, f.siteText), { force: true });
+  fs.rmSync(parsedFactsFile(f.factsText), { force: true });
+}
+
+describe("npm's prepare of the sites in sites/", () => {
+  it('keeps each TypeScript site transpiled and each facts file parsed, named by their text, and compiles nothing', () => {
+    const f = sitesFolder();
+    onTestFinished(() => forget(f));
+    expect(fs.existsSync(siteBundle.transpiledFile(f.site, f.siteText))).toBe(false);
+    expect(fs.existsSync(parsedFactsFile(f.factsText))).toBe(false);
+    expect(prepareSitesIn(f.dir)).toEqual([f.facts, f.site]);
+    expect(fs.readFileSync(siteBundle.transpiledFile(f.site, f.siteText), 'utf8')).toMatch(/const replicas = 2;/);
+    expect(JSON.parse(fs.readFileSync(parsedFactsFile(f.factsText), 'utf8'))).toMatchObject({ factsVersion: 1 });
+    // Only the two caches: no output folder or kept result beside the sites.
+    expect(fs.readdirSync(f.dir).sort()).toEqual(['mine.facts.yaml', 'mine.ts']);
+  });
+
+  it('fails when an edited site or facts file would be served what was prepared for the old text', () => {
+    const f = sitesFolder();
+    onTestFinished(() => forget(f));
+    prepareSitesIn(f.dir);
+    expect(siteBundle.transpiledFile(f.site, `${f.siteText}export const more = 1;\n`)).not.toBe(siteBundle.transpiledFile(f.site, f.siteText));
+    expect(parsedFactsFile(`${f.factsText}# edited\n`)).not.toBe(parsedFactsFile(f.factsText));
+    expect(fs.existsSync(parsedFactsFile(`${f.factsText}# edited\n`))).toBe(false);
+  });
+
+  it('skips a site or facts file that does not parse, leaving its report to synth', () => {
+    const dir = tempDir('site-compiler-prepare-');
+    fs.writeFileSync(path.join(dir, 'broken.ts'), 'export default {;\n');
+    fs.writeFileSync(path.join(dir, 'broken.facts.yaml'), 'factsVersion: [\n');
+    expect(prepareSitesIn(dir)).toEqual([]);
   });
 });
