@@ -55,10 +55,10 @@ describe('rendered delivery of a chart whose CRDs come from a completed crds dep
     const result = compile(lockWith({ dependencies: [{ name: 'crds', version: '0.0.0', sha256: contentDigest(path.join(folder, 'charts', 'crds')) }] }));
     const objects = result.manifests.get('gadget-operator') ?? [];
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(['CustomResourceDefinition/gadgets.operator.fixture.example', 'Gadget/gadgets-default']));
-    const gadget = objects.find((o) => o.kind === 'Gadget');
+    const annotations = (objects.find((o) => o.kind === 'Gadget')?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
     // Installed by its own component: same sync, a wave after the CRD, without the dry run that cannot know the kind yet.
-    expect(gadget?.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('1');
-    expect(gadget?.metadata.annotations?.['argocd.argoproj.io/sync-options']).toContain('SkipDryRunOnMissingResource=true');
+    expect(annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    expect(annotations['argocd.argoproj.io/sync-options']).toContain('SkipDryRunOnMissingResource=true');
   });
 
   it('fails when the lock pins only the mirror\'s folder, naming the digest of the completed folder instead of the CRDs it hides', () => {
