@@ -72,20 +72,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     values: {
       // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
       kubeProxy: { enabled: !cniReplacesKubeProxy(model.site) },
-      prometheusOperator: {
-        // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
-        prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES },
-        resources: STACK_RESOURCES.operator,
-        // The create and patch Jobs of the admission webhook's certificate share these.
-        admissionWebhooks: { patch: { resources: STACK_RESOURCES.webhookJob } },
-      },
-      'kube-state-metrics': { resources: STACK_RESOURCES.kubeStateMetrics },
-      'prometheus-node-exporter': {
-        resources: STACK_RESOURCES.nodeExporter,
-        // Merged into the chart's own (non-root user 65534, read-only root filesystem).
-        securityContext: { seccompProfile: RUNTIME_DEFAULT },
-        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      },
+      ...stackWorkloadValues(),
       prometheus: {
         prometheusSpec: {
           // The pods the operator creates from these: the scheduling check places them (monitoring-pods.ts).
@@ -113,32 +100,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
         // The chart would otherwise render its own configuration into a Secret in the manifests.
         alertmanagerSpec: { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET, replicas: spec.alertmanager.replicas, resources: serverResources(spec.alertmanager) },
       },
-      grafana: {
-        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-        persistence: {
-          enabled: true,
-          type: 'pvc',
-          ...(storageClass ? { storageClassName: storageClass } : {}),
-          accessModes: ['ReadWriteOnce'],
-          size: `${spec.grafanaStorageGiB}Gi`,
-        },
-        // The volume attaches to one node at a time: the old pod must stop before the new one starts.
-        deploymentStrategy: { type: 'Recreate' },
-        resources: STACK_RESOURCES.grafana,
-        // Grafana writes only to its volume (/var/lib/grafana) and logs to the console.
-        containerSecurityContext: { readOnlyRootFilesystem: true },
-        // A root init container that chowns the volume: the pod's fsGroup (472, the chart's) already makes it Grafana's.
-        initChownData: { enabled: false },
-        sidecar: {
-          dashboards: { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value },
-          resources: STACK_RESOURCES.grafanaSidecar,
-          // The sidecars write only into the chart's emptyDir folders; merged into the chart's locked-down context.
-          securityContext: { readOnlyRootFilesystem: true },
-        },
-        ...(spec.loki
-          ? { additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: lokiUrl }] }
-          : {}),
-      },
+      grafana: grafanaValues(spec, storageClass, lokiUrl),
     },
   });
 
@@ -181,6 +143,58 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
   for (const d of siteDashboards(model)) {
     new GrafanaDashboard(chart, `dashboard-${d.name}`, { ...d, namespace: ns, sidecarLabel: DASHBOARD_LABEL });
   }
+}
+
+/** Grafana on the site's storage, locked down, with the generated dashboards' sidecar and Loki as a datasource. */
+function grafanaValues(spec: MonitoringSpec, storageClass: string | undefined, lokiUrl: string): Record<string, unknown> {
+  return {
+    admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+    persistence: {
+      enabled: true,
+      type: 'pvc',
+      ...(storageClass ? { storageClassName: storageClass } : {}),
+      accessModes: ['ReadWriteOnce'],
+      size: `${spec.grafanaStorageGiB}Gi`,
+    },
+    // The volume attaches to one node at a time: the old pod must stop before the new one starts.
+    deploymentStrategy: { type: 'Recreate' },
+    resources: STACK_RESOURCES.grafana,
+    // Grafana writes only to its volume (/var/lib/grafana) and logs to the console.
+    containerSecurityContext: { readOnlyRootFilesystem: true },
+    // A root init container that chowns the volume: the pod's fsGroup (472, the chart's) already makes it Grafana's.
+    initChownData: { enabled: false },
+    sidecar: {
+      dashboards: { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value },
+      resources: STACK_RESOURCES.grafanaSidecar,
+      // The sidecars write only into the chart's emptyDir folders; merged into the chart's locked-down context.
+      securityContext: { readOnlyRootFilesystem: true },
+    },
+    ...(spec.loki
+      ? { additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: lokiUrl }] }
+      : {}),
+  };
+}
+
+/**
+ * The operator's, its webhook Jobs', kube-state-metrics' and node exporter's settings the chart leaves open: requests
+ * and limits, and node exporter's container hardening (merged into the chart's own non-root, read-only context).
+ */
+function stackWorkloadValues(): Record<string, unknown> {
+  return {
+    prometheusOperator: {
+      // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
+      prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES },
+      resources: STACK_RESOURCES.operator,
+      // The create and patch Jobs of the admission webhook's certificate share these.
+      admissionWebhooks: { patch: { resources: STACK_RESOURCES.webhookJob } },
+    },
+    'kube-state-metrics': { resources: STACK_RESOURCES.kubeStateMetrics },
+    'prometheus-node-exporter': {
+      resources: STACK_RESOURCES.nodeExporter,
+      securityContext: { seccompProfile: RUNTIME_DEFAULT },
+      containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    },
+  };
 }
 
 /** Loki as one process on the site's storage, and Alloy on every node shipping each pod's log to it. */
