@@ -88,6 +88,14 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
     problems.push({ path, value, message, fix });
   };
   const states = componentStates(app, model, problem);
+  // A rendered chart that failed has no objects: the checks below would only report what follows from their absence
+  // (custom resources of a CRD nobody installs), hiding the cause, so they wait until every chart renders.
+  for (const s of states) {
+    for (const r of s.releases) {
+      for (const failure of r.renderFailures) problem(`kubernetes/${s.component.name}`, `${r.chart} ${r.version}`, `is not rendered: ${failure}`, 'follow the fix in the message; the GitOps checks run once the chart renders');
+    }
+  }
+  if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
   podSecurityProblems(states, problem);
   const crds = crdProviders(states, problem);
   const waves = syncOrder(model, states, crds, problem);

@@ -51,8 +51,22 @@ export interface LockedChart {
    * repository publishes and so can only be compared with another copy of the same folder.
    */
   readonly sha256Of?: DigestKind;
+  /**
+   * Dependency charts the mirror's folder lacked and that were completed into the cache from elsewhere
+   * (scripts/complete-chart-deps.ts), each pinned by the content digest of its own folder. A chart-content
+   * sha256 is then the digest of the folder without their `charts/<name>/` folders: what the mirror holds.
+   * @default - none: the chart is rendered exactly as the mirror holds it
+   */
+  readonly dependencies?: readonly LockedDependency[];
   /** Components whose releases use this chart, sorted; for review, not for lookup. */
   readonly components: readonly string[];
+}
+
+/** A dependency chart completed into a cached chart folder, pinned by the content digest of its folder. */
+export interface LockedDependency {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
 }
 
 export interface ChartLock {
@@ -85,6 +99,15 @@ const lockSchema = z.strictObject({
         version: z.string().min(1),
         sha256: z.string().regex(SHA256, { message: 'must be 64 lowercase hex digits, or null when never vendored' }).nullable(),
         sha256Of: z.enum(['repository-archive', 'chart-content']).optional(),
+        dependencies: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1),
+              version: z.string().min(1),
+              sha256: z.string().regex(SHA256, { message: 'must be 64 lowercase hex digits (the content digest of the dependency chart folder)' }),
+            }),
+          )
+          .optional(),
         components: z.array(z.string().min(1)).default([]),
       }),
     )
@@ -220,6 +243,7 @@ export function planChartLock(lock: ChartLock, uses: readonly ChartUse[]): Locke
         version: use.version,
         sha256: keep ? old.sha256 : null,
         ...(keep && old.sha256Of ? { sha256Of: old.sha256Of } : {}),
+        ...(keep && old.dependencies ? { dependencies: old.dependencies } : {}),
         components: [...components].sort(),
       };
     })
@@ -236,7 +260,7 @@ function compareCharts(a: LockedChart, b: LockedChart): number {
  */
 export function formatChartLock(charts: readonly LockedChart[], siteName: string, vendorCommand = 'npx site-compiler vendor'): string {
   const sorted = [...charts].sort(compareCharts);
-  const doc = new Document({ lockVersion: CHART_LOCK_VERSION, charts: sorted.map((c) => ({ ...c, components: [...c.components] })) });
+  const doc = new Document({ lockVersion: CHART_LOCK_VERSION, charts: sorted.map(lockEntryText) });
   doc.commentBefore = [
     ` Chart lock for ${siteName}. Written by \`${vendorCommand}\`; commit it with the site.`,
     ' sha256 is the digest of the chart archive (.tgz). null means never vendored: Argo CD delivery',
@@ -249,12 +273,27 @@ export function formatChartLock(charts: readonly LockedChart[], siteName: string
     seq.items.forEach((item, i) => {
       if (isMap(item) && sorted[i].sha256 === null) {
         item.commentBefore = ` never vendored: run \`${vendorCommand}\` where ${sorted[i].repoUrl} is reachable`;
+      } else if (isMap(item) && sorted[i].sha256Of === 'chart-content' && sorted[i].dependencies) {
+        item.commentBefore = ' vendored from a local mirror, completed with dependency charts (scripts/complete-chart-deps.ts): sha256 is a content digest of the mirror\'s folder without them, each dependency\'s of its own folder';
       } else if (isMap(item) && sorted[i].sha256Of === 'chart-content') {
         item.commentBefore = ' vendored from a local mirror: sha256 is a content digest of the chart folder, not the repository archive\'s';
       }
     });
   }
   return doc.toString({ lineWidth: 0 });
+}
+
+/** One entry with its keys always in the same order, however it was put together. */
+function lockEntryText(c: LockedChart): Record<string, unknown> {
+  return {
+    chart: c.chart,
+    repoUrl: c.repoUrl,
+    version: c.version,
+    sha256: c.sha256,
+    ...(c.sha256Of ? { sha256Of: c.sha256Of } : {}),
+    ...(c.dependencies ? { dependencies: c.dependencies.map((d) => ({ name: d.name, version: d.version, sha256: d.sha256 })) } : {}),
+    components: [...c.components],
+  };
 }
 
 /** Writes the lock atomically (a reader never sees half a file) and only when its text changes. */

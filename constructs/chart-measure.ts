@@ -385,18 +385,49 @@ function lookup(values: unknown, dotted: string): unknown {
 /**
  * A digest of a chart folder's content: every regular file's path (relative, `/`-separated) and
  * sha256, in code-point order. The same chart gives the same digest however it was copied or packed,
- * which an archive's sha256 cannot promise.
+ * which an archive's sha256 cannot promise. `without` names folders (relative paths) left out: the
+ * dependency charts completed into a mirror's folder, which the lock pins each on its own.
  */
-export function contentDigest(chartDir: string): string {
+export function contentDigest(chartDir: string, without: readonly string[] = []): string {
+  const skip = new Set(without);
   const lines: string[] = [];
   const walk = (dir: string, rel: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name))) {
       const abs = path.join(dir, entry.name);
       const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(abs, r);
-      else if (entry.isFile() || entry.isSymbolicLink()) lines.push(`${createHash('sha256').update(fs.readFileSync(abs)).digest('hex')}  ${r}`);
+      if (entry.isDirectory()) {
+        if (!skip.has(r)) walk(abs, r);
+      } else if (entry.isFile() || entry.isSymbolicLink()) lines.push(`${createHash('sha256').update(fs.readFileSync(abs)).digest('hex')}  ${r}`);
     }
   };
   walk(chartDir, '');
   return createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex');
+}
+
+/** A dependency chart completed into a chart folder, as the lock pins it (constructs/chart-lock.ts LockedDependency). */
+export interface PinnedDependency {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+/**
+ * How a chart folder differs from the content digests a lock pins, or undefined when it matches: the folder without
+ * its completed dependencies' `charts/<name>/` against `sha256` (what the mirror held), then each completed
+ * dependency that is present against its own digest. One that is absent is not a mismatch: the render names the
+ * dependency charts a folder lacks.
+ */
+export function contentMismatch(chartDir: string, sha256: string, dependencies: readonly PinnedDependency[] = []): { problem: string; dependency?: string } | undefined {
+  const own = contentDigest(chartDir, dependencies.map((d) => `charts/${d.name}`));
+  if (own !== sha256) {
+    const without = dependencies.length > 0 ? ` without its completed dependencies ${dependencies.map((d) => d.name).join(', ')}` : '';
+    return { problem: `has content sha256 ${own}${without}, but the lock pins ${sha256}` };
+  }
+  for (const d of dependencies) {
+    const folder = path.join(chartDir, 'charts', d.name);
+    if (!fs.existsSync(folder)) continue;
+    const actual = contentDigest(folder);
+    if (actual !== d.sha256) return { problem: `has the dependency chart charts/${d.name}/ with content sha256 ${actual}, but the lock pins ${d.sha256} for ${d.name} ${d.version}`, dependency: d.name };
+  }
+  return undefined;
 }

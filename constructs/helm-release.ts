@@ -3,7 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments, type SchemaOptions } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
-import { contentDigest, withRenderableChart } from './chart-measure';
+import { contentMismatch, withRenderableChart } from './chart-measure';
 import type { ChartFactsFile } from './chart-facts-file';
 import { ChartLock, ChartUse, LockedChart, MIRROR_ARG, displayPath, vendorHint, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
@@ -132,6 +132,11 @@ export class HelmRelease extends Construct {
     this.node.addValidation({ validate: () => [...this.problems] });
   }
 
+  /** Why a release on rendered delivery has no objects: empty when it rendered, or when Argo CD renders it. */
+  public get renderFailures(): readonly string[] {
+    return this.delivery === 'rendered' ? [...this.problems] : [];
+  }
+
   /** What the lock needs to know about this release. */
   public get use(): ChartUse {
     return { component: this.component, repoUrl: this.repoUrl, chart: this.chart, version: this.version };
@@ -172,7 +177,7 @@ export class HelmRelease extends Construct {
     try {
       // A mirrored folder may lack dependencies the values disable; one the values enable cannot be rendered.
       [first, second] = withRenderableChart(archive, this.values, (chartPath, missing) => {
-        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; add them to the mirror and run \`${vendorHint('--from', MIRROR_ARG)}\``);
+        if (missing.length > 0) throw new Error(`the cached chart folder lacks the dependency charts ${missing.join(', ')}, which the values enable; ${lackingFix(entry, missing)}`);
         return [helmTemplate({ ...input, archive: chartPath }), helmTemplate({ ...input, archive: chartPath })];
       });
     } catch (err) {
@@ -205,12 +210,22 @@ export class HelmRelease extends Construct {
       this.problems.push(`${subject} is not in the chart cache (${displayPath(cached)} does not exist); run \`${fetch}\` to ${content ? 'copy' : 'download'} it`);
       return undefined;
     }
-    const actual = content ? contentDigest(cached) : sha256File(cached);
+    const lockFile = displayPath(sources.lock.file);
+    if (content) {
+      // A folder completed with dependency charts from elsewhere: the mirror's part and each dependency on its own.
+      const mismatch = contentMismatch(cached, entry.sha256 ?? '', entry.dependencies);
+      if (mismatch) {
+        const fix = mismatch.dependency
+          ? `complete it again from the source ${lockFile} was written with (npx tsx scripts/complete-chart-deps.ts --chart ${this.chart}-${this.version} --dep ${mismatch.dependency}=<source>)`
+          : `it is damaged or not the locked chart: delete it and run \`${fetch}\`${entry.dependencies ? ', then complete its dependencies again (npx tsx scripts/complete-chart-deps.ts)' : ''}`;
+        this.problems.push(`${subject}: the cached chart folder ${displayPath(cached)} ${mismatch.problem.replace('the lock', lockFile)}; ${fix}`);
+        return undefined;
+      }
+      return cached;
+    }
+    const actual = sha256File(cached);
     if (actual !== entry.sha256) {
-      this.problems.push(
-        `${subject}: the cached ${content ? 'chart folder' : 'archive'} ${displayPath(cached)} has ${content ? 'content ' : ''}sha256 ${actual}, but ${displayPath(sources.lock.file)} pins ${entry.sha256}; ` +
-          `it is damaged or not the locked chart: delete it and run \`${fetch}\``,
-      );
+      this.problems.push(`${subject}: the cached archive ${displayPath(cached)} has sha256 ${actual}, but ${lockFile} pins ${entry.sha256}; it is damaged or not the locked chart: delete it and run \`${fetch}\``);
       return undefined;
     }
     return cached;
@@ -254,6 +269,14 @@ export class HelmRelease extends Construct {
     }
     return objects;
   }
+}
+
+/** How to bring the dependency charts a cached folder lacks: completed from elsewhere when the lock pins them so. */
+function lackingFix(entry: LockedChart, missing: readonly string[]): string {
+  const pinned = (entry.dependencies ?? []).filter((d) => missing.includes(d.name));
+  if (pinned.length === 0) return `add them to the mirror and run \`${vendorHint('--from', MIRROR_ARG)}\``;
+  const deps = pinned.map((d) => `--dep ${d.name}=<source of ${d.name} ${d.version}>`).join(' ');
+  return `the lock pins ${pinned.map((d) => `${d.name} ${d.version}`).join(', ')} as completed into the cache from elsewhere: run \`npx tsx scripts/complete-chart-deps.ts --chart ${entry.chart}-${entry.version} ${deps}\``;
 }
 
 function componentOf(release: HelmRelease): string {

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, sha256File } from '../constructs/chart-cache';
-import { contentDigest } from '../constructs/chart-measure';
+import { contentMismatch } from '../constructs/chart-measure';
 import { ChartUse, LockedChart, VENDOR_COMMAND, displayPath, planChartLock, readChartLock, writeChartLock } from '../constructs/chart-lock';
 
 export interface VendorOptions {
@@ -100,7 +100,7 @@ export async function vendorCharts(options: VendorOptions): Promise<VendorResult
     if (entry.sha256Of === 'chart-content') {
       // No repository serves this digest: only the mirror it came from can fill the cache again.
       const folder = chartFolderPath(cacheDir, entry.chart, entry.version);
-      const cached = fs.existsSync(folder) && contentDigest(folder) === entry.sha256;
+      const cached = fs.existsSync(folder) && contentMismatch(folder, entry.sha256 ?? '', entry.dependencies) === undefined;
       log(`${step}: ${cached ? `cached, content sha256 ${entry.sha256}` : `FAILED: vendored from a local mirror (content digest); run \`${VENDOR_COMMAND} -- --from <mirror folder>\``}`);
       if (!cached) failures.push(`chart ${entry.chart} ${entry.version}: its lock digest is a content digest from a local mirror, and the cache does not hold that folder; run \`${VENDOR_COMMAND} -- --from <mirror folder>\`, or set sha256 of the entry to null to download the repository archive`);
       results.push({ chart: entry.chart, version: entry.version, status: cached ? 'cached' : 'failed' });

@@ -73,7 +73,8 @@ function copyFromMirror(entry: LockedChart, from: string, cacheDir: string): Loc
     fs.renameSync(tmp, target);
     return withDigest(entry, sha256, undefined);
   }
-  const digest = contentDigest(source);
+  // Dependency charts the lock pins as completed from elsewhere are not the mirror's: its digest leaves them out.
+  const digest = contentDigest(source, (entry.dependencies ?? []).map((d) => `charts/${d.name}`));
   if (entry.sha256 !== null && entry.sha256Of !== 'chart-content') {
     throw new Error(
       `the lock pins the repository archive's sha256 ${entry.sha256}, but ${displayPath(source)} is a chart folder, which cannot be checked against it; ` +
@@ -95,5 +96,6 @@ function copyFromMirror(entry: LockedChart, from: string, cacheDir: string): Loc
 
 /** The entry with a digest, keys in the lock's order. */
 function withDigest(entry: LockedChart, sha256: string, kind: 'chart-content' | undefined): LockedChart {
-  return { chart: entry.chart, repoUrl: entry.repoUrl, version: entry.version, sha256, ...(kind ? { sha256Of: kind } : {}), components: entry.components };
+  const dependencies = kind && entry.dependencies ? { dependencies: entry.dependencies } : {};
+  return { chart: entry.chart, repoUrl: entry.repoUrl, version: entry.version, sha256, ...(kind ? { sha256Of: kind } : {}), ...dependencies, components: entry.components };
 }

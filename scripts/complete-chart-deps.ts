@@ -6,8 +6,12 @@
  * so the shared mirror is never written and nothing here is committed. A dependency is taken only when its
  * Chart.yaml name equals the parent's dependency entry and its version satisfies the entry's constraint.
  *
+ * With `--site`, the dependencies added are also pinned in that site's chart lock (each by the content digest of its
+ * folder, the chart's own digest staying the mirror's), so rendered delivery renders the completed folder and refuses
+ * any other; without it the lock pins the mirror's folder as it is and only the facts are measured from the cache.
+ *
  * Usage: npx tsx scripts/complete-chart-deps.ts --chart kube-prometheus-stack-88.5.3 \
- *          --dep kube-state-metrics=<git dir>@<commit>:charts/kube-state-metrics [--dep …] [--cache .cache/charts]
+ *          --dep kube-state-metrics=<git dir>@<commit>:charts/kube-state-metrics [--dep …] [--cache .cache/charts] [--site sites/x.ts …]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +21,8 @@ import { Command } from 'commander';
 import * as semver from 'semver';
 import { parse } from 'yaml';
 import { DEFAULT_CHART_CACHE } from '../constructs/chart-cache';
-import { displayPath } from '../constructs/chart-lock';
+import { contentDigest } from '../constructs/chart-measure';
+import { LockedDependency, chartLockFileFor, displayPath, readChartLock, vendorCommandFor, writeChartLock } from '../constructs/chart-lock';
 
 interface ChartDependency {
   name: string;
@@ -90,19 +95,46 @@ export function completeChartDependencies(chartFolder: string, sources: Dependen
   return added;
 }
 
+/**
+ * Pins the completed dependencies of `chartFolder` (`<chart>-<version>`) in a site's lock: each by its folder's content
+ * digest. Throws when the lock has no content-digest entry of that chart and version. True when the lock changed.
+ */
+export function pinDependencies(siteFile: string, chartFolder: string, names: readonly string[], cwd = process.cwd()): boolean {
+  const lock = readChartLock(chartLockFileFor(siteFile));
+  const parent = readChartYaml(chartFolder);
+  const entry = lock.charts.find((c) => c.chart === parent.name && c.version === parent.version);
+  if (!entry || entry.sha256Of !== 'chart-content') {
+    throw new Error(`${displayPath(lock.file)} has no entry of ${parent.name} ${parent.version} vendored from a mirror folder (sha256Of: chart-content); run \`npx site-compiler vendor --from <folder of charts> --site ${path.relative(cwd, siteFile)}\` first`);
+  }
+  const pinned = new Map((entry.dependencies ?? []).map((d) => [d.name, d]));
+  for (const name of names) {
+    const folder = path.join(chartFolder, 'charts', name);
+    pinned.set(name, { name, version: readChartYaml(folder).version ?? '', sha256: contentDigest(folder) });
+  }
+  const dependencies: LockedDependency[] = [...pinned.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const charts = lock.charts.map((c) => (c === entry ? { ...c, dependencies } : c));
+  const rel = path.relative(cwd, siteFile);
+  return writeChartLock(lock.file, charts, path.basename(siteFile), vendorCommandFor(rel));
+}
+
 function main(): number {
   const opts = new Command()
     .name('complete-chart-deps')
     .requiredOption('--chart <name-version>', 'the chart folder in the cache, e.g. kube-prometheus-stack-88.5.3')
     .option('--dep <name=source>', 'a dependency: name=<git dir>@<commit>:<path> or name=<folder> (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--cache <folder>', 'chart cache folder', displayPath(DEFAULT_CHART_CACHE))
+    .option('--site <file...>', 'sites whose chart lock pins the dependencies added (by content digest)', [] as string[])
     .parse(process.argv)
-    .opts<{ chart: string; dep: string[]; cache: string }>();
+    .opts<{ chart: string; dep: string[]; cache: string; site: string[] }>();
   const chartFolder = path.resolve(opts.cache, opts.chart);
   try {
     if (!fs.existsSync(chartFolder)) throw new Error(`${displayPath(chartFolder)} does not exist; bring the chart into the cache first (npx site-compiler vendor --from <mirror>)`);
     const added = completeChartDependencies(chartFolder, opts.dep.map(parseDependencySource));
     process.stderr.write(`${displayPath(chartFolder)}: added ${added.join(', ') || 'nothing'}; measure again with \`npx site-compiler vendor --facts-only\`\n`);
+    for (const site of opts.site) {
+      const changed = pinDependencies(path.resolve(site), chartFolder, added);
+      process.stderr.write(`${displayPath(chartLockFileFor(path.resolve(site)))}: ${changed ? 'pins' : 'already pinned'} ${added.join(', ')}\n`);
+    }
     return 0;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

@@ -4,6 +4,7 @@ import type { ComponentModel, SiteModel } from '../../model';
 import { clusterSecretStoreName, defaultStorageClassName, releaseDelivery, serviceHost } from '../addon-contracts';
 import { siteAlertGroups } from './monitoring-alerts';
 import { siteDashboards } from './monitoring-dashboards';
+import { containerResources } from '../container-resources';
 import { CONFIG_RELOADER_RESOURCES, PROMETHEUS_STACK_RELEASE, serverResources } from './monitoring-pods';
 import type { AddonBuildContext } from '../addon-definition';
 import type { MonitoringSpec } from './spec';
@@ -15,6 +16,22 @@ const LOKI_RELEASE = 'loki';
 const LOKI_PORT = 3100;
 /** Loki's schema; the date only says from when on it applies, so it is fixed for the life of the store. */
 const LOKI_SCHEMA = { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } };
+
+const RUNTIME_DEFAULT = { type: 'RuntimeDefault' } as const;
+/**
+ * Requests and limits of the chart workloads the values leave without them (cpu millicores, memory MiB, each as
+ * [request, limit]); the facts record them, so the scheduling check and REVIEW.md's capacity count them.
+ */
+const STACK_RESOURCES = {
+  operator: containerResources([50, 200], [64, 128]),
+  webhookJob: containerResources([10, 100], [32, 64]),
+  kubeStateMetrics: containerResources([10, 100], [64, 128]),
+  nodeExporter: containerResources([10, 200], [32, 64]),
+  grafana: containerResources([100, 500], [128, 512]),
+  grafanaSidecar: containerResources([10, 100], [64, 128]),
+  loki: containerResources([100, 1000], [256, 1024]),
+  alloy: containerResources([10, 200], [50, 256]),
+} as const;
 
 /**
  * Monitoring: kube-prometheus-stack with Prometheus and Grafana on the site's storage, Loki with Grafana Alloy
@@ -54,8 +71,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
     values: {
       // Where the CNI replaces kube-proxy there is none to scrape, and its absence must not page anyone.
       kubeProxy: { enabled: model.kubernetes.kubeProxy },
-      // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
-      prometheusOperator: { prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES } },
+      ...stackWorkloadValues(),
       prometheus: {
         prometheusSpec: {
           // The pods the operator creates from these: the scheduling check places them (monitoring-pods.ts).
@@ -83,22 +99,7 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
         // The chart would otherwise render its own configuration into a Secret in the manifests.
         alertmanagerSpec: { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET, replicas: spec.alertmanager.replicas, resources: serverResources(spec.alertmanager) },
       },
-      grafana: {
-        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-        persistence: {
-          enabled: true,
-          type: 'pvc',
-          ...(storageClass ? { storageClassName: storageClass } : {}),
-          accessModes: ['ReadWriteOnce'],
-          size: `${spec.grafanaStorageGiB}Gi`,
-        },
-        // The volume attaches to one node at a time: the old pod must stop before the new one starts.
-        deploymentStrategy: { type: 'Recreate' },
-        sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value } },
-        ...(spec.loki
-          ? { additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: lokiUrl }] }
-          : {}),
-      },
+      grafana: grafanaValues(spec, storageClass, lokiUrl),
     },
   });
 
@@ -143,6 +144,58 @@ export function buildMonitoringChart(chart: ComponentChart, { config: spec, mode
   }
 }
 
+/** Grafana on the site's storage, locked down, with the generated dashboards' sidecar and Loki as a datasource. */
+function grafanaValues(spec: MonitoringSpec, storageClass: string | undefined, lokiUrl: string): Record<string, unknown> {
+  return {
+    admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+    persistence: {
+      enabled: true,
+      type: 'pvc',
+      ...(storageClass ? { storageClassName: storageClass } : {}),
+      accessModes: ['ReadWriteOnce'],
+      size: `${spec.grafanaStorageGiB}Gi`,
+    },
+    // The volume attaches to one node at a time: the old pod must stop before the new one starts.
+    deploymentStrategy: { type: 'Recreate' },
+    resources: STACK_RESOURCES.grafana,
+    // Grafana writes only to its volume (/var/lib/grafana) and logs to the console.
+    containerSecurityContext: { readOnlyRootFilesystem: true },
+    // A root init container that chowns the volume: the pod's fsGroup (472, the chart's) already makes it Grafana's.
+    initChownData: { enabled: false },
+    sidecar: {
+      dashboards: { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value },
+      resources: STACK_RESOURCES.grafanaSidecar,
+      // The sidecars write only into the chart's emptyDir folders; merged into the chart's locked-down context.
+      securityContext: { readOnlyRootFilesystem: true },
+    },
+    ...(spec.loki
+      ? { additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: lokiUrl }] }
+      : {}),
+  };
+}
+
+/**
+ * The operator's, its webhook Jobs', kube-state-metrics' and node exporter's settings the chart leaves open: requests
+ * and limits, and node exporter's container hardening (merged into the chart's own non-root, read-only context).
+ */
+function stackWorkloadValues(): Record<string, unknown> {
+  return {
+    prometheusOperator: {
+      // The sidecar the operator adds to Prometheus and Alertmanager: without these it runs with no requests.
+      prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES },
+      resources: STACK_RESOURCES.operator,
+      // The create and patch Jobs of the admission webhook's certificate share these.
+      admissionWebhooks: { patch: { resources: STACK_RESOURCES.webhookJob } },
+    },
+    'kube-state-metrics': { resources: STACK_RESOURCES.kubeStateMetrics },
+    'prometheus-node-exporter': {
+      resources: STACK_RESOURCES.nodeExporter,
+      securityContext: { seccompProfile: RUNTIME_DEFAULT },
+      containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    },
+  };
+}
+
 /** Loki as one process on the site's storage, and Alloy on every node shipping each pod's log to it. */
 function lokiReleases(
   chart: ComponentChart,
@@ -166,9 +219,14 @@ function lokiReleases(
         schemaConfig: { configs: [LOKI_SCHEMA] },
         compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
         limits_config: { retention_period: `${retentionDays * 24}h` },
+        podSecurityContext: { seccompProfile: RUNTIME_DEFAULT },
+        livenessProbe: { httpGet: { path: '/ready', port: 'http-metrics' }, initialDelaySeconds: 60, periodSeconds: 10, failureThreshold: 6 },
       },
+      // Loki's ruler reads no rules from ConfigMaps here, so the sidecar that would collect them is not needed.
+      sidecar: { rules: { enabled: false } },
       singleBinary: {
         replicas: 1,
+        resources: STACK_RESOURCES.loki,
         persistence: { enabled: true, size: `${loki.storageGiB}Gi`, ...(storageClass ? { storageClass } : {}) },
       },
       backend: { replicas: 0 },
@@ -191,7 +249,16 @@ function lokiReleases(
     values: {
       crds: { create: false },
       controller: { type: 'daemonset' },
-      alloy: { configMap: { create: true, content: alloyConfig(model, `${lokiUrl}/loki/api/v1/push`) } },
+      global: { podSecurityContext: { seccompProfile: RUNTIME_DEFAULT } },
+      alloy: {
+        configMap: { create: true, content: alloyConfig(model, `${lokiUrl}/loki/api/v1/push`) },
+        resources: STACK_RESOURCES.alloy,
+        // Root for the node's log files (a declared exception), but without privilege escalation or capabilities.
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        livenessProbe: { httpGet: { path: '/-/ready', port: 'http-metrics' }, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6 },
+      },
+      // The pod template carries a checksum of the configuration, so a change rolls the pods: no reloader needed.
+      configReloader: { enabled: false },
     },
   });
 }

@@ -65,5 +65,10 @@ export const monitoringFacts = addonFacts({
       rules: ['host-path', 'run-as-non-root', 'read-only-root-fs'],
       reason: 'log agent: reads every pod\'s log files from /var/log/pods on the node, which only root can read',
     },
+    {
+      objects: ['Deployment/{ns}/*grafana'],
+      rules: ['probes'],
+      reason: 'Grafana\'s dashboard and datasource sidecars (k8s-sidecar) serve their health on different ports (8084, 8082), but the chart takes one liveness and one readiness probe for every sidecar (grafana.sidecar.livenessProbe/readinessProbe), so no value probes both; Grafana\'s own container keeps the chart\'s probes',
+    },
   ],
 });
