@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { memTrace } from '../core/mem-trace';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SITE_ARG, SiteError } from '../site/errors';
 import { OutputRefusal, conflictLines, conflictRefusal, foreignRefusal, lockRefusal, pathRefusal, shellQuote, writeFailure } from './output-errors';
@@ -6,6 +7,7 @@ import { OutputContext, findConflicts, inspectOutput, refusedOutputPath } from '
 import { LockTimeoutError, acquireOutputLock, describeHolder } from './output-lock';
 import { explainDiff, formatDiff } from './output-diff';
 import { ImpactReview, ReviewedSite, reviewImpact } from './review-impact';
+import { LazyFileTree } from './lazy-file-tree';
 import { SynthError } from './synth-error';
 import type { ComponentReport, FileTree } from './synthesize';
 import { withManifest } from './tree-manifest';
@@ -161,6 +163,7 @@ interface Reviewed {
 
 function load(opts: SynthOptions, io: Io, out: string, compile: SiteCompiler): Reviewed {
   const compiled = compile(opts, io);
+  memTrace('compiled (after cache)');
   for (const n of compiled.notes) io.err(n);
   for (const w of compiled.warnings) io.err(`warning: ${userHint(w, opts.site)}`);
   return review(compiled, out, io);
@@ -172,7 +175,7 @@ function load(opts: SynthOptions, io: Io, out: string, compile: SiteCompiler): R
  */
 function review(compiled: SynthCompiled, out: string, io: Io): Reviewed {
   if (isEmptyDiff(diffTree(compiled.tree, out))) return { compiled, tree: compiled.tree };
-  const tree = new Map(compiled.tree);
+  const tree = LazyFileTree.copy(compiled.tree);
   const impact = reviewImpact(tree, out, compiled.review);
   for (const w of impact.warnings) io.err(`warning: ${w}`);
   return { compiled, tree: withManifest(tree, compiled.modelName), impact };
@@ -228,10 +231,12 @@ function write(opts: SynthOptions, io: Io, out: string, shown: string, started: 
     for (const f of [...conflicts.edited, ...conflicts.added]) io.err(`--force: discarding ${shown}/${f} (added or edited by hand)`);
   }
   const diff = diffTree(tree, out);
+  memTrace('diffTree');
   if (opts.showDiff) for (const line of isEmptyDiff(diff) ? ['no change'] : formatDiff(explainDiff(tree, out))) io.out(line);
   if (!isEmptyDiff(diff)) {
     try {
       for (const w of writeTree(tree, out, io.fs ?? REAL_FS)) io.err(`warning: ${w}`);
+      memTrace('written');
     } catch (err) {
       if (err instanceof TreeWriteError) throw writeFailure(shown, err);
       throw err;
