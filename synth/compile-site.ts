@@ -1,5 +1,4 @@
 import { chartFactsFileFor, deliveredCharts, readChartFacts } from '../constructs/chart-facts-file';
-import { memTrace } from '../core/mem-trace';
 import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { SiteModel, buildModel } from '../model';
 import type { LoadedSite } from '../site/load';
@@ -42,13 +41,11 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const facts = readChartFacts(chartFactsFileFor(loaded.file));
   // The charts' kubeVersion constraints go into the model's checks, so a Kubernetes release helm would refuse is a site problem.
   const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir, charts: deliveredCharts(lock, facts) });
-  memTrace('model');
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
     chartSources: { lock, facts, kubeVersion: model.kubernetes.version, apiVersions: facts.apiVersions, ...(options.chartCacheDir ? { cacheDir: options.chartCacheDir } : {}) },
   });
-  memTrace('synthesize');
   // Evaluated once each: they both gate the tree and feed REVIEW.md.
   const policy = checkPolicy(result.manifests, model);
   // Every pod of the tree and of the charts Argo CD renders, placed on the nodes the tree creates.
@@ -59,11 +56,6 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   // Every check's findings together, so one run shows every mistake.
   const refused = [...policy.findings.map(formatFinding), ...scheduling.problems, ...flows.findings.map(formatFlowFinding), ...sync];
   if (enforce && refused.length > 0) throw new SynthError(refused);
-  memTrace('checks');
   const checked = scheduling.warnings.length > 0 ? { ...result, warnings: [...result.warnings, ...scheduling.warnings] } : result;
-  const reviewed = withReview(model, checked, policy, flows, scheduling);
-  memTrace('review');
-  const tree = withManifest(reviewed, model.name);
-  memTrace('manifest');
-  return { model, result: checked, policy, flows, lock, tree };
+  return { model, result: checked, policy, flows, lock, tree: withManifest(withReview(model, checked, policy, flows, scheduling), model.name) };
 }

@@ -1,6 +1,5 @@
 // The modules themselves, not namespace copies: recording replaces their functions for everyone who calls them.
 import childProcess from 'node:child_process';
-import { memTrace } from '../core/mem-trace';
 import * as crypto from 'node:crypto';
 import fs from 'node:fs';
 import Module from 'node:module';
@@ -299,7 +298,6 @@ export function keepingResults(cache: ResultCache, compile: SiteCompiler): SiteC
       try {
         fs.mkdirSync(cache.dir, { recursive: true });
         writeEntry(`${file}.${process.pid}.tmp`, inputs, value);
-        memTrace('cache written');
         fs.renameSync(`${file}.${process.pid}.tmp`, file);
         prune(cache.dir);
       } catch {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { memTrace } from '../core/mem-trace';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SITE_ARG, SiteError } from '../site/errors';
 import { OutputRefusal, conflictLines, conflictRefusal, foreignRefusal, lockRefusal, pathRefusal, shellQuote, writeFailure } from './output-errors';
@@ -163,7 +162,6 @@ interface Reviewed {
 
 function load(opts: SynthOptions, io: Io, out: string, compile: SiteCompiler): Reviewed {
   const compiled = compile(opts, io);
-  memTrace('compiled (after cache)');
   for (const n of compiled.notes) io.err(n);
   for (const w of compiled.warnings) io.err(`warning: ${userHint(w, opts.site)}`);
   return review(compiled, out, io);
@@ -231,12 +229,10 @@ function write(opts: SynthOptions, io: Io, out: string, shown: string, started: 
     for (const f of [...conflicts.edited, ...conflicts.added]) io.err(`--force: discarding ${shown}/${f} (added or edited by hand)`);
   }
   const diff = diffTree(tree, out);
-  memTrace('diffTree');
   if (opts.showDiff) for (const line of isEmptyDiff(diff) ? ['no change'] : formatDiff(explainDiff(tree, out))) io.out(line);
   if (!isEmptyDiff(diff)) {
     try {
       for (const w of writeTree(tree, out, io.fs ?? REAL_FS)) io.err(`warning: ${w}`);
-      memTrace('written');
     } catch (err) {
       if (err instanceof TreeWriteError) throw writeFailure(shown, err);
       throw err;

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { memTrace } from '../core/mem-trace';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App as Cdk8sApp, ApiObject, Chart } from 'cdk8s';
@@ -116,7 +115,6 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
 
   // --- Kubernetes ------------------------------------------------------------------------------
   const { manifests, extraManifests, releaseFacts, copies } = synthKubernetes(model, options, scratch, files, components);
-  memTrace('kubernetes');
 
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
   files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
