@@ -45,10 +45,21 @@ export class UniformObjects<M = unknown> extends Construct {
 
   /** Each other member's object, made from `rendered` (the representative as the tree holds it) one at a time. */
   public *objects(rendered: KubeObject): Generator<KubeObject> {
-    for (const m of this.props.members) {
+    const object = this.objectOf(rendered);
+    for (let i = 0; i < this.props.members.length; i += 1) yield object(i);
+  }
+
+  /**
+   * The object of the other member at an index (0 is the first member after the representative), made from `rendered`
+   * again on every call: the synth driver renders a member's file when it is read rather than keeping its text. The
+   * function holds the members and `rendered` only, not this construct (whose scope is the whole cdk8s app).
+   */
+  public objectOf(rendered: KubeObject): (index: number) => KubeObject {
+    const { members, vary } = this.props;
+    return (index) => {
       const copy = structuredClone(rendered);
-      this.props.vary(copy, m);
-      yield copy;
-    }
+      vary(copy, members[index]);
+      return copy;
+    };
   }
 }

@@ -277,9 +277,12 @@ function header(text: string): string {
  */
 export function reviewImmutableFields(tree: FileTree, committed: ReadonlyMap<string, string>): ImmutableChange[] {
   const changes: ImmutableChange[] = [];
-  for (const [file, text] of tree) {
+  // By path, the text read only for files the folder has: a fleet's files are rendered on read.
+  for (const file of [...tree.keys()]) {
     const oldText = committed.get(file);
-    if (!file.startsWith('kubernetes/') || !file.endsWith('.yaml') || oldText === undefined || oldText === text) continue;
+    if (!file.startsWith('kubernetes/') || !file.endsWith('.yaml') || oldText === undefined) continue;
+    const text = tree.get(file) as string;
+    if (oldText === text) continue;
     const after = parse(text) as KubeObject | null;
     const oldObject = parse(oldText) as KubeObject | null;
     if (!after || !oldObject || typeof after !== 'object' || typeof oldObject !== 'object') continue;

@@ -40,7 +40,7 @@ export function explainDiff(files: FileTree, dir: string): ComponentDiff[] {
   const differs = new Set([...diff.added, ...diff.removed, ...diff.changed]);
   for (const group of [...touched].sort()) {
     const before = new Map(onDisk.filter((f) => differs.has(f) && groupOf(f) === group).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-    const after = new Map([...files.entries()].filter(([f]) => differs.has(f) && groupOf(f) === group));
+    const after = new Map([...files.keys()].filter((f) => differs.has(f) && groupOf(f) === group).map((f) => [f, files.get(f) as string]));
     out.push(explainGroup(group, before, after));
   }
   return out.filter((d) => d.added.length + d.removed.length + d.changed.length > 0);

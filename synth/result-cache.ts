@@ -256,6 +256,34 @@ function prune(dir: string): void {
 }
 
 /**
+ * Writes an Entry as JSON one file of the tree at a time: the tree of a large fleet is 170 MB of text, which as one
+ * JSON string (and the array of pairs before it) cost more memory than the whole compile.
+ */
+function writeEntry(file: string, inputs: Pick<Entry, 'inputs' | 'env' | 'envAll'>, value: SynthCompiled): void {
+  const { tree, ...rest } = value;
+  const head: Omit<Entry, 'result'> & { result: Omit<SynthCompiled, 'tree'> } = { version: FORMAT, ...inputs, result: rest };
+  // The head's text ends with the two braces that close `result` and the entry: the tree goes in before them.
+  const text = JSON.stringify(head);
+  const fd = fs.openSync(file, 'w');
+  try {
+    // Written in pieces of about a megabyte: one write per file would be 100,000 system calls.
+    let pending = `${text.slice(0, -2)},"tree":[`;
+    let first = true;
+    for (const [rel, content] of tree) {
+      pending += `${first ? '' : ','}${JSON.stringify([rel, content])}`;
+      first = false;
+      if (pending.length > 1 << 20) {
+        fs.writeSync(fd, pending);
+        pending = '';
+      }
+    }
+    fs.writeSync(fd, `${pending}]}}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * `compile`, recording its inputs on the first call and keeping its result for the next synth. Only the first call:
  * a later compile in the same process may answer from memory what the first read from disk.
  */
@@ -266,11 +294,10 @@ export function keepingResults(cache: ResultCache, compile: SiteCompiler): SiteC
     first = false;
     const { value, inputs } = recordInputs(() => compile(opts, io), cache.ignored);
     if (inputs) {
-      const entry: Entry = { version: FORMAT, ...inputs, result: { ...value, tree: [...value.tree] } };
       const file = entryFile(cache, opts, io);
       try {
         fs.mkdirSync(cache.dir, { recursive: true });
-        fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(entry));
+        writeEntry(`${file}.${process.pid}.tmp`, inputs, value);
         fs.renameSync(`${file}.${process.pid}.tmp`, file);
         prune(cache.dir);
       } catch {

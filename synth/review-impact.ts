@@ -52,7 +52,7 @@ function terraformSides(tree: FileTree, dir: string): { workdir: string; before:
   return workdirs.map((workdir) => {
     const mine = (f: string): boolean => f.startsWith(`terraform/${workdir}/`) && f.endsWith('.tf.json');
     const before = new Map(onDisk.filter(mine).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-    const after = new Map([...tree.entries()].filter(([f]) => mine(f)));
+    const after = new Map([...tree.keys()].filter(mine).map((f) => [f, tree.get(f) as string]));
     return { workdir, before: terraformItems(before), after: terraformItems(after) };
   });
 }

@@ -2,6 +2,7 @@ import { EVICTION_HARD_MEMORY_MIB, nodeAllocatable } from '../model';
 import type { ComponentModel, SiteModel, VmModel } from '../model';
 import { providerOf } from '../model';
 import { AppliedException, byCode, checkPolicy, podTemplateOf, PolicyReport } from '../validate/policy';
+import { LazyFileTree } from './lazy-file-tree';
 import type { FileTree, SynthResult } from './synthesize';
 import { generatedMarker } from '../core/generated';
 import { ARGOCD_APPS_COMPONENT, SYNC_WAVE } from '../charts/argocd-apps-chart';
@@ -29,9 +30,9 @@ export function withReview(
   /** The scheduling simulation's report, for the pods operators create. @default - that table is left out */
   scheduling?: SchedulingReport,
 ): FileTree {
-  const files = new Map(result.files);
+  const files = LazyFileTree.copy(result.files);
   files.set(REVIEW_FILE, renderReview(model, result, policy, flows, scheduling));
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return LazyFileTree.sorted(files);
 }
 
 export function renderReview(model: SiteModel, result: ReviewInput, policy: PolicyReport, flows?: FlowReport, scheduling?: SchedulingReport): string {

@@ -6,6 +6,7 @@ import { OutputContext, findConflicts, inspectOutput, refusedOutputPath } from '
 import { LockTimeoutError, acquireOutputLock, describeHolder } from './output-lock';
 import { explainDiff, formatDiff } from './output-diff';
 import { ImpactReview, ReviewedSite, reviewImpact } from './review-impact';
+import { LazyFileTree } from './lazy-file-tree';
 import { SynthError } from './synth-error';
 import type { ComponentReport, FileTree } from './synthesize';
 import { withManifest } from './tree-manifest';
@@ -172,7 +173,7 @@ function load(opts: SynthOptions, io: Io, out: string, compile: SiteCompiler): R
  */
 function review(compiled: SynthCompiled, out: string, io: Io): Reviewed {
   if (isEmptyDiff(diffTree(compiled.tree, out))) return { compiled, tree: compiled.tree };
-  const tree = new Map(compiled.tree);
+  const tree = LazyFileTree.copy(compiled.tree);
   const impact = reviewImpact(tree, out, compiled.review);
   for (const w of impact.warnings) io.err(`warning: ${w}`);
   return { compiled, tree: withManifest(tree, compiled.modelName), impact };

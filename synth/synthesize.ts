@@ -21,6 +21,7 @@ import { generatedMarker } from '../core/generated';
 import { toYamlText } from '../core/yaml-text';
 import type { KubeObject } from '../core/kube-object';
 import { byCodePoint } from '../core/order';
+import { LazyFileTree } from './lazy-file-tree';
 import { SynthError } from './synth-error';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
@@ -87,7 +88,7 @@ export interface SynthOptions {
 }
 
 export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = [], options: SynthOptions = {}): SynthResult {
-  const files: FileTree = new Map();
+  const files = new LazyFileTree();
   const components: ComponentReport[] = [];
 
   // --- Terraform -------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
-  return { files: sortTree(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts, copies };
+  return { files: LazyFileTree.sorted(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts, copies };
 }
 
 /**
@@ -137,7 +138,7 @@ function synthKubernetes(
   model: SiteModel,
   options: SynthOptions,
   scratch: string,
-  files: FileTree,
+  files: LazyFileTree,
   components: ComponentReport[],
 ): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts' | 'copies'> {
   const manifests = new Map<string, KubeObject[]>();
@@ -182,12 +183,18 @@ function synthKubernetes(
     objects.forEach((obj, i) => files.set(`kubernetes/${component}/${names[i]}`, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`));
     let written = objects.length;
     const byKind = new Map<string, number>();
-    // Each member is rendered, written and dropped in turn: only its file's text stays.
+    // Each member's object is made here only for its file name; its text is made again whenever the file is read
+    // (hashed, compared, written), so no member's text or object outlives its use.
     for (const { family, rendered } of uniform.get(component) ?? []) {
+      const header = `# ${generatedMarker(model.name)}\n`;
+      const object = family.objectOf(rendered);
+      const render = (index: number): string => `${header}${toYamlText(object(index))}`;
+      let index = 0;
       for (const obj of family.objects(rendered)) {
         const file = `kubernetes/${component}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
         if (files.has(file)) throw new Error(`dist/kubernetes/${component}: two objects would both be written to ${file} (${obj.kind} ${obj.metadata.name}); give them different names`);
-        files.set(file, `# ${generatedMarker(model.name)}\n${toYamlText(obj)}`);
+        files.setLazy(file, render, index);
+        index += 1;
       }
       written += family.count - 1;
       byKind.set(rendered.kind, (byKind.get(rendered.kind) ?? 0) + family.count - 1);
@@ -296,8 +303,4 @@ function countResources(doc: Record<string, unknown>): number {
   const count = (block: unknown): number =>
     block && typeof block === 'object' ? Object.values(block).reduce<number>((n, byName) => n + Object.keys(byName as object).length, 0) : 0;
   return count(doc.resource) + count(doc.data);
-}
-
-function sortTree(files: FileTree): FileTree {
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { LazyFileTree } from './lazy-file-tree';
 import type { FileTree } from './synthesize';
 
 /**
@@ -33,7 +34,7 @@ export function withManifest(tree: FileTree, site: string): FileTree {
     site,
     files,
   };
-  const out: FileTree = new Map(tree);
+  const out = LazyFileTree.copy(tree);
   out.set(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
   return out;
 }

@@ -39,9 +39,10 @@ export function diffTree(files: FileTree, dir: string): TreeDiff {
   const onDisk = new Set(listTree(dir));
   const added: string[] = [];
   const changed: string[] = [];
-  for (const [rel, content] of files) {
+  // By path, reading a file's text only where the folder has the file: a fleet's files are rendered on read.
+  for (const rel of files.keys()) {
     if (!onDisk.has(rel)) added.push(rel);
-    else if (!fs.readFileSync(path.join(dir, rel)).equals(Buffer.from(content, 'utf8'))) changed.push(rel);
+    else if (!fs.readFileSync(path.join(dir, rel)).equals(Buffer.from(files.get(rel) as string, 'utf8'))) changed.push(rel);
     onDisk.delete(rel);
   }
   return { added: added.sort(), removed: [...onDisk].sort(), changed: changed.sort() };
