@@ -152,9 +152,9 @@ describe('synth refuses a pod no node takes', () => {
     expect(site.code).toBe(EXIT.refused);
     const line = findingOf(site.text, 'Deployment hookprobe/ai-content-generator');
     expect(line).toContain('1 of 1 pod cannot be scheduled');
-    expect(line).toMatch(/pool gpu \(k8s-gpu-worker-1\): insufficient memory \(needs 59500 MiB, 58544 MiB free of 59568 MiB allocatable\)/);
+    expect(line).toMatch(/pool gpu \(k8s-gpu-worker-1\): insufficient memory \(needs 59500 MiB, 58512 MiB free of 59568 MiB allocatable\)/);
     expect(line).toContain('pool worker (k8s-worker-1, k8s-worker-2, k8s-worker-3): node selector nvidia.com/gpu=true unmatched on 3 of 3 nodes');
-    expect(line).toMatch(/fix: lower apps\[1\]\.resources\.requests\.memoryMiB \(now 59500\) to at most 58544, or raise kubernetes\.nodePools\[2\]\.memoryGiB from 64 to 65 \(or remove apps\[1\]\)/);
+    expect(line).toMatch(/fix: lower apps\[1\]\.resources\.requests\.memoryMiB \(now 59500\) to at most 58512, or raise kubernetes\.nodePools\[2\]\.memoryGiB from 64 to 66 \(or remove apps\[1\]\)/);
   });
 
   it('fails when required anti-affinity asks for more replicas than workers, saying N replicas on M nodes', () => {
