@@ -62,7 +62,6 @@ export function buildModel(site: Site, source = 'site', options: BuildModelOptio
   const addons = addonModels(site, catalog);
   const readWriteManyClass = readWriteManyClassOf(addons, site);
   return {
-    site,
     name: site.name,
     ...(site.description !== undefined ? { description: site.description } : {}),
     proxmox: {

@@ -214,11 +214,6 @@ export interface AppModel {
 }
 
 export interface SiteModel {
-  /**
-   * The validated site as written. Builders read the resolved values below instead; what still reads this is listed,
-   * with the reason, in test/layers.test.ts ("keeps the raw site out of the builders").
-   */
-  readonly site: Site;
   readonly name: string;
   /** Free text for REVIEW.md (site.description). */
   readonly description?: string;

@@ -424,12 +424,13 @@ describe('platform add-on settings against the site', () => {
 });
 
 describe('what consumers read from the add-ons\' facts instead of their keys', () => {
-  const model = buildModel(variant(() => undefined));
+  const site = variant(() => undefined);
+  const model = buildModel(site);
 
   it('derives the ReadWriteMany class once, for the checks and the builders, from the storage providers so configured', () => {
-    expect(readWriteManyClassOf(model.addons, model.site)).toBe('cephfs');
+    expect(readWriteManyClassOf(model.addons, site)).toBe('cephfs');
     expect(readWriteManyStorageClassName(model)).toBe('cephfs');
-    const noFilesystem = { ...model.site, ceph: model.site.ceph && { ...model.site.ceph, filesystem: undefined } };
+    const noFilesystem = { ...site, ceph: site.ceph && { ...site.ceph, filesystem: undefined } };
     expect(readWriteManyClassOf(model.addons, noFilesystem)).toBeUndefined();
     const nfs = { facts: ADDONS.nfsProvisioner, config: {} };
     expect(readWriteManyClassOf([...model.addons, nfs], noFilesystem)).toBe('nfs-client');

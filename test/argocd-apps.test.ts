@@ -89,7 +89,7 @@ describe('Argo CD Applications of the reference site', () => {
     const sources = sourcesOf(monitoring!);
     expect(sources.find((s) => s.chart === 'kube-prometheus-stack')).toMatchObject({
       repoURL: 'https://prometheus-community.github.io/helm-charts',
-      targetRevision: model.site.platform.addons.monitoring?.chartVersion,
+      targetRevision: reference.platform.addons.monitoring?.chartVersion,
       helm: { releaseName: 'kube-prometheus-stack' },
     });
     expect(sources.some((s) => s.path === `${git.path}/monitoring`)).toBe(true);

@@ -42,7 +42,7 @@ const yamlOf = (file: string): Record<string, any> => {
 
 describe('an add-on added as a folder plus one line', () => {
   it('is part of the site schema, documented, with its defaults filled in', () => {
-    expect((model.site.platform.addons as Record<string, any>).nodeProbe).toEqual({ image: 'quay.io/example/node-probe:v1.2.3', intervalSeconds: 30 });
+    expect(model.addons.find((a) => a.facts.key === 'nodeProbe')?.config).toEqual({ image: 'quay.io/example/node-probe:v1.2.3', intervalSeconds: 30 });
     const schema = JSON.parse(result.files.get('site.schema.json') ?? '{}');
     expect(schema.properties.platform.properties.addons.properties.nodeProbe.description).toMatch(/Default: not installed/);
   });
