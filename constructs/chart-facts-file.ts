@@ -123,7 +123,11 @@ function parsedFactsKey(text: string): string {
 
 /** The file in .cache/parsed-facts/ that keeps the data of a facts file with this text. */
 export function parsedFactsFile(text: string): string {
-  return path.join(PARSED_FACTS_DIR, `${parsedFactsKey(text)}.json`);
+  return parsedFactsPath(parsedFactsKey(text));
+}
+
+function parsedFactsPath(key: string): string {
+  return path.join(PARSED_FACTS_DIR, `${key}.json`);
 }
 
 /**
@@ -144,7 +148,7 @@ function readParsedFacts(text: string): FactsData | undefined {
   if (known) return structuredClone(known);
   let data: FactsData;
   try {
-    data = JSON.parse(fs.readFileSync(parsedFactsFile(text), 'utf8')) as FactsData;
+    data = JSON.parse(fs.readFileSync(parsedFactsPath(key), 'utf8')) as FactsData;
   } catch {
     return undefined;
   }
@@ -163,7 +167,7 @@ function writeParsedFacts(text: string, data: FactsData): void {
     fs.mkdirSync(PARSED_FACTS_DIR, { recursive: true });
     const tmp = path.join(PARSED_FACTS_DIR, `${key}.json.${process.pid}.tmp`);
     fs.writeFileSync(tmp, json);
-    fs.renameSync(tmp, path.join(PARSED_FACTS_DIR, `${key}.json`));
+    fs.renameSync(tmp, parsedFactsPath(key));
   } catch {
     // A read-only checkout parses the YAML every time.
   }
