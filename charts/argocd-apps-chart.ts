@@ -466,12 +466,17 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
   for (const [file, content] of bootstrap) files.add(file, content);
 }
 
+/** What secretStoreOf reads: the store, the ExternalSecrets that name it and the Namespace objects. */
+const SEED_KINDS: ReadonlySet<string> = new Set(['ClusterSecretStore', 'ExternalSecret', 'Namespace']);
+
 /**
  * The secret store the ExternalSecrets read and what it must hold, for the bootstrap to check before the root: the
  * ClusterSecretStore any component renders, and its namespace's object when the store keeps Secrets in this cluster.
  */
 function secretStoreOf(states: readonly ComponentState[]): { secretStore?: { seed: NonNullable<ReturnType<typeof secretStoreSeed>>; namespaceObjects: object[] } } {
-  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.map((o) => o.api.toJson() as KubeObject)]));
+  // Rendered again for the annotations set since componentStates, but only the kinds the seed reads: rendering every
+  // object of the site a second time here was a fifth of building the Argo CD Applications.
+  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.filter((o) => SEED_KINDS.has(o.json.kind)).map((o) => o.api.toJson() as KubeObject)]));
   const store = [...byComponent.values()].flat().find((o) => o.kind === 'ClusterSecretStore');
   const seed = store ? secretStoreSeed(store, byComponent) : undefined;
   if (!seed) return {};
