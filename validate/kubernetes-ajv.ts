@@ -14,6 +14,7 @@ import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import * as ipaddr from 'ipaddr.js';
 import type { RE2 } from 're2-wasm';
+import { goRegExpAsJs } from './go-regexp';
 
 /** What a precompiled validator module needs from its caller; see {@link VALIDATOR_RUNTIME}. */
 export interface KubernetesValidatorRuntime {
@@ -46,14 +47,30 @@ function re2(pattern: string, flags: string): RE2 {
 /** Compiled patterns by flags + source: the modules of different kinds repeat the same ones (DNS labels, quantities). */
 const re2Cache = new Map<string, RE2>();
 
+/** The same patterns as JavaScript RegExps where goRegExpAsJs can translate them (null: it cannot). */
+const jsCache = new Map<string, RegExp | null>();
+
+/**
+ * Values up to this length are tested with the translated JavaScript RegExp. Translation rules out exponential
+ * backtracking, not a polynomial one (`.*@.*\.iam\.gserviceaccount\.com`), so a longer value goes to RE2, which
+ * is linear in it. Kubernetes names are at most 253 characters.
+ */
+export const JS_VALUE_LIMIT = 1000;
+
+/** A lone UTF-16 surrogate: re2-wasm reads the value as UTF-8, where it has no code point of its own. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * The precompiled modules create every pattern of their schema when they load; compiling one with RE2 takes
  * milliseconds, and most are never reached by the objects a synth renders, so each compiles on its first test.
  * Pattern syntax is still checked up front: the generator compiles every pattern eagerly (createKubernetesAjv).
+ * Most patterns are plain enough for a JavaScript RegExp that accepts exactly the same strings (validate/go-regexp.ts):
+ * those are tested without RE2, so a synth whose objects reach only such patterns never instantiates re2-wasm.
  * Sharing compiled patterns is safe: without the g or y flag, `test` keeps no state between calls.
  */
 class LazyRe2 {
   private compiled: RE2 | undefined;
+  private js: RegExp | null | undefined;
 
   constructor(
     private readonly pattern: string,
@@ -61,8 +78,13 @@ class LazyRe2 {
   ) {}
 
   test(value: string): boolean {
+    const key = `${this.flags}/${this.pattern}`;
+    if (this.js === undefined) {
+      if (!jsCache.has(key)) jsCache.set(key, goRegExpAsJs(this.pattern, this.flags) ?? null);
+      this.js = jsCache.get(key) ?? null;
+    }
+    if (this.js !== null && value.length <= JS_VALUE_LIMIT && !LONE_SURROGATE.test(value)) return this.js.test(value);
     if (!this.compiled) {
-      const key = `${this.flags}/${this.pattern}`;
       this.compiled = re2Cache.get(key) ?? re2(this.pattern, this.flags);
       re2Cache.set(key, this.compiled);
     }
