@@ -160,6 +160,27 @@ describe('what the evaluator cannot prove or must refuse', () => {
     expect(report.findings[0].message).toContain('L2 announcements');
   });
 
+  const application = (values: string): KubeObject => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'edge-proxy', namespace: 'argocd' },
+    spec: { source: { chart: 'edge-proxy', helm: { values } } },
+  }) as unknown as KubeObject;
+
+  it('fails when chart values ask for a LoadBalancer Service with externalTrafficPolicy Local on Cilium L2 announcements', () => {
+    const report = withObject(application('controller:\n  service:\n    type: LoadBalancer\n    externalTrafficPolicy: Local\n'));
+    expect(report.findings).toEqual([expect.objectContaining({ object: 'Application/argocd/edge-proxy', rule: 'load-balancer-traffic-policy', fix: expect.stringContaining('controller.service.externalTrafficPolicy: Cluster') })]);
+  });
+
+  it('fails when chart values spell Local with a YAML escape (the text does not hold the word itself)', () => {
+    for (const local of ['"L\\x6fcal"', '"Lo\\\n      cal"']) {
+      const report = withObject(application(`controller:\n  service:\n    type: LoadBalancer\n    externalTrafficPolicy: ${local}\n`));
+      expect(report.findings.map((f) => `${f.object} ${f.rule}`), local).toEqual(['Application/argocd/edge-proxy load-balancer-traffic-policy']);
+    }
+    // Folded plain and single-quoted scalars join their lines with a space: not Local.
+    expect(withObject(application('svc:\n  type: LoadBalancer\n  externalTrafficPolicy: Lo\n    cal\n')).findings).toEqual([]);
+  });
+
   it('keeps Local where the load balancer supports it (MetalLB on the homelab)', () => {
     const app = homelab.result.manifests.get('argocd-apps')?.find((o) => o.kind === 'Application' && o.metadata.name === 'ingress-nginx');
     expect(JSON.stringify(app)).toContain('externalTrafficPolicy: Local');

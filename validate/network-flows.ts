@@ -518,6 +518,16 @@ function localLoadBalancers(value: unknown, path: string): string[] {
   return [...here, ...Object.entries(o).flatMap(([k, v]) => localLoadBalancers(v, path ? `${path}.${k}` : k))];
 }
 
+/**
+ * Whether YAML text can hold the string `Local` at all: spelt out, or written with an escape (`"\x4cocal"`, or a
+ * double-quoted line break inside it), which always has a backslash. Plain and single-quoted scalars fold a line
+ * break into a space, so without either the text parses to no `Local`. The values texts of a site's Applications
+ * rarely have it, and parsing them was most of the flow check (the YAML parser is not yet warm when it runs).
+ */
+function mayHoldLocal(yaml: string): boolean {
+  return yaml.includes('Local') || yaml.includes('\\');
+}
+
 function trafficPolicyFindings(model: SiteModel, all: readonly KubeObject[]): FlowFinding[] {
   const provider = providerOf(model, 'load-balancer');
   const limit = provider?.facts.network?.externalTrafficPolicyLocal;
@@ -531,7 +541,7 @@ function trafficPolicyFindings(model: SiteModel, all: readonly KubeObject[]): Fl
     const spec = asObj(o.spec);
     for (const [i, source] of [...(spec.source ? [asObj(spec.source)] : []), ...asList(spec.sources)].entries()) {
       const helm = asObj(source.helm);
-      const values = typeof helm.values === 'string' ? (parseYaml(helm.values) as unknown) : helm.valuesObject;
+      const values = typeof helm.values === 'string' ? (mayHoldLocal(helm.values) ? (parseYaml(helm.values) as unknown) : undefined) : helm.valuesObject;
       for (const p of localLoadBalancers(values, '')) {
         out.push({
           object: objectId(o),
