@@ -2,7 +2,8 @@ import { Construct, IConstruct } from 'constructs';
 
 export interface DistFileOptions {
   /**
-   * Whether the file holds data only (a list an Argo CD generator reads), never a Kubernetes object.
+   * Whether the file holds data only (a list an Argo CD generator reads, a release's Helm values), never a Kubernetes
+   * object.
    * @default false - a .yaml file is read back by the synth driver and its Kubernetes objects are schema-checked
    */
   readonly dataOnly?: boolean;

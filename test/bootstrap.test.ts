@@ -3,7 +3,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../charts';
 import { ARGOCD_APPS_COMPONENT } from '../charts/argocd-apps-chart';
-import { ComponentChart, HelmRelease } from '../constructs';
+import { ComponentChart, DistFiles, HelmRelease } from '../constructs';
 import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
 import { synthesize } from '../synth/synthesize';
@@ -81,6 +81,12 @@ describe('bootstrap of the reference site', () => {
     const body = (text: string | undefined): string => (text ?? '').split('\n').slice(1).join('\n');
     expect(body(files.get('bootstrap/root-application.yaml'))).toBe(inFolder.map(body).join('---\n'));
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([`AppProject/${ARGOCD_APPS_COMPONENT}`, `Application/${ARGOCD_APPS_COMPONENT}`]);
+  });
+
+  it('marks its values files and seed list as data, so synth schema-checks only the files that hold objects', () => {
+    expect([...DistFiles.dataOnly(app)].filter((f) => f.startsWith('bootstrap/')).sort()).toEqual(['bootstrap/argocd-values.yaml', 'bootstrap/cilium-values.yaml', 'bootstrap/secret-store-seed.yaml']);
+    const checked = [...synthesize(buildModel(reference)).extraManifests.keys()].filter((f) => f.startsWith('bootstrap/'));
+    expect(checked.sort()).toEqual(['bootstrap/argocd-namespace.yaml', 'bootstrap/root-application.yaml', 'bootstrap/secret-store-namespace.yaml']);
   });
 
   it('applies only objects that pass the Kubernetes and CRD schemas', () => {

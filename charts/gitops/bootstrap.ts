@@ -65,6 +65,19 @@ export function objectsYaml(header: string, objects: readonly object[]): string 
   return `# ${header}\n${objects.map((o) => toYamlText(o)).join('---\n')}`;
 }
 
+/**
+ * The files of bootstrapFiles that hold data, never a Kubernetes object: the releases' Helm values and the seed list.
+ * The synth driver need not read them back for objects to schema-check.
+ */
+export function bootstrapDataFiles(input: Pick<BootstrapInput, 'components' | 'secretStore'>): Set<string> {
+  const out = new Set<string>();
+  for (const c of input.components) {
+    for (const r of c.releases) if (r.delivery === 'argocd') out.add(`bootstrap/${valuesFileName(c.component, r)}`);
+  }
+  if (input.secretStore) out.add(`bootstrap/${SEED_FILE_NAME}`);
+  return out;
+}
+
 /** bootstrap/ files by path relative to dist/. */
 export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
   const files = new Map<string, string>();
