@@ -222,6 +222,21 @@ describe('checkTerraformDocument', () => {
     expect(found[3].fix).toBe('did you mean "k8s-control-1"?');
   });
 
+  it('fails when a reference in a long text, past shell variables, escaped $${ and %{ directives, is undeclared', () => {
+    const doc = synth((stack) => {
+      const { ha } = buildValid(stack);
+      const script = 'echo "$HOME" $$PATH 100% done; printf %s "${HOME}"\n'.repeat(500);
+      ha.addOverride('comment', `${script}$\${var.escaped} %{ if var.in_directive != "" }x%{ endif } \${var.at_the_end}`);
+      ha.addOverride('state', `${script}\${var.unterminated`);
+    });
+    const HA = 'resource.proxmox_haresource.k8s-control-1-ha';
+    expect(errors(doc).map((f) => [f.path, f.problem])).toEqual([
+      [`${HA}.comment`, 'references var.in_directive, which is not declared.'],
+      [`${HA}.comment`, 'references var.at_the_end, which is not declared.'],
+      [`${HA}.state`, expect.stringContaining('unterminated "${"')],
+    ]);
+  });
+
   it('fails when a resource type is unknown', () => {
     const doc = synth((stack) => {
       buildValid(stack);

@@ -289,7 +289,9 @@ function quotedEnd(s: string, start: number, onBody: (body: string) => void): nu
 /** Bodies of the top-level template sequences of a JSON string value; null when one is unterminated. */
 function templateBodies(s: string): string[] | null {
   const bodies: string[] = [];
-  for (let i = 0; i < s.length; i++) {
+  // From one `$` or `%` to the next: the characters between start nothing, and a cloud-init snippet is tens of
+  // kilobytes that a character-by-character loop crossed slowly while the code is still cold.
+  for (let i = nextMarker(s, 0); i < s.length; i = nextMarker(s, i + 1)) {
     const c = s[i];
     if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{') i += 2;
     else if ((c === '$' || c === '%') && s[i + 1] === '{') {
@@ -300,6 +302,14 @@ function templateBodies(s: string): string[] | null {
     }
   }
   return bodies;
+}
+
+const MARKER = /[$%]/g;
+
+/** Index of the first `$` or `%` at or after `from`; the length of `s` when there is none. */
+function nextMarker(s: string, from: number): number {
+  MARKER.lastIndex = from;
+  return MARKER.exec(s)?.index ?? s.length;
 }
 
 /** Expression code with string literals blanked; templates nested in those literals become separate fragments. */
