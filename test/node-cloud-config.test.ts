@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -192,6 +193,21 @@ describe('terraformTemplate', () => {
     const out = terraformTemplate(text, ['${var.kubeadm_token}']);
     expect(out).toBe('echo $${HOME} %%{ if } ${var.kubeadm_token} $$${already} "$${var.other}"');
     expect(renderTerraformTemplate(out, { '${var.kubeadm_token}': 'T' })).toBe('echo ${HOME} %{ if } T $${already} "${var.other}"');
+  });
+
+  it('gives back any text through Terraform, the expressions kept, however markers, braces and expressions mix', () => {
+    const expressions = ['${var.a}', '${var.ab}', '${base64encode(var.x)}', '${jsonencode({a = 1})}'];
+    const unit = fc.constantFrom('$', '%', '{', '}', '$$', 'a', ' ', '\n', ...expressions);
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), fc.subarray(expressions), (parts, kept) => {
+        const text = parts.join('');
+        // A `$` just before a kept expression makes `$${`, which Terraform reads as an escaped `${`: no text does that.
+        fc.pre(!kept.some((e) => text.includes(`$${e}`)));
+        const identity = Object.fromEntries(kept.map((e) => [e, e]));
+        expect(renderTerraformTemplate(terraformTemplate(text, kept), identity)).toBe(text);
+      }),
+      { seed: 15, numRuns: 2000 },
+    );
   });
 
   it('fails when an expression is not one whole interpolation', () => {
