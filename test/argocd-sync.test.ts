@@ -7,6 +7,7 @@ import { chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import type { KubeObject } from '../core/kube-object';
 import { loadSite } from '../site';
 import { argoCdSyncFindings, refuseOnSyncFindings } from '../synth/argocd-sync-check';
+import { LazyFileTree } from '../synth/lazy-file-tree';
 import { synthesize } from '../synth/synthesize';
 import { SyncFinding, simulateArgoCdSync } from '../validate/argocd-sync';
 import { committedCompile } from './support/compiled';
@@ -64,6 +65,17 @@ describe('Argo CD sync simulation', () => {
     expect(fleet.manifests.get('edge-fleet')?.filter((o) => o.kind === 'ExternalSecret')).toHaveLength(1);
     expect([...fleet.files.keys()].filter((f) => f.startsWith('kubernetes/edge-fleet/externalsecret-'))).toHaveLength(1000);
     expect(argoCdSyncFindings(fleet, facts)).toEqual([]);
+  });
+
+  it('reads the tree by path: a file made only when read (a fleet has one per edge) is not made unless the simulation needs it', () => {
+    const files = LazyFileTree.copy(compiled.result.files);
+    let made = 0;
+    files.setLazy('kubernetes/edge-fleet/externalsecret-planted.yaml', () => {
+      made += 1;
+      return '';
+    }, 0);
+    expect(simulate({ manifests: compiled.result.manifests as Folders, files })).toEqual([]);
+    expect(made).toBe(0);
   });
 
   it('fails when an Application holds an object of a kind its AppProject forbids, naming the Application, the object and the whitelist', () => {

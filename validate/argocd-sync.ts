@@ -222,9 +222,10 @@ function bootstrapped(input: SyncInput): Bootstrapped {
   const script = input.files.get('bootstrap/bootstrap.sh') ?? '';
   const namespaces = new Set(BUILT_IN_NAMESPACES);
   const crds = new Set<string>();
-  for (const [file, text] of input.files) {
+  // By path first: the tree may hold a file per edge of a fleet, made only when its text is read (synth/lazy-file-tree.ts).
+  for (const file of input.files.keys()) {
     if (!file.startsWith('bootstrap/') || !/\.ya?ml$/.test(file) || !script.includes(`-f ${file.slice('bootstrap/'.length)}`)) continue;
-    for (const d of parseAllDocuments(text)) {
+    for (const d of parseAllDocuments(input.files.get(file) ?? '')) {
       const o = d.toJS() as KubeObject | null;
       if (o?.kind === 'Namespace') namespaces.add(o.metadata.name);
       if (o?.kind === 'CustomResourceDefinition') crds.add(crdKey(o));
@@ -504,9 +505,9 @@ function applicationSetApps(set: KubeObject, input: SyncInput, distRoot: string,
   for (const g of spec.generators ?? []) {
     if (g.git) {
       const files = ((g.git as { files?: { path: string }[] }).files ?? []).map((f) => f.path);
-      for (const [file, text] of input.files) {
+      for (const file of input.files.keys()) {
         if (!files.some((pattern) => globMatch(pattern, `${distRoot}${file}`))) continue;
-        const list = parse(text) as unknown;
+        const list = parse(input.files.get(file) ?? '') as unknown;
         if (Array.isArray(list)) elements.push(...(list as Record<string, unknown>[]));
       }
     } else if (g.clusters) {
@@ -533,7 +534,10 @@ function workloadObjects(path: string, input: SyncInput, cache: Map<string, Kube
   const known = cache.get(path);
   if (known) return known;
   const rel = path.replace(/\/$/, '');
-  const objects = [...input.files].filter(([f]) => f.startsWith(`${rel}/`) && /\.ya?ml$/.test(f)).flatMap(([, text]) => parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS() as KubeObject)).filter((o) => o && typeof o.kind === 'string');
+  const objects = [...input.files.keys()]
+    .filter((f) => f.startsWith(`${rel}/`) && /\.ya?ml$/.test(f))
+    .flatMap((f) => parseAllDocuments(input.files.get(f) ?? '', { version: '1.1' }).map((d) => d.toJS() as KubeObject))
+    .filter((o) => o && typeof o.kind === 'string');
   cache.set(path, objects);
   return objects;
 }
