@@ -357,6 +357,13 @@ describe('checkInfrastructure', () => {
       ]),
     );
   });
+
+  it('fails when a Proxmox API token is written into a snippet, as a token id and secret or as an Authorization header', () => {
+    for (const token of ['terraform@pve!ci=0b5f8a9e-2f3c-4c1d-9e7a-6a1b2c3d4e5f', 'Authorization: pveapitoken=x']) {
+      const bad = synthStack(model, (stack) => stack.snippets.get('k8s-worker-1')?.byNode.get('pve-node-1')?.addOverride('source_raw.data', `#cloud-config\n# ${token}\n`));
+      expect(checkInfrastructure(new Map([['proxmox', bad]])), token).toEqual([expect.stringContaining('source_raw.data: contains what looks like a Proxmox API token')]);
+    }
+  });
 });
 
 describe('ProxmoxStack on other sites', () => {
