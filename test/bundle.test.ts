@@ -13,6 +13,7 @@ const bundle = require('../bin/bundle.js') as {
   asciiOnly: (bytes: Uint8Array) => Uint8Array;
   validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
   VALIDATORS: string;
+  V8_FLAGS: readonly string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const siteBundle = require('../bin/site-bundle.js') as { transpiledFile: (abs: string, source: string) => string };
@@ -103,6 +104,42 @@ describe('the validators code cache', () => {
     expect(runs[0].stdout).toMatch(/^function createValidators \d{6,}\n$/);
     expect(runs[1].stdout).toBe(runs[0].stdout);
     expect(fs.existsSync(cacheFile)).toBe(true);
+  });
+});
+
+/**
+ * Compiles a small script in a child process with the code cache in `cache` (made there when absent), with or without
+ * loading bin/bundle.js first: whether V8 took the cache.
+ */
+function cacheTaken(cache: string, loadBundle: boolean): boolean {
+  const bin = JSON.stringify(path.resolve(__dirname, '..', 'bin', 'bundle.js'));
+  const script = `${loadBundle ? `require(${bin});` : ''}
+    const fs = require('node:fs'); const vm = require('node:vm'); const file = ${JSON.stringify(cache)};
+    const cachedData = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+    const s = new vm.Script('module.exports = (a) => a + 1;', { filename: 'x.js', cachedData });
+    if (cachedData === undefined) fs.writeFileSync(file, s.createCachedData());
+    console.log(cachedData !== undefined && !s.cachedDataRejected);`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim() === 'true';
+}
+
+describe("the executable's V8 flags", () => {
+  it('are those of every process that loads the bundles, so a code cache made by npm\'s prepare is taken by a start', () => {
+    expect(bundle.V8_FLAGS.length).toBeGreaterThan(0);
+    const cache = path.join(tempDir(), 'x.v8cache');
+    expect(cacheTaken(cache, true)).toBe(false); // made here
+    expect(cacheTaken(cache, true)).toBe(true);
+  });
+
+  it('are in effect: a code cache made without them is not taken (V8 hashes the flags into it), and one made with them is not taken without them', () => {
+    const plain = path.join(tempDir(), 'plain.v8cache');
+    cacheTaken(plain, false);
+    expect(cacheTaken(plain, false)).toBe(true);
+    expect(cacheTaken(plain, true)).toBe(false);
+    const flagged = path.join(tempDir(), 'flagged.v8cache');
+    cacheTaken(flagged, true);
+    expect(cacheTaken(flagged, false)).toBe(false);
   });
 });
 
