@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto';
 import fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
+import { LazyFileTree } from './lazy-file-tree';
 import type { Io, SiteCompiler, SynthCompiled, SynthOptions } from './synth-command';
 
 /**
@@ -30,10 +31,16 @@ interface Entry {
   readonly env: readonly (readonly [string, string | null])[];
   /** The hash of the whole environment, when the compile listed it. */
   readonly envAll?: string;
-  readonly result: Omit<SynthCompiled, 'tree'> & { readonly tree: readonly (readonly [string, string])[] };
+  /** The tree's files in order, each with the length in bytes of its text (the texts come before the entry's JSON). */
+  readonly result: Omit<SynthCompiled, 'tree'> & { readonly files: readonly (readonly [string, number])[] };
 }
 
-const FORMAT = 1;
+/**
+ * 2: the file texts first, then the entry as JSON, then the JSON's byte offset (TRAILER_BYTES: 16 digits and a line
+ * break). A reader finds the entry from the end and reads a file's text only when the tree is read.
+ */
+const FORMAT = 2;
+const TRAILER_BYTES = 17;
 
 function sha256(data: string | Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
@@ -233,14 +240,56 @@ function entryFile(cache: ResultCache, opts: Pick<SynthOptions, 'site'>, io: Pic
 
 /** The kept result for this synth when every one of its inputs is unchanged; undefined otherwise. */
 export function lookupResult(cache: ResultCache, opts: Pick<SynthOptions, 'site'>, io: Pick<Io, 'cwd'>): SynthCompiled | undefined {
-  let entry: Entry;
+  let fd: number;
   try {
-    entry = JSON.parse(fs.readFileSync(entryFile(cache, opts, io), 'utf8')) as Entry;
+    fd = fs.openSync(entryFile(cache, opts, io), 'r');
+  } catch {
+    return undefined;
+  }
+  const kept = readEntry(fd);
+  if (kept === undefined) fs.closeSync(fd);
+  return kept;
+}
+
+/**
+ * Closes a kept result's file once nothing can read from it: registered on the reader every lazy file keeps (copies
+ * of the tree share it), not on the tree, which a copy outlives.
+ */
+const openEntries = new FinalizationRegistry<number>((fd) => fs.closeSync(fd));
+
+/**
+ * The result in an entry file whose inputs are unchanged, its tree reading each file's text from `fd` when asked:
+ * parsed whole, the entry of a 100,000-edge fleet was a 170 MB string and 120 MB of texts in memory at once.
+ */
+function readEntry(fd: number): SynthCompiled | undefined {
+  let entry: Entry;
+  let at: number;
+  try {
+    const size = fs.fstatSync(fd).size;
+    at = Number(readBytes(fd, size - TRAILER_BYTES, TRAILER_BYTES).toString('latin1'));
+    entry = JSON.parse(readBytes(fd, at, size - TRAILER_BYTES - at).toString('utf8')) as Entry;
   } catch {
     return undefined;
   }
   if (entry.version !== FORMAT || !inputsUnchanged(entry)) return undefined;
-  return { ...entry.result, tree: new Map(entry.result.tree) };
+  const { files, ...rest } = entry.result;
+  const starts = new Float64Array(files.length + 1);
+  files.forEach(([, bytes], i) => {
+    starts[i + 1] = starts[i] + bytes;
+  });
+  if (starts[files.length] !== at) return undefined;
+  const text = (i: number): string => readBytes(fd, starts[i], starts[i + 1] - starts[i]).toString('utf8');
+  const tree = new LazyFileTree();
+  files.forEach(([file], i) => tree.setLazy(file, text, i));
+  openEntries.register(text, fd);
+  return { ...rest, tree };
+}
+
+function readBytes(fd: number, position: number, length: number): Buffer {
+  if (!Number.isSafeInteger(position) || position < 0 || length < 0) throw new Error('not a kept result');
+  const buf = Buffer.allocUnsafe(length);
+  if (fs.readSync(fd, buf, 0, length, position) !== length) throw new Error('a kept result cut short');
+  return buf;
 }
 
 /** How many compiled sites the folder keeps (one per compiler, site and working directory): the newest. */
@@ -256,28 +305,33 @@ function prune(dir: string): void {
 }
 
 /**
- * Writes an Entry as JSON one file of the tree at a time: the tree of a large fleet is 170 MB of text, which as one
- * JSON string (and the array of pairs before it) cost more memory than the whole compile.
+ * Writes an entry: each file's text as it is read from the tree (a fleet's files are rendered one at a time), through
+ * one buffer of a megabyte, then the entry's JSON with the files' byte lengths. The tree of a large fleet is 120 MB
+ * of text, which as one JSON string cost more memory than the whole compile.
  */
 function writeEntry(file: string, inputs: Pick<Entry, 'inputs' | 'env' | 'envAll'>, value: SynthCompiled): void {
   const { tree, ...rest } = value;
-  const head: Omit<Entry, 'result'> & { result: Omit<SynthCompiled, 'tree'> } = { version: FORMAT, ...inputs, result: rest };
-  // The head's text ends with the two braces that close `result` and the entry: the tree goes in before them.
-  const text = JSON.stringify(head);
+  const files: [string, number][] = [];
   const fd = fs.openSync(file, 'w');
   try {
-    // Written in pieces of about a megabyte: one write per file would be 100,000 system calls.
-    let pending = `${text.slice(0, -2)},"tree":[`;
-    let first = true;
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let used = 0;
+    let offset = 0;
+    const flush = (): void => {
+      fs.writeSync(fd, buf, 0, used);
+      used = 0;
+    };
     for (const [rel, content] of tree) {
-      pending += `${first ? '' : ','}${JSON.stringify([rel, content])}`;
-      first = false;
-      if (pending.length > 1 << 20) {
-        fs.writeSync(fd, pending);
-        pending = '';
-      }
+      const bytes = Buffer.byteLength(content);
+      if (used + bytes > buf.length) flush();
+      if (bytes > buf.length) fs.writeSync(fd, content);
+      else used += buf.write(content, used);
+      files.push([rel, bytes]);
+      offset += bytes;
     }
-    fs.writeSync(fd, `${pending}]}}`);
+    flush();
+    const entry: Entry = { version: FORMAT, ...inputs, result: { ...rest, files } };
+    fs.writeSync(fd, `${JSON.stringify(entry)}${String(offset).padStart(TRAILER_BYTES - 1, '0')}\n`);
   } finally {
     fs.closeSync(fd);
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LazyFileTree } from '../synth/lazy-file-tree';
 import { KEPT_RESULTS, ResultCache, keepingResults, lookupResult, recordInputs } from '../synth/result-cache';
 import type { SynthCompiled } from '../synth/synth-command';
 import { tempDir } from './support/sites';
@@ -42,8 +43,43 @@ describe('result cache', () => {
     const f = fixture();
     const compiled = keep(f);
     const kept = lookupResult(f.cache, opts, { cwd: f.dir });
-    expect(kept).toEqual(compiled);
+    // The kept tree reads each text from the entry's file when asked: compared as plain path -> text pairs.
+    expect(kept && { ...kept, tree: new Map(kept.tree) }).toEqual(compiled);
     expect(f.runs()).toBe(1);
+  });
+
+  it('keeps the texts of a large tree byte for byte, and none of them in memory until the tree is read', () => {
+    const f = fixture();
+    // Over the writer's megabyte buffer in all, one file larger than it, multi-byte characters and empty files.
+    const tree = new Map<string, string>(Array.from({ length: 400 }, (_, i) => [`kubernetes/f-${i}.yaml`, `n: ${i}\nx: ${'é✓'.repeat(i * 7)}\n`]));
+    tree.set('big.json', 'ß'.repeat(1_500_000));
+    tree.set('empty.txt', '');
+    keepingResults(f.cache, () => ({ ...f.compile(), tree }))(opts as never, { cwd: f.dir } as never);
+    const kept = lookupResult(f.cache, opts, { cwd: f.dir });
+    expect(kept && LazyFileTree.heldAsText(kept.tree)).toEqual({ files: 0, chars: 0 });
+    expect([...(kept?.tree.keys() ?? [])]).toEqual([...tree.keys()]);
+    for (const [file, text] of tree) expect(kept?.tree.get(file)).toBe(text);
+  });
+
+  it('fails when the kept result is cut short: it compiles again', () => {
+    const f = fixture();
+    keep(f);
+    const [entry] = fs.readdirSync(f.cache.dir);
+    const file = path.join(f.cache.dir, entry);
+    fs.truncateSync(file, fs.statSync(file).size - 5);
+    expect(lookupResult(f.cache, opts, { cwd: f.dir })).toBeUndefined();
+  });
+
+  it('fails when a kept result holds fewer bytes of text than its files list: it compiles again', () => {
+    const f = fixture();
+    keep(f);
+    const [entry] = fs.readdirSync(f.cache.dir);
+    const file = path.join(f.cache.dir, entry);
+    const bytes = fs.readFileSync(file);
+    // The first byte of the texts gone, the trailer's offset one less: the entry reads, the lengths do not add up.
+    const at = Number(bytes.subarray(bytes.length - 17).toString('latin1'));
+    fs.writeFileSync(file, Buffer.concat([bytes.subarray(1, bytes.length - 17), Buffer.from(`${String(at - 1).padStart(16, '0')}\n`)]));
+    expect(lookupResult(f.cache, opts, { cwd: f.dir })).toBeUndefined();
   });
 
   it('compiles again when a file the compile read changes', () => {
