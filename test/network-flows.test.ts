@@ -30,6 +30,17 @@ describe('the committed sites', () => {
     expect(hookprobe.flows.results.filter((r) => r.status === 'blocked')).toEqual([]);
   });
 
+  it('hold one verdict object for equal verdicts (a fleet\'s scrape flows share theirs), a different one for different verdicts', () => {
+    const byKey = new Map<string, Set<object>>();
+    for (const r of hookprobe.flows.results) {
+      const key = JSON.stringify(r.verdict);
+      byKey.set(key, (byKey.get(key) ?? new Set()).add(r.verdict));
+    }
+    expect([...byKey.values()].every((objects) => objects.size === 1)).toBe(true);
+    expect(byKey.size).toBeGreaterThan(1);
+    expect(byKey.size).toBeLessThan(hookprobe.flows.results.length);
+  });
+
   it('let the ingress controller reach the HTTP-01 solver of backend.hookprobe.com, through the solver\'s own policy', () => {
     const solver = find(hookprobe.flows, 'Deployment/ingress-nginx/ingress-nginx-controller -> cert-manager HTTP-01 solver (hookprobe):8089/TCP');
     expect(solver?.status).toBe('allowed');
