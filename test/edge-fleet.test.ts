@@ -4,6 +4,9 @@ import { ARGOCD_APPS_COMPONENT } from '../charts/argocd-apps-chart';
 import { EDGE_FLEET_LABEL, EDGE_SCRAPE_JOB } from '../charts/edge-fleet-chart';
 import { MAX_OBJECT_BYTES, shardByHash, shardName } from '../charts/gitops/sharding';
 import { EDGE_FLEET_COMPONENT } from '../model';
+import type { KubeObject } from '../core/kube-object';
+import { toYamlText } from '../core/yaml-text';
+import { ScrapeConfig, ScrapeConfigProps } from '../imports/k8s-crds/monitoring.coreos.com';
 import { SiteError } from '../site';
 import { synthesize } from '../synth/synthesize';
 import { validateManifests } from '../validate/kubernetes-schema';
@@ -53,6 +56,15 @@ describe(`an edge fleet of ${EDGES} SBCs`, () => {
     const first = edges[0];
     expect(targets).toContainEqual({ job: EDGE_SCRAPE_JOB, targets: [`${first.address}:9100`], labels: { edge: first.name, site: first.site } });
     for (const s of scrape) expect(s.metadata.namespace).toBe('monitoring');
+  });
+
+  it('renders the ScrapeConfigs exactly as the generated ScrapeConfig class does (the chart uses a plain ApiObject of its kind)', () => {
+    const scrape = fleet.filter((o) => o.kind === 'ScrapeConfig');
+    for (const s of scrape) {
+      const generated = ScrapeConfig.manifest(s as unknown as ScrapeConfigProps) as KubeObject;
+      // The text compares the key order too, which the YAML follows.
+      expect(toYamlText(s as unknown as KubeObject)).toBe(toYamlText(generated));
+    }
   });
 
   it('registers every edge in Argo CD from the secret store, and manages only registered edges through one ApplicationSet', () => {
