@@ -302,10 +302,12 @@ function scrapeFlows(ctx: Context): void {
       const pods = ctx.inv.pods.filter((p) => inNs(p.namespace) && selectorMatches(spec.selector, p.labels));
       for (const ep of asList(spec.podMetricsEndpoints)) for (const dst of pods) scrape(dst, dst.ports.find((p) => p.name === ep.port) as { port: number; protocol: Protocol } | undefined, m);
     } else if (m.kind === 'ScrapeConfig') {
+      // One text for all of the object's targets (an edge fleet's ScrapeConfigs hold thousands each), not one a target.
+      const why = `${objectId(m)} scrapes it`;
       for (const target of asList(spec.staticConfigs).flatMap((c) => (Array.isArray(c.targets) ? c.targets.map(String) : []))) {
         const [host, port] = target.split(':');
         if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) continue;
-        for (const src of scrapers) add(ctx, 'scrape', src, { kind: 'external', id: host, cidr: `${host}/32` }, Number(port), 'TCP', `${objectId(m)} scrapes it`);
+        for (const src of scrapers) add(ctx, 'scrape', src, { kind: 'external', id: host, cidr: `${host}/32` }, Number(port), 'TCP', why);
       }
     }
   }
