@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { chartFactsFileFor, deliveredCharts, readChartFacts } from '../constructs/chart-facts-file';
 import { ChartLock, chartLockFileFor, readChartLock } from '../constructs/chart-lock';
 import { SiteModel, buildModel } from '../model';
@@ -10,6 +11,14 @@ import { SCHEMA_CHECKS } from './checks';
 import { withReview } from './review-report';
 import { FileTree, SynthError, SynthResult, synthesize } from './synthesize';
 import { withManifest } from './tree-manifest';
+
+/**
+ * From this many edges on, a compile lets the heap grow by a fifth after each full collection instead of V8's default
+ * (which can double it): a large fleet allocates far more than it keeps. At 100,000 edges the default let the heap
+ * reach 725 MiB of peak RSS; with the flag it peaked at 449-459 MiB in the same time (17.8 s against 17.9 s, output on
+ * tmpfs, interleaved). At 10,000 edges it saved nothing and cost 4% of the time, so smaller sites keep the default.
+ */
+const LARGE_FLEET_EDGES = 20_000;
 
 export interface CompiledSite {
   readonly model: SiteModel;
@@ -41,6 +50,8 @@ export function compileSite(loaded: LoadedSite, options: CompileOptions = {}): C
   const facts = readChartFacts(chartFactsFileFor(loaded.file));
   // The charts' kubeVersion constraints go into the model's checks, so a Kubernetes release helm would refuse is a site problem.
   const model = buildModel(loaded.site, loaded.source, { siteDir: loaded.dir, charts: deliveredCharts(lock, facts) });
+  // Process-wide and never undone: a process that compiled one large fleet keeps collecting its heap early.
+  if ((model.edgeFleet?.edges.length ?? 0) >= LARGE_FLEET_EDGES) v8.setFlagsFromString('--heap-growing-percent=20');
   const enforce = options.enforceChecks !== false;
   const result = synthesize(model, enforce ? SCHEMA_CHECKS : [], {
     // Rendered charts see the same API versions their facts were measured with (the CRDs the site's charts install).
