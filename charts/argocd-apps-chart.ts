@@ -6,7 +6,7 @@ import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
 import { SiteError, SiteProblem } from '../site/errors';
 import { EDGE_DIST, EDGE_FLEET_LABEL, EDGE_SITE_LABEL, EDGE_WORKLOAD_NAMESPACE, edgeClusterName } from './edge-fleet-chart';
-import { BootstrapComponent, bootstrapDataFiles, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
+import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstrap } from './gitops/bootstrap';
 import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { LATER_KEY_ANNOTATION, secretStoreSeed } from './gitops/secret-seed';
@@ -454,7 +454,7 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
   }
   if (boot.length < bootstrapped.length) return;
   const files = new DistFiles(chart, 'bootstrap');
-  const input = {
+  const bootstrap = bootstrapFiles({
     model,
     components: boot,
     rootObjects,
@@ -462,10 +462,9 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
     argocdNamespace: argocd.namespace,
     header: header(model),
     ...secretStoreOf(states),
-  };
+  });
   // Values and the seed list are data: parsing them back for objects was most of the synth's reading of bootstrap/.
-  const data = bootstrapDataFiles(input);
-  for (const [file, content] of bootstrapFiles(input)) files.add(file, content, { dataOnly: data.has(file) });
+  for (const [file, content] of bootstrap.files) files.add(file, content, { dataOnly: bootstrap.dataOnly.has(file) });
 }
 
 /** What secretStoreOf reads: the store, the ExternalSecrets that name it and the Namespace objects. */

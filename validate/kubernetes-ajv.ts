@@ -78,17 +78,23 @@ class LazyRe2 {
   ) {}
 
   test(value: string): boolean {
-    const key = `${this.flags}/${this.pattern}`;
     if (this.js === undefined) {
+      const key = this.key();
       if (!jsCache.has(key)) jsCache.set(key, goRegExpAsJs(this.pattern, this.flags) ?? null);
       this.js = jsCache.get(key) ?? null;
     }
     if (this.js !== null && value.length <= JS_VALUE_LIMIT && !LONE_SURROGATE.test(value)) return this.js.test(value);
     if (!this.compiled) {
+      const key = this.key();
       this.compiled = re2Cache.get(key) ?? re2(this.pattern, this.flags);
       re2Cache.set(key, this.compiled);
     }
     return this.compiled.test(value);
+  }
+
+  /** The caches' key: made when a cache is first consulted, not on every test. */
+  private key(): string {
+    return `${this.flags}/${this.pattern}`;
   }
 }
 

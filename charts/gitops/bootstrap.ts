@@ -65,22 +65,20 @@ export function objectsYaml(header: string, objects: readonly object[]): string 
   return `# ${header}\n${objects.map((o) => toYamlText(o)).join('---\n')}`;
 }
 
-/**
- * The files of bootstrapFiles that hold data, never a Kubernetes object: the releases' Helm values and the seed list.
- * The synth driver need not read them back for objects to schema-check.
- */
-export function bootstrapDataFiles(input: Pick<BootstrapInput, 'components' | 'secretStore'>): Set<string> {
-  const out = new Set<string>();
-  for (const c of input.components) {
-    for (const r of c.releases) if (r.delivery === 'argocd') out.add(`bootstrap/${valuesFileName(c.component, r)}`);
-  }
-  if (input.secretStore) out.add(`bootstrap/${SEED_FILE_NAME}`);
-  return out;
+/** The bootstrap/ folder: its files by path relative to dist/, and those of them that hold data. */
+export interface BootstrapFiles {
+  readonly files: ReadonlyMap<string, string>;
+  /**
+   * The files that hold data, never a Kubernetes object (the releases' Helm values, the seed list): the synth driver
+   * need not read them back for objects to schema-check.
+   */
+  readonly dataOnly: ReadonlySet<string>;
 }
 
 /** bootstrap/ files by path relative to dist/. */
-export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
+export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
   const files = new Map<string, string>();
+  const dataOnly = new Set<string>();
   const { model } = input;
   const first = model.kubernetes.firstControlPlane;
   const git = model.gitops;
@@ -98,6 +96,7 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
       if (r.delivery === 'argocd') {
         const valuesFile = valuesFileName(c.component, r);
         const values = helmValuesText(r);
+        dataOnly.add(`bootstrap/${valuesFile}`);
         files.set(`bootstrap/${valuesFile}`, `# ${input.header}\n# Values of Helm release ${r.releaseName} (chart ${r.chart} ${r.version}): the same text as helm.values in Application ${c.component}.\n${values}`);
         const chartRef = r.repoUrl.startsWith('oci://') ? `${r.repoUrl.replace(/\/$/, '')}/${r.chart}` : `${r.chart} --repo ${r.repoUrl}`;
         lines.push(`helm upgrade --install ${r.releaseName} ${chartRef} --version ${r.version} --namespace ${r.namespace} --values ${valuesFile}`);
@@ -122,7 +121,7 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
     steps.push(lines.join('\n'));
   });
 
-  if (input.secretStore) steps.push(secretStoreStep(input, files, total));
+  if (input.secretStore) steps.push(secretStoreStep(input, files, dataOnly, total));
   files.set('bootstrap/root-application.yaml', objectsYaml(input.header, input.rootObjects));
   steps.push(
     [
@@ -163,13 +162,14 @@ export function bootstrapFiles(input: BootstrapInput): Map<string, string> {
     '',
   ].join('\n');
   files.set('bootstrap/bootstrap.sh', script);
-  return files;
+  return { files, dataOnly };
 }
 
 /** The step that checks (and seeds) the secret store, so no ExternalSecret of the first sync is Degraded. */
-function secretStoreStep(input: BootstrapInput, files: Map<string, string>, total: number): string {
+function secretStoreStep(input: BootstrapInput, files: Map<string, string>, dataOnly: Set<string>, total: number): string {
   const store = input.secretStore;
   if (!store) return '';
+  dataOnly.add(`bootstrap/${SEED_FILE_NAME}`);
   files.set(`bootstrap/${SEED_FILE_NAME}`, seedYaml(input.header, store.seed));
   const lines = [`say "${total - 1}/${total} secret store ${store.seed.store}: every key the ExternalSecrets read (${SEED_FILE_NAME})"`];
   if (store.namespaceObjects.length > 0) {
