@@ -98,6 +98,39 @@ const lazyGenerated = {
   },
 };
 
+/**
+ * Code the compiler never runs, left out of the bundle: every start reads, deserializes and evaluates what is in it.
+ * - cdktf's `archiver` (with its streams, glob, lodash and tar: 0.5 MB of the bundle, about 10 ms of every start)
+ *   zips Terraform assets, in a function that runs only when cdktf's private/fs.js is itself run as a script; the
+ *   compiler makes no assets. A stand-in requires the real package from cdktf's node_modules if it is ever called.
+ * - zod's namespace re-exports all of its 50 locales (0.3 MB); the compiler's messages are English, which zod loads
+ *   itself (classic/schemas.js), so `z.locales` holds English only.
+ */
+const leaveOut = {
+  name: 'leave-out-unused',
+  setup(build) {
+    build.onResolve({ filter: /^archiver$/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}cdktf${path.sep}lib${path.sep}`)) return undefined;
+      return { path: require.resolve('archiver', { paths: [args.resolveDir] }), namespace: 'lazy-require' };
+    });
+    // The stand-in's own require stays a require: of the real package, at run time.
+    build.onResolve({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
+      contents: `module.exports = function lazyArchiver(...args) { return require(${JSON.stringify(args.path)})(...args); };\n`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)) return undefined;
+      return { path: path.resolve(args.resolveDir, '../locales/en.js'), namespace: 'zod-english' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 function filesUnder(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
@@ -127,7 +160,7 @@ async function build(entry) {
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     external: EXTERNAL,
-    plugins: [keepPaths, lazyGenerated],
+    plugins: [keepPaths, lazyGenerated, leaveOut],
     metafile: true,
     write: false,
     logLevel: 'silent',
@@ -297,7 +330,7 @@ async function run(argv) {
   return cli.main(argv);
 }
 
-module.exports = { run, loadCli, isFresh, build, stamp, asciiOnly, validatorCacheFile, cacheValidators, prepareSites, BUNDLE, INPUTS, VALIDATORS, V8_FLAGS };
+module.exports = { run, loadCli, isFresh, build, stamp, asciiOnly, leaveOut, validatorCacheFile, cacheValidators, prepareSites, BUNDLE, INPUTS, VALIDATORS, V8_FLAGS };
 
 /**
  * What the first synth of a site in `dir` would otherwise compute, done ahead: each TypeScript site stripped of its

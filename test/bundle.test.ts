@@ -11,6 +11,7 @@ const bundle = require('../bin/bundle.js') as {
   isFresh: (inputs: string, bundle: string, root: string) => boolean;
   stamp: (file: string) => [number, number] | null;
   asciiOnly: (bytes: Uint8Array) => Uint8Array;
+  leaveOut: import('esbuild').Plugin;
   validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
   VALIDATORS: string;
   V8_FLAGS: readonly string[];
@@ -75,6 +76,34 @@ describe('the bundle text', () => {
     expect(after.text).toBe(before.text);
     expect(after.re.exec('x-4…7')?.slice(1)).toEqual(['4', '7']);
     expect(after.re.exec('x-4...7')).toBeNull();
+  });
+});
+
+describe('what the bundle leaves out', () => {
+  it("keeps cdktf's archiver and zod's other locales out, and a bundle with them left out still loads cdktf and speaks English", async () => {
+    const esbuild = await import('esbuild');
+    const dir = tempDir();
+    const entry = path.join(dir, 'entry.ts');
+    fs.writeFileSync(
+      entry,
+      [
+        "import { z } from 'zod';",
+        "import * as cdktf from 'cdktf';",
+        "export const locales = Object.keys(z.locales);",
+        "export const message = z.string().safeParse(1).error?.issues[0].message;",
+        "export const app = typeof cdktf.App;",
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'out.cjs');
+    await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent', nodePaths: [path.resolve('node_modules')], plugins: [bundle.leaveOut] });
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text).not.toMatch(/archiver-utils|readable-stream|lazystream/);
+    expect(text).toContain('lazyArchiver');
+    const loaded = require(out) as { locales: string[]; message: string; app: string };
+    expect(loaded.locales).toEqual(['en']);
+    expect(loaded.message).toBe('Invalid input: expected string, received number');
+    expect(loaded.app).toBe('function');
   });
 });
 
