@@ -195,6 +195,8 @@ async function build(entry) {
   // The bundles' hash makes the inputs list name the compiler itself: the result cache keys entries by this file.
   fs.writeFileSync(`${INPUTS}.${tag}`, `${JSON.stringify({ node: process.version, bundles: hash.digest('hex'), files }, null, 1)}\n`);
   fs.renameSync(`${INPUTS}.${tag}`, INPUTS);
+  // The old compiler's editor schema is never read again (the new identity names another file).
+  for (const name of fs.readdirSync(DIR)) if (EDITOR_SCHEMA.test(name) && name !== path.basename(editorSchemaFile())) fs.rmSync(path.join(DIR, name), { force: true });
   process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
@@ -292,7 +294,19 @@ async function loadCli(entry = 'cli/main.ts') {
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
   const cli = requireCached(BUNDLE);
   cli.setTypeScriptLoader((abs) => loadTypeScriptSite(abs, cli.siteModule));
+  cli.keepEditorSchemaIn(editorSchemaFile());
   return cli;
+}
+
+/** What a compiler's identity names: the result cache's entries and the kept editor schema. */
+function identity() {
+  return crypto.createHash('sha256').update(fs.readFileSync(INPUTS)).digest('hex');
+}
+
+/** The editor schema of this compiler (it depends on no site): rendered by the first compile, read by the next. */
+const EDITOR_SCHEMA = /^site\.schema\.[0-9a-f]{16}\.json$/;
+function editorSchemaFile() {
+  return path.join(DIR, `site.schema.${identity().slice(0, 16)}.json`);
 }
 
 /**
@@ -306,7 +320,7 @@ const PACKAGES = `${path.sep}node_modules${path.sep}`;
 function resultCache() {
   return {
     dir: path.join(ROOT, '.cache', 'synth-results'),
-    identity: crypto.createHash('sha256').update(fs.readFileSync(INPUTS)).digest('hex'),
+    identity: identity(),
     ignored: (file) => file.includes(PACKAGES) || NOT_INPUTS.some((d) => file.startsWith(d)),
   };
 }

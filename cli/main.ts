@@ -17,6 +17,8 @@ export const siteModule = site;
 export { setTypeScriptLoader } from '../site/load';
 /** For npm's prepare step (bin/bundle.js): the sites in sites/ get their chart facts parsed before their first synth. */
 export { prepareChartFacts } from '../constructs/chart-facts-file';
+/** For the executable: the editor schema is kept beside the bundle, named by the compiler's identity. */
+export { keepEditorSchemaIn } from '../synth/synthesize';
 
 /** For the executable: synth keeps its compiled site for the next run with the same inputs (cli/synth-cached.ts). */
 export function keepResults(cache: ResultCache): void {

@@ -216,9 +216,48 @@ function schemaText(schema: z.ZodType): string {
 
 /** The editor schema of every add-on depends on no site: rendered once per process (synth --watch renders it once). */
 let defaultSchema: string | undefined;
-function defaultSchemaText(): string {
-  defaultSchema ??= schemaText(siteSchema);
+/** Where the launcher keeps that schema between processes (keepEditorSchemaIn); undefined: rendered in each. */
+let editorSchemaFile: string | undefined;
+
+/**
+ * Keeps the editor schema of every add-on in `file` (or stops keeping it: undefined). The schema depends on the
+ * compiler alone, and rendering it from the zod schema was about 10 ms of every compile; bin/bundle.js names the file
+ * by the compiler's identity, so a changed compiler never reads another one's schema.
+ */
+export function keepEditorSchemaIn(file: string | undefined): void {
+  editorSchemaFile = file;
+  defaultSchema = undefined;
+}
+
+/** The editor schema of every add-on: from the kept file when it holds one, else rendered (and kept). */
+export function defaultSchemaText(): string {
+  defaultSchema ??= keptSchemaText() ?? keepSchemaText(schemaText(siteSchema));
   return defaultSchema;
+}
+
+function keptSchemaText(): string | undefined {
+  if (editorSchemaFile === undefined) return undefined;
+  try {
+    const text = fs.readFileSync(editorSchemaFile, 'utf8');
+    // Written whole and renamed in, so a file that is not one JSON document was not written by keepSchemaText.
+    JSON.parse(text);
+    return text.endsWith('}\n') ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keepSchemaText(text: string): string {
+  if (editorSchemaFile === undefined) return text;
+  const temp = `${editorSchemaFile}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, editorSchemaFile);
+  } catch {
+    // A read-only checkout renders the schema in each process.
+    fs.rmSync(temp, { force: true });
+  }
+  return text;
 }
 
 /**

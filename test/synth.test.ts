@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
-import { synthesize, withoutTokenStacks } from '../synth/synthesize';
+import { defaultSchemaText, keepEditorSchemaIn, synthesize, withoutTokenStacks } from '../synth/synthesize';
 import { diffTree, listTree, writeTree } from '../synth/write-tree';
 import { synthesizedReference } from './support/compiled';
 import { tempDir } from './support/sites';
@@ -65,6 +65,38 @@ describe('synthesize', () => {
     expect(tf?.files).toBe(1);
     for (const c of result.components.filter((c) => c.name.startsWith('kubernetes/'))) {
       expect(c.files).toBe(listKube(c.name).length);
+    }
+  });
+});
+
+describe('the kept editor schema', () => {
+  it('is rendered once and kept in the launcher\'s file, and a later process takes it from there', () => {
+    const file = path.join(tempDir(), 'site.schema.0123456789abcdef.json');
+    try {
+      keepEditorSchemaIn(file);
+      const rendered = defaultSchemaText();
+      expect(fs.readFileSync(file, 'utf8')).toBe(rendered);
+      expect(result.files.get('site.schema.json')).toBe(rendered);
+      // A new process (the memo reset): what the file holds is what it writes.
+      const kept = `${JSON.stringify({ kept: true })}\n`;
+      fs.writeFileSync(file, kept);
+      keepEditorSchemaIn(file);
+      expect(defaultSchemaText()).toBe(kept);
+    } finally {
+      keepEditorSchemaIn(undefined);
+    }
+  });
+
+  it('fails when the kept file is not a whole schema: it is rendered again and the file replaced', () => {
+    const file = path.join(tempDir(), 'site.schema.0123456789abcdef.json');
+    try {
+      fs.writeFileSync(file, '{"cut": ');
+      keepEditorSchemaIn(file);
+      const text = defaultSchemaText();
+      expect(text).toBe(result.files.get('site.schema.json'));
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    } finally {
+      keepEditorSchemaIn(undefined);
     }
   });
 });
