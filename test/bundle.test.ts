@@ -12,6 +12,7 @@ const bundle = require('../bin/bundle.js') as {
   stamp: (file: string) => [number, number] | null;
   asciiOnly: (bytes: Uint8Array) => Uint8Array;
   leaveOut: import('esbuild').Plugin;
+  readSource: (file: string) => string;
   validatorCacheFile: (file: string, validators: string, cacheDir: string) => string | null;
   VALIDATORS: string;
   V8_FLAGS: readonly string[];
@@ -76,6 +77,18 @@ describe('the bundle text', () => {
     expect(after.text).toBe(before.text);
     expect(after.re.exec('x-4…7')?.slice(1)).toEqual(['4', '7']);
     expect(after.re.exec('x-4...7')).toBeNull();
+  });
+});
+
+describe('reading a JavaScript file', () => {
+  it('gives the text UTF-8 decoding gives, for an ASCII file and for one with other characters', () => {
+    const dir = tempDir();
+    for (const [name, text] of [['ascii.js', 'module.exports = "plain";\n'], ['other.js', 'module.exports = "Zürich → 東京 😀";\n']]) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      expect(bundle.readSource(file)).toBe(fs.readFileSync(file, 'utf8'));
+      expect(bundle.readSource(file)).toBe(text);
+    }
   });
 });
 
