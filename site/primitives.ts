@@ -1,5 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { groupDigits } from '../core/number-text';
 
 /**
  * Building blocks of the site schema. Each one carries its own fix hint in the message, because a
@@ -66,7 +67,7 @@ export const MAX_WHOLE_NUMBER = 1_000_000;
 
 /** A whole number from `min` to `max`, with the range in the message (what is allowed is the fix). */
 export function wholeNumber(min: number, max: number, what = 'a whole number'): z.ZodNumber {
-  const range = `must be ${what} from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  const range = `must be ${what} from ${groupDigits(min)} to ${groupDigits(max)}`;
   return z.number().int({ message: 'must be a whole number' }).min(min, { message: range }).max(max, { message: range });
 }
 
@@ -74,13 +75,13 @@ export const positiveInt = z
   .number()
   .int({ message: 'must be a whole number' })
   .positive({ message: 'must be greater than 0' })
-  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${MAX_WHOLE_NUMBER.toLocaleString('en-US')}` });
+  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${groupDigits(MAX_WHOLE_NUMBER)}` });
 
 export const nonNegativeInt = z
   .number()
   .int({ message: 'must be a whole number' })
   .nonnegative({ message: 'must be 0 or more' })
-  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${MAX_WHOLE_NUMBER.toLocaleString('en-US')}` });
+  .max(MAX_WHOLE_NUMBER, { message: `must be at most ${groupDigits(MAX_WHOLE_NUMBER)}` });
 
 export const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, {
   message: 'must be an https:// URL, e.g. https://192.168.1.10:8006/',
