@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { toYamlText } from '../core/yaml-text';
 import crdFacts from '../imports/schemas/kubernetes/crd-immutable-fields.json';
 import type { FileTree } from './synthesize';
+import { byCodePoint } from '../core/order';
 
 /**
  * Fields the Kubernetes API server refuses to change on an existing object (Kubernetes 1.31 validation). Argo CD's
@@ -259,7 +260,7 @@ function withRecreate(o: KubeObject, because: string): KubeObject {
   const options = (annotations[SYNC_OPTIONS] ?? '').split(',').filter(Boolean);
   annotations[SYNC_OPTIONS] = [...options, ...RECREATE_OPTIONS.filter((x) => !options.includes(x))].join(',');
   annotations[RECREATE_MARKER] = because;
-  const sorted = Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => byCodePoint(a, b)));
   const { annotations: _drop, ...meta } = o.metadata ?? {};
   void _drop;
   return { ...o, metadata: { annotations: sorted, ...meta } };

@@ -1,4 +1,5 @@
 import facts from '../imports/schemas/terraform/bpg-proxmox-0.111.1-replacement.json';
+import { byCodePoint } from '../core/order';
 
 /**
  * What Terraform will do to each resource that differs between the committed Terraform JSON and the new one:
@@ -191,7 +192,7 @@ export function diskLosses(oldBody: unknown, newBody: unknown): DiskLoss[] {
     if (!now) losses.push({ ...common, change: 'removed' });
     else if (sizeOf(now) < sizeOf(old)) losses.push({ ...common, change: 'shrunk', toGiB: sizeOf(now) });
   }
-  return losses.sort((a, b) => a.interface.localeCompare(b.interface));
+  return losses.sort((a, b) => byCodePoint(a.interface, b.interface));
 }
 
 function describeLoss(d: DiskLoss): string {
@@ -234,7 +235,7 @@ export function terraformImpact(before: TerraformResources, after: TerraformReso
     impacts.push({ address: a, action: 'destroy', reasons: ['no longer in the site'], consequence: consequenceOf(a.split('.')[0], false) });
   }
   const order: Record<TerraformAction, number> = { replace: 0, destroy: 1, 'shrink-disk': 2, 'remove-disk': 3, 'may-replace': 4, migrate: 5, update: 6 };
-  return impacts.sort((a, b) => order[a.action] - order[b.action] || a.address.localeCompare(b.address));
+  return impacts.sort((a, b) => order[a.action] - order[b.action] || byCodePoint(a.address, b.address));
 }
 
 /** One line per resource, replacements first: `replaces k8s-worker-2 (node_name changed): the VM and its disks are destroyed`. */
