@@ -148,7 +148,8 @@ export function readChartLock(file: string): ChartLock {
       })),
     );
   }
-  const parsed = lockSchema.safeParse(doc.toJS() ?? {});
+  // Read once per process: zod's generated parsers (its JIT) cost more to make than they save on one small file.
+  const parsed = lockSchema.safeParse(doc.toJS() ?? {}, { jitless: true });
   if (!parsed.success) {
     throw new SiteError(
       file,
