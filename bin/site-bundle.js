@@ -14,13 +14,22 @@ const ROOT = path.resolve(__dirname, '..');
 const SITE_DIR = path.join(ROOT, 'site');
 const CACHE = path.join(ROOT, '.cache', 'sites');
 
+let esbuildVersionRead;
+/**
+ * The installed esbuild's version, from its package.json: loading esbuild itself to ask (its API module starts tty,
+ * worker_threads and child_process) was most of the cost of finding a site already transpiled.
+ */
+function esbuildVersion() {
+  esbuildVersionRead ??= JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
+  return esbuildVersionRead;
+}
+
 /**
  * Where the site's JavaScript is kept: named by everything the transpile depends on (esbuild's and Node's versions, the
  * file's path and text), so an edited site or another esbuild never finds an old result.
  */
 function transpiledFile(abs, source) {
-  const esbuild = require('esbuild');
-  const key = crypto.createHash('sha256').update(`${esbuild.version}\0${process.version}\0${abs}\0${source}`).digest('hex').slice(0, 24);
+  const key = crypto.createHash('sha256').update(`${esbuildVersion()}\0${process.version}\0${abs}\0${source}`).digest('hex').slice(0, 24);
   return path.join(CACHE, `${key}.cjs`);
 }
 
@@ -89,4 +98,4 @@ function loadTypeScriptSite(abs, siteModule) {
   return mod.exports;
 }
 
-module.exports = { loadTypeScriptSite, prepareTypeScriptSite, transpiledFile };
+module.exports = { loadTypeScriptSite, prepareTypeScriptSite, transpiledFile, esbuildVersion };

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, PROJECT_ROOT } from '../synth/run-synth';
 import { INIT_ADDONS, INIT_DEFAULTS, InitAddon, InitAnswers, InitFormat, checkAnswers, starterFile } from './init-site';
@@ -59,6 +58,10 @@ function program(): Command {
 
 /** Asks for each answer the flags left out, showing the default in brackets (Enter takes it). */
 async function ask(opts: InitOptions): Promise<InitAnswers> {
+  // Required here, not imported at the top: every command's start loaded Node's readline for the one command that
+  // asks. A require, not import(): the bundle runs in a vm.Script, which has no dynamic import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const q = async (label: string, given: string | undefined, fallback: string): Promise<string> => (given !== undefined ? given : (await rl.question(`${label} [${fallback}]: `)).trim() || fallback);
   try {

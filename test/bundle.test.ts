@@ -18,7 +18,7 @@ const bundle = require('../bin/bundle.js') as {
   V8_FLAGS: readonly string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const siteBundle = require('../bin/site-bundle.js') as { transpiledFile: (abs: string, source: string) => string };
+const siteBundle = require('../bin/site-bundle.js') as { transpiledFile: (abs: string, source: string) => string; esbuildVersion: () => string };
 
 /** A fake project: one source, a bundle, and the inputs list the build would write. */
 function project(): { root: string; inputs: string; out: string; source: string } {
@@ -214,6 +214,11 @@ function forget(f: { site: string; siteText: string; factsText: string }): void 
 }
 
 describe("npm's prepare of the sites in sites/", () => {
+  it("names a transpiled site by the version esbuild itself reports, read without loading esbuild", async () => {
+    const esbuild = await import('esbuild');
+    expect(siteBundle.esbuildVersion()).toBe(esbuild.version);
+  });
+
   it('keeps each TypeScript site transpiled and each facts file parsed, named by their text, and compiles nothing', () => {
     const f = sitesFolder();
     onTestFinished(() => forget(f));
