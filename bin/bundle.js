@@ -132,6 +132,24 @@ const leaveOut = {
   },
 };
 
+/**
+ * Each TypeScript module that imports a CommonJS package gets its own copy of the package's exports from esbuild
+ * (__toESM defines a getter per export): cdk8s-plus-30, cdk8s, constructs and yaml were copied 15 to 27 times each at
+ * every start. Imported through one ES module that re-exports the package, each is copied once.
+ */
+const SHARED_PACKAGES = ['cdk8s', 'cdk8s-plus-30', 'constructs', 'yaml', 'cdktf'];
+const shareInterop = {
+  name: 'share-commonjs-interop',
+  setup(build) {
+    const filter = new RegExp(`^(${SHARED_PACKAGES.map((p) => p.replace(/[-/]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      if (args.namespace !== 'file' || args.importer.includes(`${path.sep}node_modules${path.sep}`) || !args.importer.endsWith('.ts')) return undefined;
+      return { path: args.path, namespace: 'shared-interop' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'shared-interop' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};\n`, loader: 'js', resolveDir: ROOT }));
+  },
+};
+
 function filesUnder(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
@@ -148,6 +166,15 @@ function asciiOnly(bytes) {
   return Buffer.from(text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'utf8');
 }
 
+/**
+ * The project's source files among esbuild's inputs, relative to the root: packages are named by npm's lock instead,
+ * and a plugin's made-up module ("namespace:path") is no file (listed, it would count as missing and every start
+ * would rebuild the bundle).
+ */
+function sourceFiles(inputs, root = ROOT) {
+  return inputs.filter((input) => !input.includes('node_modules/') && !/^[a-z-]+:/.test(input)).map((input) => path.relative(root, path.resolve(root, input)).split(path.sep).join('/'));
+}
+
 /** Builds the bundle and its inputs list; written beside and renamed in, so a concurrent start never reads half a file. */
 async function build(entry) {
   const esbuild = require('esbuild');
@@ -161,7 +188,7 @@ async function build(entry) {
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     external: EXTERNAL,
-    plugins: [keepPaths, lazyGenerated, leaveOut],
+    plugins: [keepPaths, lazyGenerated, leaveOut, shareInterop],
     metafile: true,
     write: false,
     logLevel: 'silent',
@@ -175,11 +202,7 @@ async function build(entry) {
   });
   fs.mkdirSync(DIR, { recursive: true });
   const files = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    if (input.includes('node_modules/')) continue;
-    const rel = path.relative(ROOT, path.resolve(ROOT, input)).split(path.sep).join('/');
-    files[rel] = stamp(path.join(ROOT, rel));
-  }
+  for (const rel of sourceFiles(Object.keys(result.metafile.inputs))) files[rel] = stamp(path.join(ROOT, rel));
   files[path.relative(ROOT, PACKAGES_LOCK).split(path.sep).join('/')] = stamp(PACKAGES_LOCK);
   // The generated code the bundle reads at run time (the validators, schemas) is the compiler's too: listed, so a
   // regenerated file counts as a change of the compiler (and of the result cache's key), like a changed source.
@@ -365,7 +388,7 @@ async function run(argv) {
   return cli.main(argv);
 }
 
-module.exports = { run, loadCli, isFresh, build, stamp, asciiOnly, readSource, leaveOut, validatorCacheFile, cacheValidators, prepareSites, BUNDLE, INPUTS, VALIDATORS, V8_FLAGS };
+module.exports = { run, loadCli, isFresh, build, stamp, asciiOnly, readSource, leaveOut, sourceFiles, validatorCacheFile, cacheValidators, prepareSites, BUNDLE, INPUTS, VALIDATORS, V8_FLAGS };
 
 /**
  * What the first synth of a site in `dir` would otherwise compute, done ahead: each TypeScript site stripped of its
