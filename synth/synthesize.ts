@@ -9,6 +9,7 @@ import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
 import { DistFiles } from '../constructs/dist-files';
+import { ObjectRenders } from '../constructs/object-renders';
 import { UniformObjects } from '../constructs/uniform-objects';
 import { ChartSources, HelmRelease } from '../constructs/helm-release';
 import type { ReleaseFacts } from '../constructs/chart-facts-file';
@@ -160,9 +161,12 @@ function synthKubernetes(
   }
   const charts = k8sApp.node.findAll().filter((c): c is ComponentChart => ComponentChart.isComponentChart(c));
   const uniform = new Map<string, { family: UniformObjects; rendered: KubeObject }[]>();
+  // Each object as the Argo CD Applications rendered it (with the annotations they added since), not rendered anew;
+  // throwOnConstructErrors above ran the validations chart.toJson() would run again for every chart.
+  const renders = ObjectRenders.of(k8sApp);
   for (const chart of charts) {
     const list = manifests.get(chart.component) ?? [];
-    const rendered = chart.toJson() as KubeObject[];
+    const rendered = renders.chartObjects(chart);
     list.push(...rendered);
     manifests.set(chart.component, list);
     for (const family of UniformObjects.in(chart)) {
