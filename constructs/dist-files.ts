@@ -7,6 +7,12 @@ export interface DistFileOptions {
    * @default false - a .yaml file is read back by the synth driver and its Kubernetes objects are schema-checked
    */
   readonly dataOnly?: boolean;
+  /**
+   * The Kubernetes objects the file holds, as they were written into it (in its order): the synth driver
+   * schema-checks these instead of parsing the text it was just given back into them.
+   * @default - none: a .yaml file that is not data is parsed for its objects
+   */
+  readonly objects?: readonly object[];
 }
 
 /** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
@@ -37,6 +43,13 @@ export class DistFiles extends Construct {
     return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** The objects given with each file of every DistFiles in `root` (`DistFileOptions.objects`), by file. */
+  public static objects(root: IConstruct): Map<string, readonly object[]> {
+    const out = new Map<string, readonly object[]>();
+    for (const c of root.node.findAll()) if (c instanceof DistFiles) for (const [f, objects] of c.objectsOf) out.set(f, objects);
+    return out;
+  }
+
   /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
   public static dataOnly(root: IConstruct): Set<string> {
     const out = new Set<string>();
@@ -46,6 +59,7 @@ export class DistFiles extends Construct {
 
   private readonly entries = new Map<string, string>();
   private readonly data = new Set<string>();
+  private readonly objectsOf = new Map<string, readonly object[]>();
 
   /** Adds a file; `file` is relative to dist/, with `/` separators. */
   public add(file: string, content: string, options: DistFileOptions = {}): void {
@@ -58,6 +72,7 @@ export class DistFiles extends Construct {
     if (this.entries.has(file)) throw new Error(`DistFiles ${this.node.path}: "${file}" was added twice`);
     this.entries.set(file, content);
     if (options.dataOnly) this.data.add(file);
+    if (options.objects) this.objectsOf.set(file, options.objects);
   }
 
   /** The files added so far, by path. */

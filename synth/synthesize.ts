@@ -150,12 +150,14 @@ function synthKubernetes(
   // Files outside the two trees (the bootstrap, the edge fleet's data and workload): written as given,
   // and any Kubernetes objects among them are schema-checked like the rest.
   const extraManifests = new Map<string, KubeObject[]>();
-  // Data files (the edge list: 100,000 entries for a large fleet) are not parsed back: they hold no objects.
+  // Data files (the edge list: 100,000 entries for a large fleet) are not parsed back: they hold no objects. Files
+  // written from objects are checked as those objects (test/dist-files.test.ts: the same as the text parsed back).
   const dataOnly = DistFiles.dataOnly(k8sApp);
+  const written = DistFiles.objects(k8sApp);
   for (const [rel, content] of DistFiles.collect(k8sApp)) {
     files.set(rel, content);
     if (/\.ya?ml$/.test(rel) && !dataOnly.has(rel)) {
-      const objects = parseAllDocuments(content).map((d) => d.toJS() as unknown).filter(isKubeObject);
+      const objects = ((written.get(rel) as unknown[] | undefined) ?? parseAllDocuments(content).map((d) => d.toJS() as unknown)).filter(isKubeObject);
       if (objects.length > 0) extraManifests.set(rel, objects);
     }
   }
