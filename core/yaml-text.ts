@@ -46,6 +46,11 @@ interface SchemaTag {
 /** Rendered scalars and keys: fleet objects repeat the same keys and labels thousands of times. */
 const renderedValues = new Map<unknown, string[]>();
 const renderedKeys = new Map<string, string>();
+/**
+ * Whether a string is written plain, by string: the same keys and values recur in every object, and asking the
+ * pattern and every tag test again for each was a third of writing the reference site's objects.
+ */
+const simpleStrings = new Map<string, boolean>();
 const CACHE_LIMIT = 20_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -55,7 +60,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isSimple(s: string): boolean {
-  if (s.length > 1000 || !SIMPLE.test(s) || s.endsWith(':')) return false;
+  if (s.length > 1000) return false;
+  const known = simpleStrings.get(s);
+  return known ?? remember(simpleStrings, s, isPlainScalar(s));
+}
+
+function isPlainScalar(s: string): boolean {
+  if (!SIMPLE.test(s) || s.endsWith(':')) return false;
   for (const test of NON_STRING_TESTS) if (test.test(s)) return false;
   return true;
 }
@@ -84,6 +95,10 @@ function keyText(key: string, nested: boolean): string {
 /** A scalar's lines as the library writes it after `key: `, the later ones indented for column 0. */
 function scalarLines(value: unknown): readonly string[] {
   if (typeof value === 'string' && isSimple(value)) return [value];
+  // What the library writes for these (its 1.1 int, bool and null tags), without building a document for each.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return [String(value)];
+  if (typeof value === 'boolean') return [value ? 'true' : 'false'];
+  if (value === null) return ['null'];
   if (!(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null)) throw NOT_HERE;
   // Kept trailing line breaks (`|+`) depend on what follows the scalar: only the library places them.
   if (typeof value === 'string' && /\n[ \t]*\n\s*$/.test(value)) throw NOT_HERE;
