@@ -52,8 +52,16 @@ export const SEED_FILE_NAME = 'secret-store-seed.yaml';
 
 /** The values text a release is installed with: the same string the Application's Helm source carries. */
 export function helmValuesText(release: HelmRelease): string {
-  return Object.keys(release.values).length === 0 ? '' : toYamlText(release.values);
+  let text = valuesTexts.get(release);
+  if (text === undefined) {
+    text = Object.keys(release.values).length === 0 ? '' : toYamlText(release.values);
+    valuesTexts.set(release, text);
+  }
+  return text;
 }
+
+/** Each release's values text, written once: the Application and the bootstrap carry the same text (values are readonly). */
+const valuesTexts = new WeakMap<HelmRelease, string>();
 
 /** File name of a release's values in bootstrap/. */
 export function valuesFileName(component: string, release: HelmRelease): string {
