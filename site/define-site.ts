@@ -16,7 +16,10 @@ export function defineSite(input: SiteInput, source = 'site'): Site {
  * @param schema the site schema to validate against (a test passes one with a fixture add-on)
  */
 export function parseSite(input: unknown, source: string, schema: z.ZodType<Site> = siteSchema): Site {
-  const result = schema.safeParse(input, { reportInput: true });
+  // jitless: zod's fast path for objects compiles a function per object schema (new Function) on its first parse, and a
+  // site is parsed once per process: compiling them cost three times the parse they speed up (18 of 26 ms of CPU).
+  // The same checks run either way, in the same order, with the same issues.
+  const result = schema.safeParse(input, { reportInput: true, jitless: true });
   if (result.success) return result.data;
   throw new SiteError(source, result.error.issues.flatMap((issue) => toProblems(issue, input, schema)));
 }
