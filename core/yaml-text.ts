@@ -118,39 +118,47 @@ function pushScalar(first: string, value: unknown, indent: string, lines: string
   for (let i = 1; i < parts.length; i += 1) lines.push(parts[i] === '' ? '' : indent + parts[i]);
 }
 
-function isEmptyCollection(v: unknown): string | undefined {
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
-  if (isPlainObject(v)) return Object.keys(v).length === 0 ? '{}' : undefined;
-  return undefined;
+/** A collection's line after `key:` or `-`: inline when empty, else written below. Its keys are listed once, here. */
+function writeValue(head: string, value: unknown, indent: string, lines: string[]): boolean {
+  if (Array.isArray(value)) {
+    if (value.length === 0) lines.push(`${head} []`);
+    else {
+      lines.push(head);
+      writeSeq(value, `${indent}  `, lines);
+    }
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length === 0) lines.push(`${head} {}`);
+  else {
+    lines.push(head);
+    writeMap(value, `${indent}  `, lines, keys);
+  }
+  return true;
 }
 
-function writeMap(map: Record<string, unknown>, indent: string, lines: string[]): void {
-  for (const key of Object.keys(map)) {
+function writeMap(map: Record<string, unknown>, indent: string, lines: string[], keys: readonly string[] = Object.keys(map)): void {
+  for (const key of keys) {
     const value = map[key];
     if (value === undefined) throw NOT_HERE;
     const head = `${indent}${keyText(key, indent !== '')}:`;
-    const empty = isEmptyCollection(value);
-    if (empty !== undefined) lines.push(`${head} ${empty}`);
-    else if (Array.isArray(value)) {
-      lines.push(head);
-      writeSeq(value, `${indent}  `, lines);
-    } else if (isPlainObject(value)) {
-      lines.push(head);
-      writeMap(value, `${indent}  `, lines);
-    } else pushScalar(`${head} `, value, indent, lines);
+    if (!writeValue(head, value, indent, lines)) pushScalar(`${head} `, value, indent, lines);
   }
 }
 
 function writeSeq(seq: readonly unknown[], indent: string, lines: string[]): void {
   for (const item of seq) {
-    const empty = isEmptyCollection(item);
-    if (empty !== undefined) lines.push(`${indent}- ${empty}`);
-    else if (Array.isArray(item) || isPlainObject(item)) {
+    const list = Array.isArray(item);
+    const keys = !list && isPlainObject(item) ? Object.keys(item) : undefined;
+    if (!list && keys === undefined) pushScalar(`${indent}- `, item, indent, lines);
+    else if ((list ? item.length : (keys?.length ?? 0)) === 0) lines.push(`${indent}- ${list ? '[]' : '{}'}`);
+    else {
       // The item's first line goes after the dash: written two columns in, then the dash takes their place.
       const at = lines.length;
-      if (Array.isArray(item)) writeSeq(item, `${indent}  `, lines);
-      else writeMap(item, `${indent}  `, lines);
+      if (list) writeSeq(item, `${indent}  `, lines);
+      else writeMap(item as Record<string, unknown>, `${indent}  `, lines, keys);
       lines[at] = `${indent}- ${lines[at].slice(indent.length + 2)}`;
-    } else pushScalar(`${indent}- `, item, indent, lines);
+    }
   }
 }
