@@ -148,7 +148,8 @@ export function readChartLock(file: string): ChartLock {
       })),
     );
   }
-  const parsed = lockSchema.safeParse(doc.toJS() ?? {});
+  // Without zod's compiled fast path: a lock is parsed once per process, and compiling it costs more than it saves.
+  const parsed = lockSchema.safeParse(doc.toJS() ?? {}, { jitless: true });
   if (!parsed.success) {
     throw new SiteError(
       file,
