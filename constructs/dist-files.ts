@@ -15,6 +15,11 @@ export interface DistFileOptions {
   readonly objects?: readonly object[];
 }
 
+/** `root` and every construct in it; or the list a caller has already made of them (`root.node.findAll()`). */
+function constructsOf(root: IConstruct | readonly IConstruct[]): readonly IConstruct[] {
+  return Array.isArray(root) ? root : (root as IConstruct).node.findAll();
+}
+
 /** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
 const RESERVED = ['kubernetes/', 'terraform/'];
 
@@ -28,10 +33,10 @@ export class DistFiles extends Construct {
    * Every file of every DistFiles in `root`, sorted by path. Two constructs giving the same path is a
    * mistake in the charts, not something to resolve by order, so it throws.
    */
-  public static collect(root: IConstruct): Map<string, string> {
+  public static collect(root: IConstruct | readonly IConstruct[]): Map<string, string> {
     const owner = new Map<string, string>();
     const out = new Map<string, string>();
-    for (const c of root.node.findAll()) {
+    for (const c of constructsOf(root)) {
       if (!(c instanceof DistFiles)) continue;
       for (const [file, content] of c.entries) {
         const other = owner.get(file);
@@ -44,16 +49,16 @@ export class DistFiles extends Construct {
   }
 
   /** The objects given with each file of every DistFiles in `root` (`DistFileOptions.objects`), by file. */
-  public static objects(root: IConstruct): Map<string, readonly object[]> {
+  public static objects(root: IConstruct | readonly IConstruct[]): Map<string, readonly object[]> {
     const out = new Map<string, readonly object[]>();
-    for (const c of root.node.findAll()) if (c instanceof DistFiles) for (const [f, objects] of c.objectsOf) out.set(f, objects);
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const [f, objects] of c.objectsOf) out.set(f, objects);
     return out;
   }
 
   /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
-  public static dataOnly(root: IConstruct): Set<string> {
+  public static dataOnly(root: IConstruct | readonly IConstruct[]): Set<string> {
     const out = new Set<string>();
-    for (const c of root.node.findAll()) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
     return out;
   }
 

@@ -72,10 +72,10 @@ export class ObjectRenders {
       this.dependenciesResolved = true;
       return chart.toJson() as KubeObject[];
     }
-    return new DependencyGraph(chart.node)
-      .topology()
-      .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
-      .map((api) => this.json(api));
+    const all = chart.node.findAll();
+    // Without a dependency among its constructs the graph has no edge, and its topology is the constructs' own order.
+    const ordered = all.some((c) => c.node.dependencies.length > 0) ? new DependencyGraph(chart.node).topology() : all;
+    return ordered.filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart).map((api) => this.json(api));
   }
 }
 

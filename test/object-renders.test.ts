@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../charts';
 import { ComponentChart, ObjectRenders } from '../constructs';
@@ -42,5 +43,26 @@ describe('ObjectRenders', () => {
     expect(Object.keys(renders.json(api).metadata)).toEqual(['annotations', 'labels', 'name']);
     expect(before.metadata.annotations).toBeUndefined();
     expect(renders.json(api).data).toBe(before.data);
+  });
+
+  it('keeps the order chart.toJson() gives when constructs depend on constructs made after them', () => {
+    const app = new App({ outdir: '/nonexistent' });
+    const first = new Chart(app, 'first');
+    new ApiObject(first, 'x', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    const chart = new Chart(app, 'c');
+    // Wrappers like cdk8s-plus constructs: the dependency is between them, and cdk8s carries it to their ApiObjects.
+    const wrapped = (id: string): Construct => {
+      const c = new Construct(chart, id);
+      new ApiObject(c, 'Resource', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: id } });
+      return c;
+    };
+    const [a, b, c] = [wrapped('a'), wrapped('b'), wrapped('c')];
+    a.node.addDependency(c);
+    b.node.addDependency(a);
+    const renders = ObjectRenders.of(app);
+    renders.chartObjects(first);
+    const names = renders.chartObjects(chart).map((o) => o.metadata.name);
+    expect(names).toEqual(['c', 'a', 'b']);
+    expect(names).toEqual((chart.toJson() as { metadata: { name: string } }[]).map((o) => o.metadata.name));
   });
 });
