@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ComponentChart, DistFiles, HelmRelease } from '../constructs';
+import { ComponentChart, DistFiles, HelmRelease, ObjectRenders } from '../constructs';
 import * as argo from '../imports/k8s-crds/argoproj.io';
 import { EDGE_FLEET_COMPONENT, providerOf } from '../model';
 import type { ComponentModel, SiteModel } from '../model';
@@ -10,7 +10,6 @@ import { BootstrapComponent, bootstrapFiles, helmValuesText, isAppliedAtBootstra
 import { GroupKind, POD_SECURITY_ENFORCE, RUNTIME_CRD_GROUPS, ReleaseInstalls, podSecurityConflicts, builtInApiGroups, factsOfApp, groupOf, lookupFacts, incompleteFactsWarning, releaseInstalls, staleFactsWarning } from './gitops/measured-facts';
 import { MAX_OBJECT_BYTES } from './gitops/sharding';
 import { LATER_KEY_ANNOTATION, secretStoreSeed } from './gitops/secret-seed';
-import type { KubeObject } from '../core/kube-object';
 import { OrderNode, describeCycle, syncWaves } from './gitops/sync-order';
 import { generatedMarker } from '../core/generated';
 
@@ -107,13 +106,11 @@ export function buildArgoCdApps(app: Construct, model: SiteModel): void {
   edgeApplicationSet(chart, model, states, names, waves, lastWave, argocd.namespace, problem);
   const { rootProject, root } = rootApplication(chart, model, argocd.namespace);
 
-  const own: Rendered[] = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
-    const json = api.toJson() as KubeJson;
-    return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
-  });
+  const renders = ObjectRenders.of(app);
+  const own = chart.node.findAll().filter(ApiObject.isApiObject).map((api) => rendered(renders, api));
   for (const o of own) checkSize(ARGOCD_APPS_COMPONENT, o, problem);
   if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
-  writeBootstrap(chart, model, states, cni, argocd, [rootProject.toJson() as object, root.toJson() as object], problem);
+  writeBootstrap(chart, model, states, cni, argocd, [renders.json(rootProject), renders.json(root)], problem);
   if (problems.length > 0) throw new SiteError(`site ${model.name} (GitOps)`, problems);
 }
 
@@ -127,17 +124,22 @@ function componentStates(app: Construct, model: SiteModel, problem: Problem): Co
       problem(`kubernetes/${reserved}`, reserved, 'is a component name, but Argo CD uses it for its own Applications', 'rename the app or data store');
     }
   }
+  const renders = ObjectRenders.of(app);
   return model.components.map((component) => {
     const chart = charts.get(component.name);
-    const objects = chart
-      ? chart.node.findAll().filter(ApiObject.isApiObject).map((api) => {
-          const json = api.toJson() as KubeJson;
-          return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
-        })
-      : [];
+    const objects = chart ? chart.node.findAll().filter(ApiObject.isApiObject).map((api) => rendered(renders, api)) : [];
     const releases = chart ? HelmRelease.releasesIn(chart) : [];
     return { component, objects, releases, installs: argoReleaseInstalls(app, model, releases) };
   });
+}
+
+/**
+ * An object as rendered now, kept for the synth driver (ObjectRenders): `json` stays this render, annotations added
+ * later go into `annotations` and the kept render.
+ */
+function rendered(renders: ObjectRenders, api: ApiObject): Rendered {
+  const json = renders.json(api) as unknown as KubeJson;
+  return { api, json, annotations: { ...(json.metadata.annotations ?? {}) } };
 }
 
 /** Warnings found while building the Applications: synth prints model.warnings after the charts, so they still reach the user. */
@@ -437,6 +439,7 @@ function rootApplication(chart: ComponentChart, model: SiteModel, argocdNamespac
 function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonly ComponentState[], cni: ReadonlySet<string>, argocd: ComponentModel, rootObjects: readonly object[], problem: Problem): void {
   const bootstrapped = [...states.filter((x) => cni.has(x.component.name)), ...states.filter((x) => x.component.name === argocd.name)];
   const boot: BootstrapComponent[] = [];
+  const renders = ObjectRenders.of(chart);
   for (const s of bootstrapped) {
     if (s.releases.length === 0) {
       problem(`kubernetes/${s.component.name}`, s.component.name, 'has no Helm release, so the bootstrap cannot install it before Argo CD runs', 'give the component its HelmRelease (its add-on folder, addons/<name>/)');
@@ -446,10 +449,10 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
       component: s.component.name,
       namespace: s.component.namespace,
       role: cni.has(s.component.name) ? 'CNI' : 'Argo CD',
-      namespaceObjects: s.objects.filter((o) => o.json.kind === 'Namespace' && o.json.apiVersion === 'v1').map((o) => o.api.toJson() as object),
+      namespaceObjects: s.objects.filter((o) => o.json.kind === 'Namespace' && o.json.apiVersion === 'v1').map((o) => renders.json(o.api)),
       releases: s.releases,
-      rendered: new Map(s.releases.map((r) => [r.releaseName, r.rendered.map((o) => o.toJson() as object)])),
-      objects: s.objects.filter((o) => isAppliedAtBootstrap(o.api)).map((o) => o.api.toJson() as object),
+      rendered: new Map(s.releases.map((r) => [r.releaseName, r.rendered.map((o) => renders.json(o))])),
+      objects: s.objects.filter((o) => isAppliedAtBootstrap(o.api)).map((o) => renders.json(o.api)),
     });
   }
   if (boot.length < bootstrapped.length) return;
@@ -461,10 +464,10 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
     rootName: ARGOCD_APPS_COMPONENT,
     argocdNamespace: argocd.namespace,
     header: header(model),
-    ...secretStoreOf(states),
+    ...secretStoreOf(states, renders),
   });
   // Values and the seed list are data: parsing them back for objects was most of the synth's reading of bootstrap/.
-  for (const [file, content] of bootstrap.files) files.add(file, content, { dataOnly: bootstrap.dataOnly.has(file) });
+  for (const [file, content] of bootstrap.files) files.add(file, content, { dataOnly: bootstrap.dataOnly.has(file), objects: bootstrap.objects.get(file) });
 }
 
 /** What secretStoreOf reads: the store, the ExternalSecrets that name it and the Namespace objects. */
@@ -474,10 +477,9 @@ const SEED_KINDS: ReadonlySet<string> = new Set(['ClusterSecretStore', 'External
  * The secret store the ExternalSecrets read and what it must hold, for the bootstrap to check before the root: the
  * ClusterSecretStore any component renders, and its namespace's object when the store keeps Secrets in this cluster.
  */
-function secretStoreOf(states: readonly ComponentState[]): { secretStore?: { seed: NonNullable<ReturnType<typeof secretStoreSeed>>; namespaceObjects: object[] } } {
-  // Rendered again for the annotations set since componentStates, but only the kinds the seed reads: rendering every
-  // object of the site a second time here was a fifth of building the Argo CD Applications.
-  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.filter((o) => SEED_KINDS.has(o.json.kind)).map((o) => o.api.toJson() as KubeObject)]));
+function secretStoreOf(states: readonly ComponentState[], renders: ObjectRenders): { secretStore?: { seed: NonNullable<ReturnType<typeof secretStoreSeed>>; namespaceObjects: object[] } } {
+  // As rendered now, with the annotations set since componentStates; only the kinds the seed reads.
+  const byComponent = new Map(states.map((s) => [s.component.name, s.objects.filter((o) => SEED_KINDS.has(o.json.kind)).map((o) => renders.json(o.api))]));
   const store = [...byComponent.values()].flat().find((o) => o.kind === 'ClusterSecretStore');
   const seed = store ? secretStoreSeed(store, byComponent) : undefined;
   if (!seed) return {};
@@ -500,14 +502,14 @@ function addSyncOption(o: Rendered, option: string): void {
   if (current.includes(option)) return;
   const value = [...current, option].join(',');
   o.annotations[SYNC_OPTIONS] = value;
-  o.api.metadata.addAnnotation(SYNC_OPTIONS, value);
+  ObjectRenders.of(o.api).addAnnotation(o.api, SYNC_OPTIONS, value);
 }
 
 /** Sets a per-object sync wave unless the component chose one itself. */
 function setWave(o: Rendered, wave: string): void {
   if (o.annotations[SYNC_WAVE] !== undefined) return;
   o.annotations[SYNC_WAVE] = wave;
-  o.api.metadata.addAnnotation(SYNC_WAVE, wave);
+  ObjectRenders.of(o.api).addAnnotation(o.api, SYNC_WAVE, wave);
 }
 
 /**

@@ -120,7 +120,7 @@ export function buildEdgeFleetChart(chart: ComponentChart, model: SiteModel, com
     for (const obj of edgeWorkload()) {
       const text = `${header}${toYamlText(obj)}`;
       if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw new Error(`edge workload ${obj.kind} ${obj.metadata.name} is over 1 MiB`);
-      files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text);
+      files.add(`${EDGE_DIST.workload}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, text, { objects: [obj] });
     }
   }
 }

@@ -148,7 +148,7 @@ export function readChartLock(file: string): ChartLock {
       })),
     );
   }
-  // Read once per process: zod's generated parsers (its JIT) cost more to make than they save on one small file.
+  // Without zod's compiled fast path: a lock is parsed once per process, and compiling it costs more than it saves.
   const parsed = lockSchema.safeParse(doc.toJS() ?? {}, { jitless: true });
   if (!parsed.success) {
     throw new SiteError(

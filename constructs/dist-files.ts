@@ -7,6 +7,17 @@ export interface DistFileOptions {
    * @default false - a .yaml file is read back by the synth driver and its Kubernetes objects are schema-checked
    */
   readonly dataOnly?: boolean;
+  /**
+   * The Kubernetes objects the file holds, as they were written into it (in its order): the synth driver
+   * schema-checks these instead of parsing the text it was just given back into them.
+   * @default - none: a .yaml file that is not data is parsed for its objects
+   */
+  readonly objects?: readonly object[];
+}
+
+/** `root` and every construct in it; or the list a caller has already made of them (`root.node.findAll()`). */
+function constructsOf(root: IConstruct | readonly IConstruct[]): readonly IConstruct[] {
+  return Array.isArray(root) ? root : (root as IConstruct).node.findAll();
 }
 
 /** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
@@ -22,10 +33,10 @@ export class DistFiles extends Construct {
    * Every file of every DistFiles in `root`, sorted by path. Two constructs giving the same path is a
    * mistake in the charts, not something to resolve by order, so it throws.
    */
-  public static collect(root: IConstruct): Map<string, string> {
+  public static collect(root: IConstruct | readonly IConstruct[]): Map<string, string> {
     const owner = new Map<string, string>();
     const out = new Map<string, string>();
-    for (const c of root.node.findAll()) {
+    for (const c of constructsOf(root)) {
       if (!(c instanceof DistFiles)) continue;
       for (const [file, content] of c.entries) {
         const other = owner.get(file);
@@ -37,15 +48,23 @@ export class DistFiles extends Construct {
     return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** The objects given with each file of every DistFiles in `root` (`DistFileOptions.objects`), by file. */
+  public static objects(root: IConstruct | readonly IConstruct[]): Map<string, readonly object[]> {
+    const out = new Map<string, readonly object[]>();
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const [f, objects] of c.objectsOf) out.set(f, objects);
+    return out;
+  }
+
   /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
-  public static dataOnly(root: IConstruct): Set<string> {
+  public static dataOnly(root: IConstruct | readonly IConstruct[]): Set<string> {
     const out = new Set<string>();
-    for (const c of root.node.findAll()) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
     return out;
   }
 
   private readonly entries = new Map<string, string>();
   private readonly data = new Set<string>();
+  private readonly objectsOf = new Map<string, readonly object[]>();
 
   /** Adds a file; `file` is relative to dist/, with `/` separators. */
   public add(file: string, content: string, options: DistFileOptions = {}): void {
@@ -58,6 +77,7 @@ export class DistFiles extends Construct {
     if (this.entries.has(file)) throw new Error(`DistFiles ${this.node.path}: "${file}" was added twice`);
     this.entries.set(file, content);
     if (options.dataOnly) this.data.add(file);
+    if (options.objects) this.objectsOf.set(file, options.objects);
   }
 
   /** The files added so far, by path. */

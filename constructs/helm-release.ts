@@ -73,8 +73,9 @@ const SOURCES_CONTEXT = 'site-compiler:chart-sources';
  */
 export class HelmRelease extends Construct {
   /** Every release inside a scope (a component chart), in construct order. */
-  public static releasesIn(scope: IConstruct): HelmRelease[] {
-    return scope.node.findAll().filter((c): c is HelmRelease => c instanceof HelmRelease);
+  public static releasesIn(scope: IConstruct | readonly IConstruct[]): HelmRelease[] {
+    const all = Array.isArray(scope) ? scope : (scope as IConstruct).node.findAll();
+    return all.filter((c): c is HelmRelease => c instanceof HelmRelease);
   }
 
   /** The chart sources given to the app a construct is in, if any. */

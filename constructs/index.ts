@@ -33,3 +33,4 @@ export * from './terraform-template';
 export * from './workload-alerts';
 export * from './workload-network-policy';
 export * from './apply-at-bootstrap';
+export * from './object-renders';

@@ -46,6 +46,11 @@ interface SchemaTag {
 /** Rendered scalars and keys: fleet objects repeat the same keys and labels thousands of times. */
 const renderedValues = new Map<unknown, string[]>();
 const renderedKeys = new Map<string, string>();
+/**
+ * Whether a string is written plain, by string: the same keys and values recur in every object, and asking the
+ * pattern and every tag test again for each was a third of writing the reference site's objects.
+ */
+const simpleStrings = new Map<string, boolean>();
 const CACHE_LIMIT = 20_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -55,7 +60,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isSimple(s: string): boolean {
-  if (s.length > 1000 || !SIMPLE.test(s) || s.endsWith(':')) return false;
+  if (s.length > 1000) return false;
+  const known = simpleStrings.get(s);
+  return known ?? remember(simpleStrings, s, isPlainScalar(s));
+}
+
+function isPlainScalar(s: string): boolean {
+  if (!SIMPLE.test(s) || s.endsWith(':')) return false;
   for (const test of NON_STRING_TESTS) if (test.test(s)) return false;
   return true;
 }
@@ -84,6 +95,10 @@ function keyText(key: string, nested: boolean): string {
 /** A scalar's lines as the library writes it after `key: `, the later ones indented for column 0. */
 function scalarLines(value: unknown): readonly string[] {
   if (typeof value === 'string' && isSimple(value)) return [value];
+  // What the library writes for these (its 1.1 int, bool and null tags), without building a document for each.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return [String(value)];
+  if (typeof value === 'boolean') return [value ? 'true' : 'false'];
+  if (value === null) return ['null'];
   if (!(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null)) throw NOT_HERE;
   // Kept trailing line breaks (`|+`) depend on what follows the scalar: only the library places them.
   if (typeof value === 'string' && /\n[ \t]*\n\s*$/.test(value)) throw NOT_HERE;
@@ -103,39 +118,47 @@ function pushScalar(first: string, value: unknown, indent: string, lines: string
   for (let i = 1; i < parts.length; i += 1) lines.push(parts[i] === '' ? '' : indent + parts[i]);
 }
 
-function isEmptyCollection(v: unknown): string | undefined {
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
-  if (isPlainObject(v)) return Object.keys(v).length === 0 ? '{}' : undefined;
-  return undefined;
+/** A collection's line after `key:` or `-`: inline when empty, else written below. Its keys are listed once, here. */
+function writeValue(head: string, value: unknown, indent: string, lines: string[]): boolean {
+  if (Array.isArray(value)) {
+    if (value.length === 0) lines.push(`${head} []`);
+    else {
+      lines.push(head);
+      writeSeq(value, `${indent}  `, lines);
+    }
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length === 0) lines.push(`${head} {}`);
+  else {
+    lines.push(head);
+    writeMap(value, `${indent}  `, lines, keys);
+  }
+  return true;
 }
 
-function writeMap(map: Record<string, unknown>, indent: string, lines: string[]): void {
-  for (const key of Object.keys(map)) {
+function writeMap(map: Record<string, unknown>, indent: string, lines: string[], keys: readonly string[] = Object.keys(map)): void {
+  for (const key of keys) {
     const value = map[key];
     if (value === undefined) throw NOT_HERE;
     const head = `${indent}${keyText(key, indent !== '')}:`;
-    const empty = isEmptyCollection(value);
-    if (empty !== undefined) lines.push(`${head} ${empty}`);
-    else if (Array.isArray(value)) {
-      lines.push(head);
-      writeSeq(value, `${indent}  `, lines);
-    } else if (isPlainObject(value)) {
-      lines.push(head);
-      writeMap(value, `${indent}  `, lines);
-    } else pushScalar(`${head} `, value, indent, lines);
+    if (!writeValue(head, value, indent, lines)) pushScalar(`${head} `, value, indent, lines);
   }
 }
 
 function writeSeq(seq: readonly unknown[], indent: string, lines: string[]): void {
   for (const item of seq) {
-    const empty = isEmptyCollection(item);
-    if (empty !== undefined) lines.push(`${indent}- ${empty}`);
-    else if (Array.isArray(item) || isPlainObject(item)) {
+    const list = Array.isArray(item);
+    const keys = !list && isPlainObject(item) ? Object.keys(item) : undefined;
+    if (!list && keys === undefined) pushScalar(`${indent}- `, item, indent, lines);
+    else if ((list ? item.length : (keys?.length ?? 0)) === 0) lines.push(`${indent}- ${list ? '[]' : '{}'}`);
+    else {
       // The item's first line goes after the dash: written two columns in, then the dash takes their place.
       const at = lines.length;
-      if (Array.isArray(item)) writeSeq(item, `${indent}  `, lines);
-      else writeMap(item, `${indent}  `, lines);
+      if (list) writeSeq(item, `${indent}  `, lines);
+      else writeMap(item as Record<string, unknown>, `${indent}  `, lines, keys);
       lines[at] = `${indent}- ${lines[at].slice(indent.length + 2)}`;
-    } else pushScalar(`${indent}- `, item, indent, lines);
+    }
   }
 }

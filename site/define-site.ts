@@ -16,8 +16,9 @@ export function defineSite(input: SiteInput, source = 'site'): Site {
  * @param schema the site schema to validate against (a test passes one with a fixture add-on)
  */
 export function parseSite(input: unknown, source: string, schema: z.ZodType<Site> = siteSchema): Site {
-  // jitless: zod would generate a parser for each object schema the site reaches (its JIT), about 15 ms of a compile
-  // to parse one site once; the edge fleet's inventory, where numbers grow, is not parsed by zod.
+  // jitless: zod's fast path for objects compiles a function per object schema (new Function) on its first parse, and a
+  // site is parsed once per process: compiling them cost three times the parse they speed up (18 of 26 ms of CPU).
+  // The same checks run either way, in the same order, with the same issues.
   const result = schema.safeParse(input, { reportInput: true, jitless: true });
   if (result.success) return result.data;
   throw new SiteError(source, result.error.issues.flatMap((issue) => toProblems(issue, input, schema)));

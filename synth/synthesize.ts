@@ -9,6 +9,7 @@ import type { AddonDefinition } from '../addons/addon-definition';
 import { buildCharts } from '../charts';
 import { ComponentChart } from '../constructs/component-chart';
 import { DistFiles } from '../constructs/dist-files';
+import { ObjectRenders } from '../constructs/object-renders';
 import { UniformObjects } from '../constructs/uniform-objects';
 import { ChartSources, HelmRelease } from '../constructs/helm-release';
 import type { ReleaseFacts } from '../constructs/chart-facts-file';
@@ -145,34 +146,42 @@ function synthKubernetes(
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
   buildCharts(k8sApp, model, options.addons);
-  throwOnConstructErrors(k8sApp.node.findAll());
+  // Every construct of the built app, listed once for the lookups below (each was a walk of the whole tree).
+  const all = k8sApp.node.findAll();
+  throwOnConstructErrors(all);
   // Files outside the two trees (the bootstrap, the edge fleet's data and workload): written as given,
   // and any Kubernetes objects among them are schema-checked like the rest.
   const extraManifests = new Map<string, KubeObject[]>();
-  // Data files (the edge list: 100,000 entries for a large fleet) are not parsed back: they hold no objects.
-  const dataOnly = DistFiles.dataOnly(k8sApp);
-  for (const [rel, content] of DistFiles.collect(k8sApp)) {
+  // Data files (the edge list: 100,000 entries for a large fleet) are not parsed back: they hold no objects. Files
+  // written from objects are checked as those objects (test/dist-files.test.ts: the same as the text parsed back).
+  const dataOnly = DistFiles.dataOnly(all);
+  const written = DistFiles.objects(all);
+  for (const [rel, content] of DistFiles.collect(all)) {
     files.set(rel, content);
     if (/\.ya?ml$/.test(rel) && !dataOnly.has(rel)) {
-      const objects = parseAllDocuments(content).map((d) => d.toJS() as unknown).filter(isKubeObject);
+      const objects = ((written.get(rel) as unknown[] | undefined) ?? parseAllDocuments(content).map((d) => d.toJS() as unknown)).filter(isKubeObject);
       if (objects.length > 0) extraManifests.set(rel, objects);
     }
   }
-  const charts = k8sApp.node.findAll().filter((c): c is ComponentChart => ComponentChart.isComponentChart(c));
+  const charts = all.filter((c): c is ComponentChart => ComponentChart.isComponentChart(c));
+  const anyUniform = all.some((c) => c instanceof UniformObjects);
   const uniform = new Map<string, { family: UniformObjects; rendered: KubeObject }[]>();
+  // Each object as the Argo CD Applications rendered it (with the annotations they added since), not rendered anew;
+  // throwOnConstructErrors above ran the validations chart.toJson() would run again for every chart.
+  const renders = ObjectRenders.of(k8sApp);
   for (const chart of charts) {
     const list = manifests.get(chart.component) ?? [];
-    const rendered = chart.toJson() as KubeObject[];
+    const rendered = renders.chartObjects(chart);
     list.push(...rendered);
     manifests.set(chart.component, list);
-    for (const family of UniformObjects.in(chart)) {
+    for (const family of anyUniform ? UniformObjects.in(chart) : []) {
       const r = family.representative;
       const own = rendered.find((o) => o.kind === r.kind && o.metadata.name === r.name && o.metadata.namespace === r.metadata.namespace);
       if (!own) throw new Error(`UniformObjects ${family.node.path}: its representative ${r.kind} ${r.name} is not among ${chart.component}'s objects`);
       uniform.set(chart.component, [...(uniform.get(chart.component) ?? []), { family, rendered: own }]);
     }
   }
-  const leftovers = k8sApp.node.findAll().filter((c) => ApiObject.isApiObject(c) && !ComponentChart.isComponentChart(Chart.of(c)));
+  const leftovers = all.filter((c) => ApiObject.isApiObject(c) && !ComponentChart.isComponentChart(Chart.of(c)));
   if (leftovers.length > 0) {
     throw new Error(`objects outside any ComponentChart have no dist/ folder: ${leftovers.map((c) => c.node.path).join(', ')}`);
   }
@@ -204,7 +213,7 @@ function synthKubernetes(
   }
 
   // The same lookup the Argo CD Applications use, so a site and its YAML print see the same facts.
-  const releaseFacts = HelmRelease.releasesIn(k8sApp)
+  const releaseFacts = HelmRelease.releasesIn(all)
     .map((r) => lookupFacts(r, model.kubernetes.version, options.chartSources?.facts).facts)
     .filter((f): f is ReleaseFacts => f !== undefined);
   return { manifests, extraManifests, releaseFacts, copies };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { siteSchema } from '../site';
+import { baseSite, invalidFixtures } from './support/sites';
 
 type JsonSchema = { [k: string]: unknown; properties?: Record<string, JsonSchema>; required?: string[] };
 
@@ -67,5 +68,20 @@ describe('site.schema.json bounds every number', () => {
     expect(unbounded.map((n) => n.path)).toEqual([]);
     const noFloor = all.filter((n) => typeof n.schema.minimum !== 'number' && typeof n.schema.exclusiveMinimum !== 'number');
     expect(noFloor.map((n) => n.path)).toEqual([]);
+  });
+});
+
+describe('parsing a site without zod\'s compiled fast path (parseSite passes jitless)', () => {
+  const strip = (r: ReturnType<typeof siteSchema.safeParse>): unknown => JSON.parse(JSON.stringify(r.success ? r.data : r.error.issues, (k, v) => (k === 'inst' ? undefined : v)));
+  it('gives the same issues as the fast path for every invalid fixture, and the same site for both committed sites', () => {
+    const inputs = [...invalidFixtures().map((f) => f.site), baseSite('hookprobe'), baseSite('homelab')];
+    let issues = 0;
+    for (const input of inputs) {
+      const fast = siteSchema.safeParse(input, { reportInput: true, jitless: false });
+      const jitless = siteSchema.safeParse(input, { reportInput: true, jitless: true });
+      if (!fast.success) issues += fast.error.issues.length;
+      expect(strip(jitless)).toEqual(strip(fast));
+    }
+    expect(issues).toBeGreaterThan(10);
   });
 });

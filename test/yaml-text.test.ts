@@ -46,7 +46,8 @@ describe('toYamlText', () => {
       kind: 'ConfigMap',
       metadata: { name: 'x', labels: { 'app.kubernetes.io/name': 'on' } },
       data: { 'run.sh': '#!/bin/sh\nexec "$@"\n', empty: '', list: 'a\n\nb' },
-      spec: { items: [{ targets: ['172.16.0.2:9100'], labels: { edge: 'sbc-1' } }, [['x']], []], n: 1.5, b: true, z: null },
+      spec: { items: [{ targets: ['172.16.0.2:9100'], labels: { edge: 'sbc-1' } }, [['x']], []], n: 1.5, b: true, f: false, z: null },
+      numbers: [0, -0, 9400, -5, 9007199254740991, -9007199254740991, 9007199254740992, 1e21, 2 ** -40],
     };
     expect(toYamlText(obj)).toBe(stringify(obj, YAML_OPTIONS));
   });

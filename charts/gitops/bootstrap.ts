@@ -52,8 +52,16 @@ export const SEED_FILE_NAME = 'secret-store-seed.yaml';
 
 /** The values text a release is installed with: the same string the Application's Helm source carries. */
 export function helmValuesText(release: HelmRelease): string {
-  return Object.keys(release.values).length === 0 ? '' : toYamlText(release.values);
+  let text = valuesTexts.get(release);
+  if (text === undefined) {
+    text = Object.keys(release.values).length === 0 ? '' : toYamlText(release.values);
+    valuesTexts.set(release, text);
+  }
+  return text;
 }
+
+/** Each release's values text, written once: the Application and the bootstrap carry the same text (values are readonly). */
+const valuesTexts = new WeakMap<HelmRelease, string>();
 
 /** File name of a release's values in bootstrap/. */
 export function valuesFileName(component: string, release: HelmRelease): string {
@@ -73,12 +81,19 @@ export interface BootstrapFiles {
    * need not read them back for objects to schema-check.
    */
   readonly dataOnly: ReadonlySet<string>;
+  /** The objects each file of objects was written from, by path: the synth driver checks these, not the text read back. */
+  readonly objects: ReadonlyMap<string, readonly object[]>;
 }
 
 /** bootstrap/ files by path relative to dist/. */
 export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
   const files = new Map<string, string>();
   const dataOnly = new Set<string>();
+  const objects = new Map<string, readonly object[]>();
+  const setObjects = (file: string, list: readonly object[]): void => {
+    files.set(file, objectsYaml(input.header, list));
+    objects.set(file, list);
+  };
   const { model } = input;
   const first = model.kubernetes.firstControlPlane;
   const git = model.gitops;
@@ -89,7 +104,7 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
     const lines: string[] = [`say "${i + 1}/${total} ${c.role}: component ${c.component} (Argo CD Application ${c.component})"`];
     if (c.namespaceObjects.length > 0) {
       const file = `${c.component}-namespace.yaml`;
-      files.set(`bootstrap/${file}`, objectsYaml(input.header, c.namespaceObjects));
+      setObjects(`bootstrap/${file}`, c.namespaceObjects);
       lines.push(`kubectl apply -f ${file}`);
     }
     for (const r of c.releases) {
@@ -102,14 +117,14 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
         lines.push(`helm upgrade --install ${r.releaseName} ${chartRef} --version ${r.version} --namespace ${r.namespace} --values ${valuesFile}`);
       } else {
         const file = `${c.component}-${r.releaseName}-rendered.yaml`;
-        files.set(`bootstrap/${file}`, objectsYaml(input.header, c.rendered.get(r.releaseName) ?? []));
+        setObjects(`bootstrap/${file}`, c.rendered.get(r.releaseName) ?? []);
         // Server-side, as Argo CD's own field manager: rendered charts hold CRDs too large for client-side apply.
         lines.push(`retry kubectl apply --server-side --field-manager=argocd-controller --force-conflicts -f ${file}`);
       }
     }
     if ((c.objects ?? []).length > 0) {
       const file = `${c.component}-objects.yaml`;
-      files.set(`bootstrap/${file}`, objectsYaml(input.header, c.objects ?? []));
+      setObjects(`bootstrap/${file}`, c.objects ?? []);
       // Retried: the API server takes a moment to serve the CRDs the chart has just installed.
       lines.push(`retry kubectl apply -f ${file}`);
     }
@@ -121,8 +136,8 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
     steps.push(lines.join('\n'));
   });
 
-  if (input.secretStore) steps.push(secretStoreStep(input, files, dataOnly, total));
-  files.set('bootstrap/root-application.yaml', objectsYaml(input.header, input.rootObjects));
+  if (input.secretStore) steps.push(secretStoreStep(input, setObjects, files, dataOnly, total));
+  setObjects('bootstrap/root-application.yaml', input.rootObjects);
   steps.push(
     [
       `say "${total}/${total} root Application ${input.rootName}: Argo CD takes over from here"`,
@@ -162,18 +177,18 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
     '',
   ].join('\n');
   files.set('bootstrap/bootstrap.sh', script);
-  return { files, dataOnly };
+  return { files, dataOnly, objects };
 }
 
 /** The step that checks (and seeds) the secret store, so no ExternalSecret of the first sync is Degraded. */
-function secretStoreStep(input: BootstrapInput, files: Map<string, string>, dataOnly: Set<string>, total: number): string {
+function secretStoreStep(input: BootstrapInput, setObjects: (file: string, objects: readonly object[]) => void, files: Map<string, string>, dataOnly: Set<string>, total: number): string {
   const store = input.secretStore;
   if (!store) return '';
   dataOnly.add(`bootstrap/${SEED_FILE_NAME}`);
   files.set(`bootstrap/${SEED_FILE_NAME}`, seedYaml(input.header, store.seed));
   const lines = [`say "${total - 1}/${total} secret store ${store.seed.store}: every key the ExternalSecrets read (${SEED_FILE_NAME})"`];
   if (store.namespaceObjects.length > 0) {
-    files.set('bootstrap/secret-store-namespace.yaml', objectsYaml(input.header, store.namespaceObjects));
+    setObjects('bootstrap/secret-store-namespace.yaml', store.namespaceObjects);
     lines.push('kubectl apply -f secret-store-namespace.yaml');
   }
   lines.push(...seedScript(store.seed, SEED_FILE_NAME));

@@ -93,6 +93,18 @@ export function committedFacts(): readonly ChartFactsFile[] {
  * with other inputs are returned with the reason they are stale.
  */
 export function lookupFacts(release: HelmRelease, kubeVersion: string, site: ChartFactsFile | undefined): FactsLookup {
+  // Asked twice per release in a synth (the Applications, then the driver's list of facts): the digest of its values is
+  // made once. A release's inputs are fixed when it is built.
+  const kept = lookups.get(release);
+  if (kept && kept.kubeVersion === kubeVersion && kept.site === site) return kept.lookup;
+  const lookup = findFacts(release, kubeVersion, site);
+  lookups.set(release, { kubeVersion, site, lookup });
+  return lookup;
+}
+
+const lookups = new WeakMap<HelmRelease, { kubeVersion: string; site: ChartFactsFile | undefined; lookup: FactsLookup }>();
+
+function findFacts(release: HelmRelease, kubeVersion: string, site: ChartFactsFile | undefined): FactsLookup {
   const own = site?.releases.find((r) => r.component === release.component && r.releaseName === release.releaseName);
   if (own) return { facts: own, stale: staleness(own, release, kubeVersion) };
   const digest = inputsDigest(release, kubeVersion);
