@@ -23,6 +23,7 @@ import type { KubeObject } from '../core/kube-object';
 import { byCodePoint } from '../core/order';
 import { LazyFileTree } from './lazy-file-tree';
 import { SynthError } from './synth-error';
+import { terraformDocument } from './terraform-document';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
 export type FileTree = Map<string, string>;
@@ -105,7 +106,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
       else for (const stack of stacks) stack.prepareStack();
       throwOnConstructErrors(tfApp.node.findAll());
       for (const stack of sortById(stacks)) {
-        const doc = stripMetadata(stack.toTerraform()) as Record<string, unknown>;
+        const doc = terraformDocument(stack);
         const out = { '//': generatedMarker(model.name), ...doc };
         terraform.set(stack.node.id, out);
         files.set(`terraform/${stack.node.id}/main.tf.json`, `${JSON.stringify(out, null, 2)}\n`);
@@ -286,17 +287,6 @@ function isToolVersionCheck(v: IValidation): boolean {
 
 function sortById<T extends IConstruct>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => byCodePoint(a.node.id, b.node.id));
-}
-
-/** cdktf writes `//` metadata (its version, construct paths): not reproducible across upgrades, and noise in review. */
-function stripMetadata(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripMetadata);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== '//') out[k] = stripMetadata(v);
-    return out;
-  }
-  return value;
 }
 
 function countResources(doc: Record<string, unknown>): number {
