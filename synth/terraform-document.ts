@@ -9,9 +9,10 @@ import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformStack, T
  * and resolves each element's metadata besides. Its resolver visits every key and string of the document through
  * closures and three regular expressions each, about 20 ms of a compile for the reference site, of which the second
  * pass over values it has just resolved and the metadata it makes for `//` were a third. Here each fragment is
- * resolved once, in the same order with the same merge, and the merged document passes the same resolution again;
- * but plain data (objects, arrays and strings no token can hide in) is copied as it stands, `//` left out, and only
- * what may hold a token goes to cdktf's resolver (Tokenization.resolve, with the options toTerraform uses).
+ * resolved once, in the same order with the same merge: plain data (objects, arrays and strings no token can hide
+ * in) is copied as it stands, `//` left out, and only what may hold a token goes to cdktf's resolver
+ * (Tokenization.resolve, with the options toTerraform uses). The merged document is resolved again only where
+ * resolving could change it (the stack's own overrides may hold tokens); elsewhere it is checked to be plain.
  *
  * Whatever fails here is rendered again by `toTerraform()` itself, so cdktf's errors keep their own messages and
  * paths; `test/terraform-document.test.ts` compares both renderings, and fails if cdktf's resolution changes shape.
@@ -31,7 +32,9 @@ function render(stack: TerraformStack): Record<string, unknown> {
   const tf: Record<string, unknown> = {};
   for (const element of elementsOf(stack)) deepMerge(tf, resolveValue(element.toTerraform(), cdktfResolve, 0) as object);
   deepMerge(tf, rawOverridesOf(stack));
-  return resolveValue(tf, cdktfResolve, 0) as Record<string, unknown>;
+  // The merged fragments are resolved already: unless the stack's overrides brought something to resolve, the
+  // second resolution would copy the document as it stands.
+  return isResolved(tf, 0) ? tf : (resolveValue(tf, cdktfResolve, 0) as Record<string, unknown>);
 }
 
 /** The stack's elements in the order toTerraform merges them: depth first, not into nested stacks. */
@@ -52,12 +55,46 @@ function rawOverridesOf(stack: TerraformStack): object {
   return overrides;
 }
 
-/** cdktf's marker of an encoded number in a string; a string matching it may hold a number token. */
-const NUMBER_TOKEN = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/;
+/**
+ * Where cdktf's pattern for an encoded number in a string (`[-|\d|.+]+(e[-|\d|.|e|E|+]+)`) matches: a string
+ * without such a match holds no number token.
+ */
+const NUMBER_TOKEN = /[-|\d.+]e[-|\d.eE+]/;
+const { STRING_MAP_TOKEN_VALUE, ANY_MAP_TOKEN_VALUE, NUMBER_MAP_TOKEN_VALUE } = Token;
 
 /** A string cdktf's resolver returns unchanged: no token marker (`${TfToken[`, `#{…`, `&{…`), no encoded number. */
 function plainString(s: string): boolean {
-  return !s.includes('TfToken[') && !NUMBER_TOKEN.test(s) && s !== Token.STRING_MAP_TOKEN_VALUE && s !== Token.ANY_MAP_TOKEN_VALUE;
+  return !s.includes('TfToken[') && !NUMBER_TOKEN.test(s) && s !== STRING_MAP_TOKEN_VALUE && s !== ANY_MAP_TOKEN_VALUE;
+}
+
+function plainNumber(n: number): boolean {
+  return n !== NUMBER_MAP_TOKEN_VALUE && !Token.isUnresolved(n);
+}
+
+/** An array cdktf's resolver maps element by element: no list token among its strings, and no number at all (a list token could hide in one). */
+function plainArray(a: readonly unknown[]): boolean {
+  for (const x of a) if (typeof x === 'number' || (typeof x === 'string' && x.includes('TfToken['))) return false;
+  return true;
+}
+
+/** An object cdktf's resolver walks key by key: a plain object, not itself a token, with no token in a key. */
+function plainObject(o: object, keys: readonly string[]): boolean {
+  const proto = Object.getPrototypeOf(o) as unknown;
+  return (proto === Object.prototype || proto === null) && !Tokenization.isResolvable(o) && keys.every(plainString);
+}
+
+/** Whether resolving `value` again would give a copy of it as it is (and no `//` or undefined to leave out). */
+function isResolved(value: unknown, depth: number): boolean {
+  if (depth > 200) return false;
+  if (typeof value === 'string') return plainString(value);
+  if (typeof value === 'number') return plainNumber(value);
+  if (typeof value === 'boolean' || value === null) return true;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) return plainArray(value) && value.every((x) => isResolved(x, depth + 1));
+  const keys = Object.keys(value);
+  if (!plainObject(value, keys)) return false;
+  for (const key of keys) if (key === '//' || !isResolved((value as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
 }
 
 /**
@@ -68,12 +105,12 @@ function plainString(s: string): boolean {
 function resolveValue(value: unknown, cdktfResolve: (value: unknown) => unknown, depth: number): unknown {
   if (depth > 200) throw new Error('Terraform document nested too deep');
   if (typeof value === 'string') return plainString(value) ? value : withoutMetadata(cdktfResolve(value));
-  if (typeof value === 'number') return value !== Token.NUMBER_MAP_TOKEN_VALUE && !Token.isUnresolved(value) ? value : withoutMetadata(cdktfResolve(value));
+  if (typeof value === 'number') return plainNumber(value) ? value : withoutMetadata(cdktfResolve(value));
   if (typeof value !== 'object' || value === null) {
     return typeof value === 'boolean' || value === null || value === undefined ? value : withoutMetadata(cdktfResolve(value));
   }
   if (Array.isArray(value)) {
-    if (!value.every((x) => typeof x !== 'number' && (typeof x !== 'string' || !x.includes('TfToken[')))) return withoutMetadata(cdktfResolve(value));
+    if (!plainArray(value)) return withoutMetadata(cdktfResolve(value));
     const out: unknown[] = [];
     for (const x of value) {
       const r = resolveValue(x, cdktfResolve, depth + 1);
@@ -81,9 +118,8 @@ function resolveValue(value: unknown, cdktfResolve: (value: unknown) => unknown,
     }
     return out;
   }
-  const proto = Object.getPrototypeOf(value) as unknown;
   const keys = Object.keys(value);
-  if ((proto !== Object.prototype && proto !== null) || Tokenization.isResolvable(value) || !keys.every(plainString)) return withoutMetadata(cdktfResolve(value));
+  if (!plainObject(value, keys)) return withoutMetadata(cdktfResolve(value));
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     if (key === '//') continue;
