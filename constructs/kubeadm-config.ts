@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
+import { styleScalars } from '../core/yaml-scalar-style';
 import { kubeletReserves } from '../model';
 import type { KubeletReserves, KubernetesModel, VmModel } from '../model';
 import { byCodePoint } from '../core/order';
@@ -229,11 +230,7 @@ function toYaml(docs: readonly object[], quoted: readonly string[]): string {
   return docs
     .map((obj) => {
       const doc = new Document(obj);
-      visit(doc, {
-        Scalar(_key, node) {
-          if (isScalar(node) && typeof node.value === 'string' && force.has(node.value)) node.type = 'QUOTE_DOUBLE';
-        },
-      });
+      styleScalars(doc, force, 'QUOTE_DOUBLE');
       return doc.toString({ lineWidth: 0 });
     })
     .join('---\n');

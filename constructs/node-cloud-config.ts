@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
+import { styleScalars } from '../core/yaml-scalar-style';
 import type { KubernetesModel, VmModel } from '../model';
 import { DISCOVERY_KUBECONFIG, KUBELET_PATCH_FILE, KubeadmSecrets, kubeadmConfig, discoveryKubeconfig, kubeletReservesPatch } from './kubeadm-config';
 import { kubeVipManifest } from './kube-vip-manifest';
@@ -132,12 +133,8 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
   };
 
   const doc = new Document(config);
-  visit(doc, {
-    Scalar(_key, node) {
-      // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
-      if (isScalar(node) && node.value === secrets.sshAuthorizedKeys) node.type = 'PLAIN';
-    },
-  });
+  // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
+  styleScalars(doc, new Set([secrets.sshAuthorizedKeys]), 'PLAIN');
   return `#cloud-config\n${doc.toString({ lineWidth: 0 })}`;
 }
 
