@@ -167,7 +167,7 @@ export function kubeletReservesPatch(vm: Pick<VmModel, 'cores' | 'memoryMiB'>, r
  * The kubeconfig a joining node discovers the cluster with: the API endpoint and the CA certificate,
  * no credentials (the bootstrap token authenticates). `caCertificateBase64` is the PEM, base64-encoded.
  */
-export function discoveryKubeconfig(kubernetes: KubernetesModel, caCertificateBase64: string): string {
+export function discoveryKubeconfig(kubernetes: Pick<KubernetesModel, 'clusterName' | 'controlPlaneEndpoint'>, caCertificateBase64: string): string {
   const name = kubernetes.clusterName;
   return toYaml(
     [

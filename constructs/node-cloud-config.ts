@@ -38,6 +38,13 @@ export interface NodeCloudConfigOptions {
   /** NVIDIA driver package for GPU workers. @default "nvidia-driver-550" (the plan's driver) */
   readonly nvidiaDriverPackage?: string;
   /**
+   * Files several nodes have alike (each control plane's kube-vip manifest, each joining node's discovery kubeconfig,
+   * the kubelet patch of each node size), by what they are made from: the nodes of one cluster share one map, so
+   * each such file is written once instead of once per node (YAML documents made while the code is still cold).
+   * @default - none: every file is made for this node
+   */
+  readonly sharedFiles?: Map<string, string>;
+  /**
    * Name of the VM's NIC inside the guest. Proxmox's cloud-init network config names the first NIC eth0
    * (matched by MAC address), whatever the PCI slot.
    * @default "eth0"
@@ -87,15 +94,26 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
     },
     { path: KUBEADM_FILE, permissions: '0600', content: kubeadmConfig({ kubernetes: k, vm, secrets, skipKubeProxy: options.skipKubeProxy }) },
   ];
-  files.push({ path: KUBELET_PATCH_FILE, permissions: '0644', content: kubeletReservesPatch(vm) });
+  const shared = (kind: string, from: unknown, make: () => string): string => {
+    const key = `${kind} ${JSON.stringify(from)}`;
+    let text = options.sharedFiles?.get(key);
+    if (text === undefined) {
+      text = make();
+      options.sharedFiles?.set(key, text);
+    }
+    return text;
+  };
+  const size = { cores: vm.cores, memoryMiB: vm.memoryMiB };
+  files.push({ path: KUBELET_PATCH_FILE, permissions: '0644', content: shared('kubelet', size, () => kubeletReservesPatch(size)) });
+  const discoveryCluster = { clusterName: k.clusterName, controlPlaneEndpoint: k.controlPlaneEndpoint };
   if (isFirst) {
     files.push({ path: CA_CERT_FILE, permissions: '0644', encoding: 'b64', content: secrets.caCertificateBase64 });
   } else {
-    files.push({ path: DISCOVERY_KUBECONFIG, permissions: '0600', content: discoveryKubeconfig(k, secrets.caCertificateBase64) });
+    files.push({ path: DISCOVERY_KUBECONFIG, permissions: '0600', content: shared('discovery', [discoveryCluster, secrets.caCertificateBase64], () => discoveryKubeconfig(discoveryCluster, secrets.caCertificateBase64)) });
   }
   if (kubeVip) {
     const vip = { address: k.apiVip, port: k.apiPort, interface: nic, version: k.vip.version };
-    files.push({ path: VIP_FILE, permissions: '0600', content: kubeVipManifest(vip) });
+    files.push({ path: VIP_FILE, permissions: '0600', content: shared('kube-vip', vip, () => kubeVipManifest(vip)) });
     if (isFirst) files.push({ path: VIP_INIT_FILE, permissions: '0600', content: kubeVipManifest({ ...vip, kubeconfig: '/etc/kubernetes/super-admin.conf' }) });
   }
   files.push({ path: BOOTSTRAP_SCRIPT, permissions: '0700', content: bootstrapScript(options, { isFirst, kubeVip, driver }) });
