@@ -104,20 +104,43 @@ const lazyGenerated = {
  * - cdktf's `archiver` (with its streams, glob, lodash and tar: 0.5 MB of the bundle, about 10 ms of every start)
  *   zips Terraform assets, in a function that runs only when cdktf's private/fs.js is itself run as a script; the
  *   compiler makes no assets. A stand-in requires the real package from cdktf's node_modules if it is ever called.
+ *   So do cdktf's `json-stable-stringify` (with call-bind and its kin) and its own `semver`, which only `app.synth()`
+ *   and the checks of the local terraform binary use, neither of which the compiler runs (1.2 ms of every start).
+ * - Node's `assert`, which cdktf requires for checks of its own state (compiling Node's assert and its
+ *   AssertionError took 2 ms of every start): a stand-in passes a condition that holds and hands any other call to
+ *   Node's assert, so a failing check throws Node's own AssertionError with cdktf's message.
  * - zod's namespace re-exports all of its 50 locales (0.3 MB); the compiler's messages are English, which zod loads
  *   itself (classic/schemas.js), so `z.locales` holds English only.
  */
 const leaveOut = {
   name: 'leave-out-unused',
   setup(build) {
-    build.onResolve({ filter: /^archiver$/ }, (args) => {
-      if (!args.importer.includes(`${path.sep}cdktf${path.sep}lib${path.sep}`)) return undefined;
-      return { path: require.resolve('archiver', { paths: [args.resolveDir] }), namespace: 'lazy-require' };
+    const fromCdktf = (args) => args.importer.includes(`${path.sep}cdktf${path.sep}lib${path.sep}`);
+    build.onResolve({ filter: /^(archiver|json-stable-stringify|semver)$/ }, (args) => {
+      if (!fromCdktf(args)) return undefined;
+      // archiver and json-stable-stringify are functions, semver an object of them.
+      return { path: require.resolve(args.path, { paths: [args.resolveDir] }), namespace: 'lazy-require', pluginData: { object: args.path === 'semver' } };
     });
-    // The stand-in's own require stays a require: of the real package, at run time.
+    // The stand-ins' own requires stay requires: of the real package or of Node's assert, at run time.
     build.onResolve({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
-      contents: `module.exports = function lazyArchiver(...args) { return require(${JSON.stringify(args.path)})(...args); };\n`,
+      contents: args.pluginData?.object
+        ? `module.exports = new Proxy({}, { get: (_, key) => require(${JSON.stringify(args.path)})[key] });\n`
+        : `module.exports = function lazyModule(...args) { return require(${JSON.stringify(args.path)})(...args); };\n`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^assert$/ }, (args) => (fromCdktf(args) ? { path: 'assert', namespace: 'cdktf-assert' } : undefined));
+    build.onResolve({ filter: /.*/, namespace: 'cdktf-assert' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'cdktf-assert' }, () => ({
+      contents: [
+        'function ok(value, message) {',
+        '  if (arguments.length > 0 && value) return;',
+        '  return require("node:assert").ok.apply(undefined, arguments);',
+        '}',
+        'ok.ok = ok;',
+        'module.exports = ok;',
+        '',
+      ].join('\n'),
       loader: 'js',
     }));
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {

@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
+import { styleScalars } from '../core/yaml-scalar-style';
 import { kubeletReserves } from '../model';
 import type { KubeletReserves, KubernetesModel, VmModel } from '../model';
 import { byCodePoint } from '../core/order';
@@ -166,7 +167,7 @@ export function kubeletReservesPatch(vm: Pick<VmModel, 'cores' | 'memoryMiB'>, r
  * The kubeconfig a joining node discovers the cluster with: the API endpoint and the CA certificate,
  * no credentials (the bootstrap token authenticates). `caCertificateBase64` is the PEM, base64-encoded.
  */
-export function discoveryKubeconfig(kubernetes: KubernetesModel, caCertificateBase64: string): string {
+export function discoveryKubeconfig(kubernetes: Pick<KubernetesModel, 'clusterName' | 'controlPlaneEndpoint'>, caCertificateBase64: string): string {
   const name = kubernetes.clusterName;
   return toYaml(
     [
@@ -229,11 +230,7 @@ function toYaml(docs: readonly object[], quoted: readonly string[]): string {
   return docs
     .map((obj) => {
       const doc = new Document(obj);
-      visit(doc, {
-        Scalar(_key, node) {
-          if (isScalar(node) && typeof node.value === 'string' && force.has(node.value)) node.type = 'QUOTE_DOUBLE';
-        },
-      });
+      styleScalars(doc, force, 'QUOTE_DOUBLE');
       return doc.toString({ lineWidth: 0 });
     })
     .join('---\n');

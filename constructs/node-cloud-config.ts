@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
+import { styleScalars } from '../core/yaml-scalar-style';
 import type { KubernetesModel, VmModel } from '../model';
 import { DISCOVERY_KUBECONFIG, KUBELET_PATCH_FILE, KubeadmSecrets, kubeadmConfig, discoveryKubeconfig, kubeletReservesPatch } from './kubeadm-config';
 import { kubeVipManifest } from './kube-vip-manifest';
@@ -36,6 +37,13 @@ export interface NodeCloudConfigOptions {
   readonly addonRequirements?: { readonly packages: readonly string[]; readonly services?: readonly string[] };
   /** NVIDIA driver package for GPU workers. @default "nvidia-driver-550" (the plan's driver) */
   readonly nvidiaDriverPackage?: string;
+  /**
+   * Files several nodes have alike (each control plane's kube-vip manifest, each joining node's discovery kubeconfig,
+   * the kubelet patch of each node size), by what they are made from: the nodes of one cluster share one map, so
+   * each such file is written once instead of once per node (YAML documents made while the code is still cold).
+   * @default - none: every file is made for this node
+   */
+  readonly sharedFiles?: Map<string, string>;
   /**
    * Name of the VM's NIC inside the guest. Proxmox's cloud-init network config names the first NIC eth0
    * (matched by MAC address), whatever the PCI slot.
@@ -86,15 +94,26 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
     },
     { path: KUBEADM_FILE, permissions: '0600', content: kubeadmConfig({ kubernetes: k, vm, secrets, skipKubeProxy: options.skipKubeProxy }) },
   ];
-  files.push({ path: KUBELET_PATCH_FILE, permissions: '0644', content: kubeletReservesPatch(vm) });
+  const shared = (kind: string, from: unknown, make: () => string): string => {
+    const key = `${kind} ${JSON.stringify(from)}`;
+    let text = options.sharedFiles?.get(key);
+    if (text === undefined) {
+      text = make();
+      options.sharedFiles?.set(key, text);
+    }
+    return text;
+  };
+  const size = { cores: vm.cores, memoryMiB: vm.memoryMiB };
+  files.push({ path: KUBELET_PATCH_FILE, permissions: '0644', content: shared('kubelet', size, () => kubeletReservesPatch(size)) });
+  const discoveryCluster = { clusterName: k.clusterName, controlPlaneEndpoint: k.controlPlaneEndpoint };
   if (isFirst) {
     files.push({ path: CA_CERT_FILE, permissions: '0644', encoding: 'b64', content: secrets.caCertificateBase64 });
   } else {
-    files.push({ path: DISCOVERY_KUBECONFIG, permissions: '0600', content: discoveryKubeconfig(k, secrets.caCertificateBase64) });
+    files.push({ path: DISCOVERY_KUBECONFIG, permissions: '0600', content: shared('discovery', [discoveryCluster, secrets.caCertificateBase64], () => discoveryKubeconfig(discoveryCluster, secrets.caCertificateBase64)) });
   }
   if (kubeVip) {
     const vip = { address: k.apiVip, port: k.apiPort, interface: nic, version: k.vip.version };
-    files.push({ path: VIP_FILE, permissions: '0600', content: kubeVipManifest(vip) });
+    files.push({ path: VIP_FILE, permissions: '0600', content: shared('kube-vip', vip, () => kubeVipManifest(vip)) });
     if (isFirst) files.push({ path: VIP_INIT_FILE, permissions: '0600', content: kubeVipManifest({ ...vip, kubeconfig: '/etc/kubernetes/super-admin.conf' }) });
   }
   files.push({ path: BOOTSTRAP_SCRIPT, permissions: '0700', content: bootstrapScript(options, { isFirst, kubeVip, driver }) });
@@ -132,12 +151,8 @@ export function nodeCloudConfig(options: NodeCloudConfigOptions): string {
   };
 
   const doc = new Document(config);
-  visit(doc, {
-    Scalar(_key, node) {
-      // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
-      if (isScalar(node) && node.value === secrets.sshAuthorizedKeys) node.type = 'PLAIN';
-    },
-  });
+  // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
+  styleScalars(doc, new Set([secrets.sshAuthorizedKeys]), 'PLAIN');
   return `#cloud-config\n${doc.toString({ lineWidth: 0 })}`;
 }
 

@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document } from 'yaml';
+import { styleScalars } from '../core/yaml-scalar-style';
 import type { KubernetesModel, ServiceVmModel } from '../model';
 import { KEEPALIVED_PRIORITY_STEP, KEEPALIVED_TOP_PRIORITY, MAX_API_LOAD_BALANCERS } from '../model/builder-contracts';
 
@@ -94,12 +95,8 @@ export function serviceVmCloudConfig(options: ServiceVmCloudConfigOptions): stri
     power_state: { mode: 'reboot', message: 'rebooting for a new kernel', timeout: 30, condition: 'test -f /var/run/reboot-required' },
   };
   const doc = new Document(config);
-  visit(doc, {
-    Scalar(_key, node) {
-      // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
-      if (isScalar(node) && node.value === options.sshAuthorizedKeys) node.type = 'PLAIN';
-    },
-  });
+  // The key list is a flow sequence once Terraform substitutes it: it must stay unquoted.
+  styleScalars(doc, new Set([options.sshAuthorizedKeys]), 'PLAIN');
   return `#cloud-config\n${doc.toString({ lineWidth: 0 })}`;
 }
 

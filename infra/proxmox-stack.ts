@@ -352,6 +352,7 @@ export class ProxmoxStack extends TerraformStack {
     const imageStorage = model.proxmox.imageStorage;
     const networks = this.networks;
     const vms = new Map<string, ProxmoxVm>();
+    const sharedFiles = new Map<string, string>();
     for (const vm of model.vms) {
       const cephStorage = cephStorages.get(vm.storage);
       // HA needs the disks on shared storage (a Ceph storage of this site) and somewhere else to go;
@@ -359,7 +360,7 @@ export class ProxmoxStack extends TerraformStack {
       const ha = hosts.length > 1 && cephStorage !== undefined && !vm.gpu;
       const snippet = new CloudInitSnippet(this, `user-data-${vm.name}`, {
         fileName: `${vm.name}-user-data.yaml`,
-        content: nodeCloudConfig({ kubernetes: k, vm, secrets, skipKubeProxy, addonRequirements }),
+        content: nodeCloudConfig({ kubernetes: k, vm, secrets, skipKubeProxy, addonRequirements, sharedFiles }),
         expressions,
         // HA may start the VM on any node, and the user-data is read where it starts.
         nodes: ha ? hosts.map((h) => h.name) : [vm.host],

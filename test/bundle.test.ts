@@ -99,7 +99,7 @@ describe('reading a JavaScript file', () => {
 });
 
 describe('what the bundle leaves out', () => {
-  it("keeps cdktf's archiver and zod's other locales out, and a bundle with them left out still loads cdktf and speaks English", async () => {
+  it("keeps cdktf's archiver, json-stable-stringify, semver and Node's assert and zod's other locales out, and a bundle with them left out still loads cdktf and speaks English", async () => {
     const esbuild = await import('esbuild');
     const dir = tempDir();
     const entry = path.join(dir, 'entry.ts');
@@ -111,6 +111,13 @@ describe('what the bundle leaves out', () => {
         "export const locales = Object.keys(z.locales);",
         "export const message = z.string().safeParse(1).error?.issues[0].message;",
         "export const app = typeof cdktf.App;",
+        // cdktf's own checks through the assert stand-in: one that holds, one that fails.
+        'export function overrideAfterFqn(fqnFirst: boolean): string {',
+        "  const stack = new cdktf.TerraformStack(new cdktf.App({ outdir: process.env.OUTDIR }), 'stack');",
+        "  const variable = new cdktf.TerraformVariable(stack, 'in', { type: 'number' });",
+        '  if (fqnFirst) void variable.fqn;',
+        "  try { variable.overrideLogicalId('renamed'); return 'overridden'; } catch (e) { return `${(e as Error).name} ${(e as { code?: string }).code}: ${(e as Error).message}`; }",
+        '}',
         '',
       ].join('\n'),
     );
@@ -118,11 +125,18 @@ describe('what the bundle leaves out', () => {
     await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent', nodePaths: [path.resolve('node_modules')], plugins: [bundle.leaveOut] });
     const text = fs.readFileSync(out, 'utf8');
     expect(text).not.toMatch(/archiver-utils|readable-stream|lazystream/);
-    expect(text).toContain('lazyArchiver');
-    const loaded = require(out) as { locales: string[]; message: string; app: string };
+    expect(text).not.toMatch(/node_modules\/(call-bind|jsonify)\/|semver\/internal\/re\.js|assertion_error/);
+    expect(text).toContain('lazyModule');
+    process.env.OUTDIR = dir;
+    onTestFinished(() => {
+      delete process.env.OUTDIR;
+    });
+    const loaded = require(out) as { locales: string[]; message: string; app: string; overrideAfterFqn: (fqnFirst: boolean) => string };
     expect(loaded.locales).toEqual(['en']);
     expect(loaded.message).toBe('Invalid input: expected string, received number');
     expect(loaded.app).toBe('function');
+    expect(loaded.overrideAfterFqn(false)).toBe('overridden');
+    expect(loaded.overrideAfterFqn(true)).toMatch(/^AssertionError ERR_ASSERTION: Logical ID may not be overridden once \.fqn has been requested/);
   });
 });
 

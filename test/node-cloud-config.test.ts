@@ -33,6 +33,16 @@ function rendered(name: string): { text: string; config: Record<string, any>; fi
 }
 
 describe('nodeCloudConfig', () => {
+  it('makes the files nodes have alike once for all nodes sharing a map, and every node the same user-data as without it', () => {
+    const sharedFiles = new Map<string, string>();
+    const options = (v: VmModel) => ({ kubernetes: k, vm: v, secrets: BOOTSTRAP_EXPRESSIONS, skipKubeProxy: true });
+    for (const v of model.vms) expect(nodeCloudConfig({ ...options(v), sharedFiles })).toBe(nodeCloudConfig(options(v)));
+    const kinds = [...sharedFiles.keys()].map((key) => key.split(' ')[0]);
+    expect(kinds.filter((kind) => kind === 'discovery')).toHaveLength(1);
+    expect(kinds.filter((kind) => kind === 'kube-vip')).toHaveLength(1);
+    expect(kinds.filter((kind) => kind === 'kubelet').length).toBe(new Set(model.vms.map((v) => `${v.cores}/${v.memoryMiB}`)).size);
+  });
+
   it('gives the admin user the SSH keys and no password; no password login at all', () => {
     const { text, config } = rendered('k8s-worker-1');
     expect(text.startsWith('#cloud-config\n')).toBe(true);

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildModel } from '../model';
 import reference from '../sites/hookprobe';
 import { defaultSchemaText, keepEditorSchemaIn, synthesize, withoutTokenStacks } from '../synth/synthesize';
@@ -36,6 +37,32 @@ describe('synthesize', () => {
     expect(Error.captureStackTrace).toBe(before);
     Error.captureStackTrace(token);
     expect(token.stack).toContain('synth.test');
+  });
+
+  it("removes cdktf's scratch folder, also when something besides cdktf's empty stacks/ is in it", () => {
+    // The spy sits on node:fs's CommonJS object; syncBuiltinESMExports hands it to `import * as fs` (see output-folder.test.ts).
+    const real = createRequire(__filename)('node:fs') as typeof fs;
+    const original = real.mkdtempSync;
+    for (const extra of [false, true]) {
+      const made: string[] = [];
+      const spy = vi.spyOn(real, 'mkdtempSync').mockImplementation(((prefix: string) => {
+        const dir = original(prefix);
+        if (path.basename(prefix) === 'site-compiler-cdktf-') {
+          made.push(dir);
+          if (extra) real.writeFileSync(path.join(dir, 'left-over.json'), '{}');
+        }
+        return dir;
+      }) as typeof fs.mkdtempSync);
+      syncBuiltinESMExports();
+      try {
+        synthesize(buildModel(reference));
+      } finally {
+        spy.mockRestore();
+        syncBuiltinESMExports();
+      }
+      expect(made).toHaveLength(1);
+      expect(fs.existsSync(made[0])).toBe(false);
+    }
   });
 
   it('keeps machine details out of the output: no absolute paths, timestamps, user names or tool versions', () => {
