@@ -67,6 +67,18 @@ describe('Argo CD sync simulation', () => {
     expect(argoCdSyncFindings(fleet, facts)).toEqual([]);
   });
 
+  it('takes the objects synth wrote a bootstrap file from instead of parsing its text, and parses a file it was given no objects for', () => {
+    const root = 'bootstrap/root-application.yaml';
+    const extra = compiled.result.extraManifests;
+    expect(extra.get(root)?.some((o) => o.kind === 'Application')).toBe(true);
+    const files = new Map(compiled.result.files);
+    files.set(root, 'not: an application\n');
+    const input = { folders: compiled.result.manifests, files, charts: facts.releases, builtInGroups: builtInApiGroups(), runtimeCrds: RUNTIME_CRD_GROUPS };
+    // With the objects, the text is not read back; without them, the text is what the simulation sees.
+    expect(simulateArgoCdSync({ ...input, objects: extra })).toEqual([]);
+    expect(simulateArgoCdSync(input).map((f) => f.message)).toEqual(['holds no Application, so nothing syncs the tree']);
+  });
+
   it('reads the tree by path: a file made only when read (a fleet has one per edge) is not made unless the simulation needs it', () => {
     const files = LazyFileTree.copy(compiled.result.files);
     let made = 0;

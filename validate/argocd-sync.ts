@@ -20,6 +20,12 @@ export interface SyncInput {
   readonly folders: ReadonlyMap<string, readonly KubeObject[]>;
   /** Every other file of the tree by its path in dist/ (bootstrap/, edge/). */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The objects files of `files` were written from, by path (synth's extraManifests): read instead of parsing the
+   * file's text back.
+   * @default - every file is parsed
+   */
+  readonly objects?: ReadonlyMap<string, readonly KubeObject[]>;
   /** The measured facts of the site's charts: what each Helm source installs. */
   readonly charts: readonly ReleaseFacts[];
   /** API groups the API server serves itself ('' is the core group). */
@@ -90,7 +96,7 @@ interface Bootstrapped {
 export function simulateArgoCdSync(input: SyncInput): SyncFinding[] {
   const rootText = input.files.get(ROOT_FILE);
   if (rootText === undefined) return [];
-  const rootDocs = parseAllDocuments(rootText).map((d) => d.toJS() as KubeObject).filter((o) => o && typeof o.kind === 'string');
+  const rootDocs = objectsOf(input, ROOT_FILE);
   const rootApp = rootDocs.find((o) => o.kind === 'Application');
   if (!rootApp) return [{ application: 'bootstrap', object: ROOT_FILE, message: 'holds no Application, so nothing syncs the tree', fix: 'synth the site again (the bootstrap writes the root Application)' }];
   const findings: SyncFinding[] = [];
@@ -217,6 +223,15 @@ function chartObjects(s: Source, appName: string, charts: readonly ReleaseFacts[
   });
 }
 
+/** The Kubernetes objects of a file outside dist/kubernetes/: those it was written from when known, else its text parsed. */
+function objectsOf(input: SyncInput, file: string, version?: '1.1'): readonly KubeObject[] {
+  const known = input.objects?.get(file);
+  if (known) return known;
+  return parseAllDocuments(input.files.get(file) ?? '', version ? { version } : {})
+    .map((d) => d.toJS() as KubeObject)
+    .filter((o) => o && typeof o.kind === 'string');
+}
+
 /** What the bootstrap script installs and applies before the root: namespaces, CRDs, and the secret store it seeds. */
 function bootstrapped(input: SyncInput): Bootstrapped {
   const script = input.files.get('bootstrap/bootstrap.sh') ?? '';
@@ -225,10 +240,9 @@ function bootstrapped(input: SyncInput): Bootstrapped {
   // By path first: the tree may hold a file per edge of a fleet, made only when its text is read (synth/lazy-file-tree.ts).
   for (const file of input.files.keys()) {
     if (!file.startsWith('bootstrap/') || !/\.ya?ml$/.test(file) || !script.includes(`-f ${file.slice('bootstrap/'.length)}`)) continue;
-    for (const d of parseAllDocuments(input.files.get(file) ?? '')) {
-      const o = d.toJS() as KubeObject | null;
-      if (o?.kind === 'Namespace') namespaces.add(o.metadata.name);
-      if (o?.kind === 'CustomResourceDefinition') crds.add(crdKey(o));
+    for (const o of objectsOf(input, file)) {
+      if (o.kind === 'Namespace') namespaces.add(o.metadata.name);
+      if (o.kind === 'CustomResourceDefinition') crds.add(crdKey(o));
     }
   }
   // Releases the script installs with helm: what their facts say they install exists before the root.
@@ -536,8 +550,7 @@ function workloadObjects(path: string, input: SyncInput, cache: Map<string, Kube
   const rel = path.replace(/\/$/, '');
   const objects = [...input.files.keys()]
     .filter((f) => f.startsWith(`${rel}/`) && /\.ya?ml$/.test(f))
-    .flatMap((f) => parseAllDocuments(input.files.get(f) ?? '', { version: '1.1' }).map((d) => d.toJS() as KubeObject))
-    .filter((o) => o && typeof o.kind === 'string');
+    .flatMap((f) => objectsOf(input, f, '1.1'));
   cache.set(path, objects);
   return objects;
 }
