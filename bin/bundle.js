@@ -415,7 +415,7 @@ module.exports = { run, loadCli, isFresh, build, stamp, asciiOnly, readSource, l
 
 /**
  * What the first synth of a site in `dir` would otherwise compute, done ahead: each TypeScript site stripped of its
- * types (esbuild's service starts for it) and each chart facts file parsed (80 KB of YAML). Both are pure functions of
+ * types (esbuild's service starts for it) and each chart facts file and chart lock parsed (80 and 5 KB of YAML). All are pure functions of
  * committed files and installed packages, and both caches are named by what they were made from (the text, and the
  * esbuild, Node and YAML library versions), so an edited site or facts file misses them and is read afresh. The sites
  * are not compiled: no result is kept. Returns the files it prepared.
@@ -425,7 +425,13 @@ function prepareSites(cli, dir = path.join(ROOT, 'sites')) {
   const prepared = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    const done = name.endsWith('.facts.yaml') ? cli.prepareChartFacts(file) : /\.[cm]?ts$/.test(name) && !name.endsWith('.d.ts') ? prepareTypeScriptSite(file) : false;
+    const done = name.endsWith('.facts.yaml')
+      ? cli.prepareChartFacts(file)
+      : name.endsWith('.lock.yaml')
+        ? cli.prepareChartLock(file)
+        : /\.[cm]?ts$/.test(name) && !name.endsWith('.d.ts')
+          ? prepareTypeScriptSite(file)
+          : false;
     if (done) prepared.push(file);
   }
   return prepared;

@@ -17,6 +17,7 @@ export const siteModule = site;
 export { setTypeScriptLoader } from '../site/load';
 /** For npm's prepare step (bin/bundle.js): the sites in sites/ get their chart facts parsed before their first synth. */
 export { prepareChartFacts } from '../constructs/chart-facts-file';
+export { prepareChartLock } from '../constructs/chart-lock';
 /** For the executable: the editor schema is kept beside the bundle, named by the compiler's identity. */
 export { keepEditorSchemaIn } from '../synth/synthesize';
 

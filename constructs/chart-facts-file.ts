@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { Document, parseDocument } from 'yaml';
-import { version as YAML_LIBRARY_VERSION } from 'yaml/package.json';
 import { byCodePoint } from '../core/order';
 import { SiteError } from '../site/errors';
 import type { DeliveredChart } from '../model/checks';
 import { type ChartLock, vendorHint } from './chart-lock';
 import type { MeasuredChart } from './chart-measure';
+import { ParsedYamlCache } from './parsed-yaml-cache';
 
 /**
  * The chart facts file: what each chart of a site's lock installs with the site's values, measured
@@ -103,31 +102,18 @@ export function readChartFacts(file: string): ChartFactsFile {
       },
     ]);
   }
-  writeParsedFacts(text, data);
+  parsedFacts.write(text, data);
   return { file, exists: true, kubeVersion: String(data.kubeVersion ?? ''), apiVersions: data.apiVersions ?? [], releases: data.releases };
 }
 
 type FactsData = Partial<{ factsVersion: number; kubeVersion: string; apiVersions: string[]; releases: ReleaseFacts[] }>;
 
-/**
- * Facts files are 80 KB of YAML: parsing them was a tenth of a synth's start, and synth --watch parsed them again
- * after every edit. A valid file's data is kept as JSON in .cache/parsed-facts/, named by the sha256 of its text and
- * of the YAML library's version (so it cannot go stale), and in memory for the process.
- */
-const PARSED_FACTS_DIR = path.resolve(__dirname, '..', '.cache', 'parsed-facts');
-const parsedFacts = new Map<string, FactsData>();
-
-function parsedFactsKey(text: string): string {
-  return createHash('sha256').update(`${CHART_FACTS_VERSION}\0${YAML_LIBRARY_VERSION}\0${text}`).digest('hex');
-}
+/** Facts files kept parsed (constructs/parsed-yaml-cache.ts), named as before the lock shared the cache. */
+const parsedFacts = new ParsedYamlCache<FactsData>(String(CHART_FACTS_VERSION));
 
 /** The file in .cache/parsed-facts/ that keeps the data of a facts file with this text. */
 export function parsedFactsFile(text: string): string {
-  return parsedFactsPath(parsedFactsKey(text));
-}
-
-function parsedFactsPath(key: string): string {
-  return path.join(PARSED_FACTS_DIR, `${key}.json`);
+  return parsedFacts.file(text);
 }
 
 /**
@@ -143,34 +129,9 @@ export function prepareChartFacts(file: string): boolean {
 }
 
 function readParsedFacts(text: string): FactsData | undefined {
-  const key = parsedFactsKey(text);
-  const known = parsedFacts.get(key);
-  if (known) return structuredClone(known);
-  let data: FactsData;
-  try {
-    data = JSON.parse(fs.readFileSync(parsedFactsPath(key), 'utf8')) as FactsData;
-  } catch {
-    return undefined;
-  }
-  if (data.factsVersion !== CHART_FACTS_VERSION || !Array.isArray(data.releases)) return undefined;
-  parsedFacts.set(key, data);
-  return structuredClone(data);
-}
-
-function writeParsedFacts(text: string, data: FactsData): void {
-  const key = parsedFactsKey(text);
-  // Only data that JSON carries unchanged is kept (a YAML .inf, say, would come back as null).
-  const json = JSON.stringify(data);
-  if (!isDeepStrictEqual(JSON.parse(json), data)) return;
-  parsedFacts.set(key, structuredClone(data));
-  try {
-    fs.mkdirSync(PARSED_FACTS_DIR, { recursive: true });
-    const tmp = path.join(PARSED_FACTS_DIR, `${key}.json.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, json);
-    fs.renameSync(tmp, parsedFactsPath(key));
-  } catch {
-    // A read-only checkout parses the YAML every time.
-  }
+  const data = parsedFacts.read(text);
+  if (data === undefined || data.factsVersion !== CHART_FACTS_VERSION || !Array.isArray(data.releases)) return undefined;
+  return data;
 }
 
 /** The facts of one release (by component and release name), if measured. */

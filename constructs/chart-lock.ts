@@ -4,6 +4,7 @@ import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SITE_ARG } from '../site/errors';
 import { SiteError, formatPath, type SiteProblem } from '../site/errors';
+import { ParsedYamlCache } from './parsed-yaml-cache';
 
 /**
  * The chart lock: every third-party chart a site uses, pinned by repository, version and the
@@ -137,19 +138,11 @@ export function sameRepo(a: string, b: string): boolean {
  */
 export function readChartLock(file: string): ChartLock {
   if (!fs.existsSync(file)) return { file, exists: false, charts: [] };
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new SiteError(
-      file,
-      doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
-        message: e.message.split('\n')[0],
-        fix: `fix the YAML, or delete the file and run ${vendorHint('--lock-only')} to write it again`,
-      })),
-    );
-  }
+  const text = fs.readFileSync(file, 'utf8');
+  const kept = parsedLocks.read(text);
+  const raw = kept ?? yamlOfLock(file, text);
   // Without zod's compiled fast path: a lock is parsed once per process, and compiling it costs more than it saves.
-  const parsed = lockSchema.safeParse(doc.toJS() ?? {}, { jitless: true });
+  const parsed = lockSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     throw new SiteError(
       file,
@@ -174,7 +167,39 @@ export function readChartLock(file: string): ChartLock {
     }
   });
   if (problems.length > 0) throw new SiteError(file, problems);
+  if (kept === undefined) parsedLocks.write(text, raw);
   return { file, exists: true, charts };
+}
+
+/** Valid locks kept parsed (constructs/parsed-yaml-cache.ts): every compile reads the site's lock. */
+const parsedLocks = new ParsedYamlCache<unknown>('chart-lock 1');
+
+/** The lock's text as data; a YAML error throws a SiteError with its line and column. */
+function yamlOfLock(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new SiteError(
+      file,
+      doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
+        message: e.message.split('\n')[0],
+        fix: `fix the YAML, or delete the file and run ${vendorHint('--lock-only')} to write it again`,
+      })),
+    );
+  }
+  return doc.toJS() ?? {};
+}
+
+/**
+ * Parses a lock into .cache/parsed-facts/ ahead of the first synth that reads it (npm's prepare step does this for the
+ * sites in sites/). False when it is absent or not a valid lock: synth reports that with its fix.
+ */
+export function prepareChartLock(file: string): boolean {
+  try {
+    return readChartLock(file).exists;
+  } catch {
+    return false;
+  }
 }
 
 /** The entry for a chart from a repository, if the lock has one. */
