@@ -467,7 +467,7 @@ function writeBootstrap(chart: ComponentChart, model: SiteModel, states: readonl
     ...secretStoreOf(states, renders),
   });
   // Values and the seed list are data: parsing them back for objects was most of the synth's reading of bootstrap/.
-  for (const [file, content] of bootstrap.files) files.add(file, content, { dataOnly: bootstrap.dataOnly.has(file), objects: bootstrap.objects.get(file) });
+  for (const [file, content] of bootstrap.files) files.add(file, content, { dataOnly: bootstrap.dataOnly.has(file), objects: bootstrap.objects.get(file), data: bootstrap.data.get(file) });
 }
 
 /** What secretStoreOf reads: the store, the ExternalSecrets that name it and the Namespace objects. */

@@ -13,6 +13,12 @@ export interface DistFileOptions {
    * @default - none: a .yaml file that is not data is parsed for its objects
    */
   readonly objects?: readonly object[];
+  /**
+   * The value a data file was written from (with `dataOnly`), for checks that read the file: they take this instead
+   * of parsing the text back.
+   * @default - none: a check that reads the file parses its text
+   */
+  readonly data?: unknown;
 }
 
 /** `root` and every construct in it; or the list a caller has already made of them (`root.node.findAll()`). */
@@ -55,6 +61,13 @@ export class DistFiles extends Construct {
     return out;
   }
 
+  /** The value given with each data file of every DistFiles in `root` (`DistFileOptions.data`), by file. */
+  public static data(root: IConstruct | readonly IConstruct[]): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const [f, value] of c.dataOf) out.set(f, value);
+    return out;
+  }
+
   /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
   public static dataOnly(root: IConstruct | readonly IConstruct[]): Set<string> {
     const out = new Set<string>();
@@ -65,6 +78,7 @@ export class DistFiles extends Construct {
   private readonly entries = new Map<string, string>();
   private readonly data = new Set<string>();
   private readonly objectsOf = new Map<string, readonly object[]>();
+  private readonly dataOf = new Map<string, unknown>();
 
   /** Adds a file; `file` is relative to dist/, with `/` separators. */
   public add(file: string, content: string, options: DistFileOptions = {}): void {
@@ -78,6 +92,7 @@ export class DistFiles extends Construct {
     this.entries.set(file, content);
     if (options.dataOnly) this.data.add(file);
     if (options.objects) this.objectsOf.set(file, options.objects);
+    if (options.data !== undefined) this.dataOf.set(file, options.data);
   }
 
   /** The files added so far, by path. */

@@ -7,12 +7,13 @@ import { SynthError, SynthResult } from './synthesize';
  * The Argo CD sync simulation over a synthesized tree: the root Application from the bootstrap, every Application's
  * folder and, from the measured chart facts, its charts. One line per finding; any line refuses the tree.
  */
-export function argoCdSyncFindings(result: Pick<SynthResult, 'files' | 'manifests'> & Partial<Pick<SynthResult, 'extraManifests'>>, facts: Pick<ChartFactsFile, 'releases'>): string[] {
+export function argoCdSyncFindings(result: Pick<SynthResult, 'files' | 'manifests'> & Partial<Pick<SynthResult, 'extraManifests' | 'data'>>, facts: Pick<ChartFactsFile, 'releases'>): string[] {
   return simulateArgoCdSync({
     folders: result.manifests,
     files: result.files,
     // The bootstrap's and the edge workload's objects as synth wrote them, not parsed back from their text.
     objects: result.extraManifests,
+    data: result.data,
     // The site's own facts first, then the committed ones the Applications fall back to (as lookupFacts does).
     charts: [...facts.releases, ...committedReleaseFacts()],
     builtInGroups: builtInApiGroups(),

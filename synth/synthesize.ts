@@ -62,6 +62,12 @@ export interface SynthResult {
    * @default - none
    */
   readonly copies?: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
+   * The value each data file outside dist/kubernetes/ was written from, where a check reads the file (the bootstrap's
+   * secret-store seed list), by file: the check takes it instead of parsing the text back.
+   * @default - none: a check parses the file
+   */
+  readonly data?: ReadonlyMap<string, unknown>;
 }
 
 export type { KubeObject } from '../core/kube-object';
@@ -119,7 +125,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   }
 
   // --- Kubernetes ------------------------------------------------------------------------------
-  const { manifests, extraManifests, releaseFacts, copies } = synthKubernetes(model, options, scratch, files, components);
+  const { manifests, extraManifests, releaseFacts, copies, data } = synthKubernetes(model, options, scratch, files, components);
 
   // --- editor schema for YAML/JSON sites -------------------------------------------------------
   files.set('site.schema.json', options.addons ? schemaText(siteSchemaFor(options.addons.map((a) => a.facts))) : defaultSchemaText());
@@ -128,7 +134,7 @@ export function synthesize(model: SiteModel, checks: readonly OutputCheck[] = []
   const findings = checks.flatMap((check) => check(partial, model));
   if (findings.length > 0) throw new SynthError(findings);
 
-  return { files: LazyFileTree.sorted(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts, copies };
+  return { files: LazyFileTree.sorted(files), components, warnings: model.warnings, manifests, terraform, extraManifests, releaseFacts, copies, data };
 }
 
 /**
@@ -142,7 +148,7 @@ function synthKubernetes(
   scratch: string,
   files: LazyFileTree,
   components: ComponentReport[],
-): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts' | 'copies'> {
+): Pick<SynthResult, 'manifests' | 'extraManifests' | 'releaseFacts' | 'copies' | 'data'> {
   const manifests = new Map<string, KubeObject[]>();
   const k8sApp = new Cdk8sApp({ outdir: scratch });
   if (options.chartSources) HelmRelease.useSources(k8sApp, options.chartSources);
@@ -217,7 +223,7 @@ function synthKubernetes(
   const releaseFacts = HelmRelease.releasesIn(all)
     .map((r) => lookupFacts(r, model.kubernetes.version, options.chartSources?.facts).facts)
     .filter((f): f is ReleaseFacts => f !== undefined);
-  return { manifests, extraManifests, releaseFacts, copies };
+  return { manifests, extraManifests, releaseFacts, copies, data: DistFiles.data(all) };
 }
 
 /**

@@ -67,16 +67,21 @@ describe('Argo CD sync simulation', () => {
     expect(argoCdSyncFindings(fleet, facts)).toEqual([]);
   });
 
-  it('takes the objects synth wrote a bootstrap file from instead of parsing its text, and parses a file it was given no objects for', () => {
+  it('takes the objects and the seed list synth wrote the bootstrap files from instead of parsing their text, and parses a file it was given nothing for', () => {
     const root = 'bootstrap/root-application.yaml';
     const extra = compiled.result.extraManifests;
     expect(extra.get(root)?.some((o) => o.kind === 'Application')).toBe(true);
+    const seed = 'bootstrap/secret-store-seed.yaml';
+    expect(compiled.result.data?.get(seed)).toBeDefined();
     const files = new Map(compiled.result.files);
     files.set(root, 'not: an application\n');
+    files.set(seed, 'keys: []\n');
     const input = { folders: compiled.result.manifests, files, charts: facts.releases, builtInGroups: builtInApiGroups(), runtimeCrds: RUNTIME_CRD_GROUPS };
-    // With the objects, the text is not read back; without them, the text is what the simulation sees.
-    expect(simulateArgoCdSync({ ...input, objects: extra })).toEqual([]);
+    // With the objects and the seed's value, the text is not read back; without them, the text is what the simulation sees.
+    expect(simulateArgoCdSync({ ...input, objects: extra, data: compiled.result.data })).toEqual([]);
     expect(simulateArgoCdSync(input).map((f) => f.message)).toEqual(['holds no Application, so nothing syncs the tree']);
+    files.set(root, compiled.result.files.get(root) ?? '');
+    expect(simulateArgoCdSync({ ...input, objects: extra }).length).toBeGreaterThan(0);
   });
 
   it('reads the tree by path: a file made only when read (a fleet has one per edge) is not made unless the simulation needs it', () => {

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../charts';
 import { DistFiles } from '../constructs/dist-files';
@@ -47,6 +47,10 @@ describe('DistFiles', () => {
       // Every file of objects that is not data comes with them: nothing is left to parse back.
       const dataOnly = DistFiles.dataOnly(app);
       expect([...files.keys()].filter((f) => f.endsWith('.yaml') && !dataOnly.has(f) && !objects.has(f))).toEqual([]);
+      // A data file given with its value (the seed list) reads back as that value.
+      const data = DistFiles.data(app);
+      expect([...data.keys()].every((f) => dataOnly.has(f))).toBe(true);
+      for (const [file, value] of data) expect(JSON.stringify(value), file).toBe(JSON.stringify(parse(files.get(file) ?? '')));
     });
   }
 });

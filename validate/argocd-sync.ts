@@ -26,6 +26,11 @@ export interface SyncInput {
    * @default - every file is parsed
    */
   readonly objects?: ReadonlyMap<string, readonly KubeObject[]>;
+  /**
+   * The values data files of `files` were written from, by path (the seed list): read instead of parsing the text.
+   * @default - every file is parsed
+   */
+  readonly data?: ReadonlyMap<string, unknown>;
   /** The measured facts of the site's charts: what each Helm source installs. */
   readonly charts: readonly ReleaseFacts[];
   /** API groups the API server serves itself ('' is the core group). */
@@ -257,7 +262,7 @@ function bootstrapped(input: SyncInput): Bootstrapped {
   const seedText = input.files.get(SEED_FILE);
   if (seedText === undefined) return { namespaces, crds };
   const checked = new Set([...script.matchAll(/^seed '([^']*)' '([^']*)'$/gm)].map((m) => `${m[1]}\n${m[2]}`));
-  const listed = parseSeed(parse(seedText));
+  const listed = parseSeed(input.data?.get(SEED_FILE) ?? parse(seedText));
   const keys = listed.keys
     .map((k) => ({ ...k, properties: k.properties.filter((p) => checked.has(`${k.key}\n${p}`)) }))
     .filter((k) => k.properties.length > 0 || checked.has(`${k.key}\n`));

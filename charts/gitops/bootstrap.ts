@@ -83,6 +83,8 @@ export interface BootstrapFiles {
   readonly dataOnly: ReadonlySet<string>;
   /** The objects each file of objects was written from, by path: the synth driver checks these, not the text read back. */
   readonly objects: ReadonlyMap<string, readonly object[]>;
+  /** The value a data file was written from, where a check reads it (the seed list), by path: read, not parsed back. */
+  readonly data: ReadonlyMap<string, unknown>;
 }
 
 /** bootstrap/ files by path relative to dist/. */
@@ -90,9 +92,15 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
   const files = new Map<string, string>();
   const dataOnly = new Set<string>();
   const objects = new Map<string, readonly object[]>();
+  const data = new Map<string, unknown>();
   const setObjects = (file: string, list: readonly object[]): void => {
     files.set(file, objectsYaml(input.header, list));
     objects.set(file, list);
+  };
+  const setData = (file: string, text: string, value: unknown): void => {
+    files.set(file, text);
+    dataOnly.add(file);
+    data.set(file, value);
   };
   const { model } = input;
   const first = model.kubernetes.firstControlPlane;
@@ -136,7 +144,7 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
     steps.push(lines.join('\n'));
   });
 
-  if (input.secretStore) steps.push(secretStoreStep(input, setObjects, files, dataOnly, total));
+  if (input.secretStore) steps.push(secretStoreStep(input, setObjects, setData, total));
   setObjects('bootstrap/root-application.yaml', input.rootObjects);
   steps.push(
     [
@@ -177,15 +185,19 @@ export function bootstrapFiles(input: BootstrapInput): BootstrapFiles {
     '',
   ].join('\n');
   files.set('bootstrap/bootstrap.sh', script);
-  return { files, dataOnly, objects };
+  return { files, dataOnly, objects, data };
 }
 
 /** The step that checks (and seeds) the secret store, so no ExternalSecret of the first sync is Degraded. */
-function secretStoreStep(input: BootstrapInput, setObjects: (file: string, objects: readonly object[]) => void, files: Map<string, string>, dataOnly: Set<string>, total: number): string {
+function secretStoreStep(
+  input: BootstrapInput,
+  setObjects: (file: string, objects: readonly object[]) => void,
+  setData: (file: string, text: string, value: unknown) => void,
+  total: number,
+): string {
   const store = input.secretStore;
   if (!store) return '';
-  dataOnly.add(`bootstrap/${SEED_FILE_NAME}`);
-  files.set(`bootstrap/${SEED_FILE_NAME}`, seedYaml(input.header, store.seed));
+  setData(`bootstrap/${SEED_FILE_NAME}`, seedYaml(input.header, store.seed), store.seed);
   const lines = [`say "${total - 1}/${total} secret store ${store.seed.store}: every key the ExternalSecrets read (${SEED_FILE_NAME})"`];
   if (store.namespaceObjects.length > 0) {
     setObjects('bootstrap/secret-store-namespace.yaml', store.namespaceObjects);
