@@ -13,7 +13,9 @@
  * A module is loaded on the first object of one of its kinds; kinds without a module are compiled at run time.
  * Each module exports a factory taking the validators' runtime (validate/kubernetes-ajv.ts: RE2, formats, the
  * list-map-keys check) rather than `require`-ing it, and is generated with that file's ajv configuration, so the
- * precompiled and the run-time-compiled validators run the same code.
+ * precompiled and the run-time-compiled validators run the same checks. Custom-resource schemas are split first
+ * (scripts/split-validator-schema.ts): one function per large object, so that V8 compiles and caches only the code
+ * of the fields a site's objects have, not the whole kind.
  *
  * Input is only the committed schemas (imports/schemas/kubernetes), so this runs in a clone without the upstream
  * files. scripts/gen-k8s-schemas.ts calls generateValidatorFiles itself; this script's own entry point
@@ -25,6 +27,7 @@ import standaloneCode from 'ajv/dist/standalone';
 import { RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
 import { byCodePoint } from '../core/order';
 import { PRECOMPILED_CORE_KINDS, REPO_ROOT, replaceDirAtomically } from './k8s-kinds';
+import { splitLargeSubschemas } from './split-validator-schema';
 
 export const VALIDATORS_DIR = 'validators';
 export const SCHEMA_DIR = path.join(REPO_ROOT, 'imports', 'schemas', 'kubernetes');
@@ -73,7 +76,7 @@ export function generateValidatorFiles(schemaFiles: ReadonlyMap<string, string>,
     if (entry.definition) continue;
     // A key without "/" or ":" keeps the schema's relative $refs (k8s-core.json#/...) resolving as they do at run time.
     const id = `crd.${gvk.replace(/\//g, '.')}`;
-    ajv.addSchema(read(entry.file), id);
+    ajv.addSchema(splitLargeSubschemas(read(entry.file)), id);
     addKind(`crds/${gvk}`, gvk, id);
   }
 
