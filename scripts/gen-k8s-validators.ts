@@ -12,10 +12,10 @@
  *
  * A module is loaded on the first object of one of its kinds; kinds without a module are compiled at run time.
  * Each module exports a factory taking the validators' runtime (validate/kubernetes-ajv.ts: RE2, formats, the
- * list-map-keys check) rather than `require`-ing it, and is generated with that file's ajv configuration, so the
- * precompiled and the run-time-compiled validators run the same checks. Custom-resource schemas are split first
- * (scripts/split-validator-schema.ts): one function per large object, so that V8 compiles and caches only the code
- * of the fields a site's objects have, not the whole kind.
+ * list-map-keys check, ajv's string length) rather than `require`-ing it, and is generated with that file's ajv
+ * configuration, so the precompiled and the run-time-compiled validators run the same checks. Custom-resource
+ * schemas are split first (scripts/split-validator-schema.ts): one function per large object, so that V8 compiles
+ * and caches only the code of the fields a site's objects have, not the whole kind.
  *
  * Input is only the committed schemas (imports/schemas/kubernetes), so this runs in a clone without the upstream
  * files. scripts/gen-k8s-schemas.ts calls generateValidatorFiles itself; this script's own entry point
@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
-import { RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
+import { AJV_RUNTIME_REQUIRES, RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
 import { byCodePoint } from '../core/order';
 import { PRECOMPILED_CORE_KINDS, REPO_ROOT, replaceDirAtomically } from './k8s-kinds';
 import { splitLargeSubschemas } from './split-validator-schema';
@@ -106,11 +106,20 @@ function moduleCode(code: string, kinds: readonly string[], sources: readonly st
     '"use strict";',
     `module.exports = function createValidators(${RUNTIME_NAME}) {`,
     'const exports = {};',
-    code.slice('"use strict";'.length).trim(),
+    withoutRequires(code.slice('"use strict";'.length).trim()),
     'return exports;',
     '};',
     '',
   ].join('\n');
+}
+
+/** The code with ajv's run-time helpers taken from the runtime parameter instead of `require`d from ajv. */
+function withoutRequires(code: string): string {
+  let out = code;
+  for (const [required, member] of Object.entries(AJV_RUNTIME_REQUIRES)) out = out.split(required).join(`${RUNTIME_NAME}.${member}`);
+  const left = /require\([^)]*\)/.exec(out);
+  if (left) throw new Error(`ajv standalone code calls ${left[0]}; fix: add it to AJV_RUNTIME_REQUIRES and the runtime in validate/kubernetes-ajv.ts`);
+  return out;
 }
 
 function indexCode(kinds: Readonly<Record<string, string>>, modules: readonly string[]): string {

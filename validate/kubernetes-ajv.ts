@@ -12,6 +12,7 @@
 import Ajv, { CodeKeywordDefinition, KeywordCxt, Name, ValidateFunction, _, str } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
+import ucs2length from 'ajv/dist/runtime/ucs2length';
 import * as ipaddr from 'ipaddr.js';
 import type { RE2 } from 're2-wasm';
 import { goRegExpAsJs } from './go-regexp';
@@ -24,7 +25,17 @@ export interface KubernetesValidatorRuntime {
   readonly formats: Readonly<Record<string, unknown>>;
   /** The first repeated key tuple of an `x-kubernetes-list-map-keys` list, or undefined when the keys are unique. */
   readonly listMapDuplicate: (keys: readonly string[], items: readonly unknown[]) => string | undefined;
+  /**
+   * ajv's own string length (code points, as `minLength`/`maxLength` count them). ajv's code `require`s it from its
+   * package, which from a module under imports/ costs a module resolution and an uncached compile: milliseconds.
+   */
+  readonly ucs2length: (value: string) => number;
 }
+
+/** ajv's run-time helpers its standalone code `require`s, by that code, as the generator replaces them. */
+export const AJV_RUNTIME_REQUIRES: Readonly<Record<string, keyof KubernetesValidatorRuntime>> = {
+  [ucs2length.code as string]: 'ucs2length',
+};
 
 /** A module under imports/schemas/kubernetes/validators/: a factory of one validate function per apiVersion/kind. */
 export type ValidatorModuleFactory = (runtime: KubernetesValidatorRuntime) => Readonly<Record<string, ValidateFunction>>;
@@ -130,6 +141,7 @@ export const VALIDATOR_RUNTIME: KubernetesValidatorRuntime = {
   re2: (pattern, flags) => new LazyRe2(pattern, flags),
   formats: { ...fullFormats, ...EXTRA_FORMATS },
   listMapDuplicate,
+  ucs2length,
 };
 
 /**

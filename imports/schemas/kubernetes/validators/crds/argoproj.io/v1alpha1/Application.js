@@ -3581,7 +3581,7 @@ validate639.errors = vErrors;
 return errors === 0;
 }
 
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const func37 = runtime.re2;
 const pattern0 = func37("^.{2,}|[^./]$", "u");
 

@@ -3126,7 +3126,7 @@ validate716.errors = vErrors;
 return errors === 0;
 }
 
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const func37 = runtime.re2;
 const pattern0 = func37("^.{2,}|[^./]$", "u");
 

@@ -2718,7 +2718,7 @@ return errors === 0;
 }
 
 const schema504 = {"nullable":true,"properties":{"allowMultiplePerNode":{"type":"boolean"},"count":{"maximum":9,"minimum":0,"type":"integer"},"externalMonIDs":{"items":{"type":"string"},"type":"array"},"failureDomainLabel":{"type":"string"},"floatingMon":{"minProperties":2,"properties":{"configmapName":{"maxLength":253,"minLength":1,"type":"string"},"name":{"maxLength":1,"minLength":1,"pattern":"^[a-z]$","type":"string"}},"required":["configmapName","name"],"type":"object","additionalProperties":false},"stretchCluster":{"properties":{"failureDomainLabel":{"type":"string"},"subFailureDomain":{"type":"string"},"zones":{"items":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[]"},"nullable":true,"type":"array"}},"type":"object","additionalProperties":false},"volumeClaimTemplate":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate"},"zones":{"items":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[]"},"type":"array"}},"type":"object","additionalProperties":false};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const pattern8 = func37("^[a-z]$", "u");
 const schema505 = {"properties":{"arbiter":{"type":"boolean"},"name":{"type":"string"},"volumeClaimTemplate":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate"}},"type":"object","additionalProperties":false};
 const schema506 = {"properties":{"metadata":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate.metadata"},"spec":{"$ref":"#/definitions/spec.mon.stretchCluster.zones[].volumeClaimTemplate.spec"}},"type":"object"};

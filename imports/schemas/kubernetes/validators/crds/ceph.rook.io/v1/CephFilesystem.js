@@ -1123,7 +1123,7 @@ return errors === 0;
 }
 
 const schema554 = {"properties":{"hybridStorage":{"nullable":true,"properties":{"primaryDeviceClass":{"minLength":1,"type":"string"},"secondaryDeviceClass":{"minLength":1,"type":"string"}},"required":["primaryDeviceClass","secondaryDeviceClass"],"type":"object","additionalProperties":false},"replicasPerFailureDomain":{"minimum":1,"type":"integer"},"requireSafeReplicaSize":{"type":"boolean"},"size":{"minimum":0,"type":"integer"},"subFailureDomain":{"type":"string"},"targetSizeRatio":{"minimum":0,"type":"number"}},"required":["size"],"type":"object","additionalProperties":false};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 
 function validate982(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;

@@ -640,7 +640,7 @@ return errors === 0;
 
 const schema595 = {"properties":{"acme":{"$ref":"#/definitions/%40spec.acme"},"ca":{"$ref":"#/definitions/%40spec.ca"},"selfSigned":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"vault":{"$ref":"#/definitions/%40spec.vault"},"venafi":{"$ref":"#/definitions/%40spec.venafi"}},"type":"object","additionalProperties":false};
 const schema596 = {"properties":{"caBundle":{"format":"byte","type":"string"},"disableAccountKeyGeneration":{"type":"boolean"},"email":{"type":"string"},"enableDurationFeature":{"type":"boolean"},"externalAccountBinding":{"$ref":"#/definitions/%40spec.acme.externalAccountBinding"},"preferredChain":{"maxLength":64,"type":"string"},"privateKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"type":"string"},"server":{"type":"string"},"skipTLSVerify":{"type":"boolean"},"solvers":{"items":{"$ref":"#/definitions/%40spec.acme.solvers%5B%5D"},"type":"array"}},"required":["privateKeySecretRef","server"],"type":"object","additionalProperties":false};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const formats10 = runtime.formats.byte;
 const schema597 = {"properties":{"keyAlgorithm":{"enum":["HS256","HS384","HS512"],"type":"string"},"keyID":{"type":"string"},"keySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["keyID","keySecretRef"],"type":"object","additionalProperties":false};
 

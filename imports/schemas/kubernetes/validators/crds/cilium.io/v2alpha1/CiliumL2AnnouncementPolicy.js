@@ -640,7 +640,7 @@ return errors === 0;
 
 const schema693 = {"properties":{"externalIPs":{"type":"boolean"},"interfaces":{"items":{"type":"string"},"type":"array"},"loadBalancerIPs":{"type":"boolean"},"nodeSelector":{"$ref":"#/definitions/spec.nodeSelector"},"serviceSelector":{"$ref":"#/definitions/spec.nodeSelector"}},"type":"object","additionalProperties":false};
 const schema694 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"enum":["In","NotIn","Exists","DoesNotExist"],"type":"string"},"values":{"items":{"type":"string"},"type":"array"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array"},"matchLabels":{"additionalProperties":{"maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"type":"object"}},"type":"object","additionalProperties":false};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const func37 = runtime.re2;
 const pattern30 = func37("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
 

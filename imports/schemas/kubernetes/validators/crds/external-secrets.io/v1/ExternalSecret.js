@@ -817,7 +817,7 @@ return errors === 0;
 const schema934 = {"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/definitions/spec.data[].sourceRef.generatorRef"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 const schema935 = {"properties":{"apiVersion":{"type":"string"},"kind":{"$ref":"#/definitions/spec.data[].sourceRef.generatorRef.kind"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false};
 const schema936 = {"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const func37 = runtime.re2;
 const pattern27 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 

@@ -819,7 +819,7 @@ validate1982.errors = vErrors;
 return errors === 0;
 }
 
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const func37 = runtime.re2;
 const pattern26 = func37("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 

@@ -8894,7 +8894,7 @@ return errors === 0;
 
 const schema1438 = {"properties":{"calicoVersion":{"type":"string"},"computed":{"$ref":"#/definitions/spec"},"conditions":{"items":{"$ref":"#/definitions/%40status.conditions%5B%5D"},"type":"array"},"imageSet":{"type":"string"},"mtu":{"format":"int32","type":"integer"},"variant":{"enum":["Calico","TigeraSecureEnterprise"],"type":"string"}},"type":"object","additionalProperties":false};
 const schema1439 = {"properties":{"lastTransitionTime":{"format":"date-time","type":"string"},"message":{"maxLength":32768,"type":"string"},"observedGeneration":{"format":"int64","minimum":0,"type":"integer"},"reason":{"maxLength":1024,"minLength":1,"pattern":"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$","type":"string"},"status":{"enum":["True","False","Unknown"],"type":"string"},"type":{"maxLength":316,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$","type":"string"}},"required":["lastTransitionTime","message","reason","status","type"],"type":"object","additionalProperties":false};
-const func28 = require("ajv/dist/runtime/ucs2length").default;
+const func28 = runtime.ucs2length;
 const pattern31 = func37("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "u");
 const pattern32 = func37("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
 
