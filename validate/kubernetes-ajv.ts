@@ -1,13 +1,14 @@
 /**
  * The one ajv configuration for the Kubernetes schemas, shared by the run-time compiler in
  * validate/kubernetes-schema.ts and the precompiled validators that scripts/gen-k8s-validators.ts writes into
- * imports/schemas/kubernetes/validators/: both must generate the same code, or a kind would validate differently
- * depending on which path it took.
+ * imports/schemas/kubernetes/validators/: both must generate the same checks, or a kind would validate differently
+ * depending on which path it took (the generator splits custom-resource schemas into more functions first, which
+ * changes the code's shape, not what it checks).
  *
- * Everything the generated code calls back into (Go-regex engine, formats, the list-map-keys check) is handed to
- * the precompiled modules as one `runtime` object instead of being `require`d by them: the modules live under
- * imports/ and cannot `require` this TypeScript file under plain Node, and injecting it keeps a single definition
- * of each function for both paths.
+ * Everything the generated code calls back into (Go-regex engine, formats, the list-map-keys check, ajv's string
+ * length) is handed to the precompiled modules as one `runtime` object instead of being `require`d by them: the
+ * modules live under imports/ and cannot `require` this TypeScript file under plain Node, and injecting it keeps a
+ * single definition of each function for both paths.
  */
 import Ajv, { CodeKeywordDefinition, KeywordCxt, Name, ValidateFunction, _, str } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types';
