@@ -12,8 +12,10 @@
  *
  * A module is loaded on the first object of one of its kinds; kinds without a module are compiled at run time.
  * Each module exports a factory taking the validators' runtime (validate/kubernetes-ajv.ts: RE2, formats, the
- * list-map-keys check) rather than `require`-ing it, and is generated with that file's ajv configuration, so the
- * precompiled and the run-time-compiled validators run the same code.
+ * list-map-keys check, ajv's string length) rather than `require`-ing it, and is generated with that file's ajv
+ * configuration, so the precompiled and the run-time-compiled validators run the same checks. Custom-resource
+ * schemas are split first (scripts/split-validator-schema.ts): one function per large object, so that V8 compiles
+ * and caches only the code of the fields a site's objects have, not the whole kind.
  *
  * Input is only the committed schemas (imports/schemas/kubernetes), so this runs in a clone without the upstream
  * files. scripts/gen-k8s-schemas.ts calls generateValidatorFiles itself; this script's own entry point
@@ -21,10 +23,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
+import { AJV_RUNTIME_REQUIRES, RUNTIME_NAME, createKubernetesAjv } from '../validate/kubernetes-ajv';
 import { byCodePoint } from '../core/order';
 import { PRECOMPILED_CORE_KINDS, REPO_ROOT, replaceDirAtomically } from './k8s-kinds';
+import { splitLargeSubschemas } from './split-validator-schema';
 
 export const VALIDATORS_DIR = 'validators';
 export const SCHEMA_DIR = path.join(REPO_ROOT, 'imports', 'schemas', 'kubernetes');
@@ -73,7 +77,7 @@ export function generateValidatorFiles(schemaFiles: ReadonlyMap<string, string>,
     if (entry.definition) continue;
     // A key without "/" or ":" keeps the schema's relative $refs (k8s-core.json#/...) resolving as they do at run time.
     const id = `crd.${gvk.replace(/\//g, '.')}`;
-    ajv.addSchema(read(entry.file), id);
+    addCrdSchema(ajv, splitLargeSubschemas(read(entry.file)), id);
     addKind(`crds/${gvk}`, gvk, id);
   }
 
@@ -92,6 +96,33 @@ export function generateValidatorFiles(schemaFiles: ReadonlyMap<string, string>,
   return out;
 }
 
+/**
+ * Adds a custom-resource schema with each of its definitions as a schema of its own (`<id>.definitions.<name>`),
+ * its references to them rewritten to match. ajv writes every schema it compiles into the module as an object
+ * literal, the root with everything in it: left in the root, the definitions (half the schema) were written twice, and
+ * creating the copy nothing reads cost loading the cnpg Cluster, ClusterSecretStore and CephCluster validators
+ * milliseconds. The same subschemas validate the same data: only `schemaPath`s differ, as for any reference.
+ */
+function addCrdSchema(ajv: Ajv, schema: Record<string, unknown>, id: string): void {
+  const { definitions = {}, ...root } = schema as { definitions?: Record<string, unknown> };
+  const partId = (name: string): string => `${id}.definitions.${encodeURIComponent(name)}`;
+  const rebase = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rebase);
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? rebaseRef(value) : rebase(value)]));
+  };
+  const rebaseRef = (ref: string): string => {
+    if (!ref.startsWith(LOCAL_DEFINITION)) return ref;
+    const name = decodeURIComponent(ref.slice(LOCAL_DEFINITION.length)).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (!Object.prototype.hasOwnProperty.call(definitions, name)) throw new Error(`${id}: $ref ${ref} names no definition; fix: run npm run imports:schemas`);
+    return partId(name);
+  };
+  for (const [name, definition] of Object.entries(definitions)) ajv.addSchema(rebase(definition) as object, partId(name));
+  ajv.addSchema(rebase(root) as object, id);
+}
+
+const LOCAL_DEFINITION = '#/definitions/';
+
 /** Wraps ajv's CommonJS module code into a factory of its exports, with the runtime as a parameter. */
 function moduleCode(code: string, kinds: readonly string[], sources: readonly string[], name: string): string {
   if (!code.startsWith('"use strict";')) throw new Error('ajv standalone code changed shape: expected it to begin with "use strict"');
@@ -103,11 +134,20 @@ function moduleCode(code: string, kinds: readonly string[], sources: readonly st
     '"use strict";',
     `module.exports = function createValidators(${RUNTIME_NAME}) {`,
     'const exports = {};',
-    code.slice('"use strict";'.length).trim(),
+    withoutRequires(code.slice('"use strict";'.length).trim()),
     'return exports;',
     '};',
     '',
   ].join('\n');
+}
+
+/** The code with ajv's run-time helpers taken from the runtime parameter instead of `require`d from ajv. */
+function withoutRequires(code: string): string {
+  let out = code;
+  for (const [required, member] of Object.entries(AJV_RUNTIME_REQUIRES)) out = out.split(required).join(`${RUNTIME_NAME}.${member}`);
+  const left = /require\([^)]*\)/.exec(out);
+  if (left) throw new Error(`ajv standalone code calls ${left[0]}; fix: add it to AJV_RUNTIME_REQUIRES and the runtime in validate/kubernetes-ajv.ts`);
+  return out;
 }
 
 function indexCode(kinds: Readonly<Record<string, string>>, modules: readonly string[]): string {

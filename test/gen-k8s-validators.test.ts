@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_DIR, VALIDATORS_DIR, generateValidatorFiles, readSchemaDir } from '../scripts/gen-k8s-validators';
 import { filesUnder, sourcesOf, verifiedOnce } from './support/verified-once';
+import { VALIDATOR_RUNTIME } from '../validate/kubernetes-ajv';
 
 // Compiles every precompiled kind: several seconds on a loaded machine.
 const GENERATE_TIMEOUT_MS = 120_000;
@@ -50,5 +51,13 @@ describe('gen-k8s-validators', () => {
     const files = readSchemaDir();
     files.delete('core-v1.31.0.json');
     expect(() => generateValidatorFiles(files)).toThrow(/core-v1\.31\.0\.json is missing; fix: run npm run imports:schemas/);
+  });
+});
+
+describe('precompiled validator modules', () => {
+  it("take ajv's run-time helpers from the runtime they are given: none requires a module", () => {
+    const requiring = [...committedValidators()].filter(([file, content]) => file.endsWith('.js') && !file.endsWith('/index.js') && content.includes('require(')).map(([file]) => file);
+    expect(requiring).toEqual([]);
+    expect(VALIDATOR_RUNTIME.ucs2length('\u{1F600}ab')).toBe(3);
   });
 });

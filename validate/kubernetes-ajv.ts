@@ -1,17 +1,19 @@
 /**
  * The one ajv configuration for the Kubernetes schemas, shared by the run-time compiler in
  * validate/kubernetes-schema.ts and the precompiled validators that scripts/gen-k8s-validators.ts writes into
- * imports/schemas/kubernetes/validators/: both must generate the same code, or a kind would validate differently
- * depending on which path it took.
+ * imports/schemas/kubernetes/validators/: both must generate the same checks, or a kind would validate differently
+ * depending on which path it took (the generator splits custom-resource schemas into more functions first, which
+ * changes the code's shape, not what it checks).
  *
- * Everything the generated code calls back into (Go-regex engine, formats, the list-map-keys check) is handed to
- * the precompiled modules as one `runtime` object instead of being `require`d by them: the modules live under
- * imports/ and cannot `require` this TypeScript file under plain Node, and injecting it keeps a single definition
- * of each function for both paths.
+ * Everything the generated code calls back into (Go-regex engine, formats, the list-map-keys check, ajv's string
+ * length) is handed to the precompiled modules as one `runtime` object instead of being `require`d by them: the
+ * modules live under imports/ and cannot `require` this TypeScript file under plain Node, and injecting it keeps a
+ * single definition of each function for both paths.
  */
 import Ajv, { CodeKeywordDefinition, KeywordCxt, Name, ValidateFunction, _, str } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
+import ucs2length from 'ajv/dist/runtime/ucs2length';
 import * as ipaddr from 'ipaddr.js';
 import type { RE2 } from 're2-wasm';
 import { goRegExpAsJs } from './go-regexp';
@@ -24,7 +26,17 @@ export interface KubernetesValidatorRuntime {
   readonly formats: Readonly<Record<string, unknown>>;
   /** The first repeated key tuple of an `x-kubernetes-list-map-keys` list, or undefined when the keys are unique. */
   readonly listMapDuplicate: (keys: readonly string[], items: readonly unknown[]) => string | undefined;
+  /**
+   * ajv's own string length (code points, as `minLength`/`maxLength` count them). ajv's code `require`s it from its
+   * package, which from a module under imports/ costs a module resolution and an uncached compile: milliseconds.
+   */
+  readonly ucs2length: (value: string) => number;
 }
+
+/** ajv's run-time helpers its standalone code `require`s, by that code, as the generator replaces them. */
+export const AJV_RUNTIME_REQUIRES: Readonly<Record<string, keyof KubernetesValidatorRuntime>> = {
+  [ucs2length.code as string]: 'ucs2length',
+};
 
 /** A module under imports/schemas/kubernetes/validators/: a factory of one validate function per apiVersion/kind. */
 export type ValidatorModuleFactory = (runtime: KubernetesValidatorRuntime) => Readonly<Record<string, ValidateFunction>>;
@@ -130,6 +142,7 @@ export const VALIDATOR_RUNTIME: KubernetesValidatorRuntime = {
   re2: (pattern, flags) => new LazyRe2(pattern, flags),
   formats: { ...fullFormats, ...EXTRA_FORMATS },
   listMapDuplicate,
+  ucs2length,
 };
 
 /**
