@@ -25,6 +25,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CRD_IMMUTABLE_FILE, generate as generateCrdImmutableFields } from './gen-crd-immutable-fields';
 import { VALIDATORS_DIR, generateValidatorFiles, printSizes } from './gen-k8s-validators';
 import { CDK8S_CONFIG, Crd, JsonSchema, REPO_ROOT, gvkKey, isObject, loadKindSelection, mapSchema, readSelectedCrds, replaceDirAtomically } from './k8s-kinds';
 import { byCodePoint } from '../core/order';
@@ -180,6 +181,9 @@ function main(): void {
   );
   // Generated from these very files and swapped in with them: regenerating the schemas always renews the validators.
   for (const [file, content] of generateValidatorFiles(files)) files.set(file, content);
+  // The CRDs' transition rules live in this folder too (scripts/gen-crd-immutable-fields.ts): the swap below replaces
+  // the whole folder, which deleted them when they were not made with the rest.
+  files.set(path.relative(OUT_DIR, CRD_IMMUTABLE_FILE), generateCrdImmutableFields());
   replaceDirAtomically(OUT_DIR, files);
 
   let total = 0;
