@@ -83,6 +83,7 @@ function fleetSite(dir: string, count: number): string {
 
 const CDK8S_ROW = 'npx cdk8s synth (one Deployment)';
 const SYNTH_ROW = 'npm run synth';
+const FIRST_RUN_ROW = 'npm run synth, first run after npm ci';
 /** Compiled sites kept by their inputs (synth/result-cache.ts): rows that measure a compile start without them. */
 const RESULTS = path.join(ROOT, '.cache', 'synth-results');
 const CDKTF_ROW = 'cdktf synth (one output)';
@@ -104,7 +105,7 @@ function rows(dir: string, withCdktf: boolean): Row[] {
     // npm's prepare step is repeated untimed (its bundle build gives the same bytes, so only its warm-up runs: the V8
     // code caches, and the transpiled sites and parsed chart facts of sites/): no kept result, so the site compiles.
     {
-      label: 'npm run synth, first run after npm ci',
+      label: FIRST_RUN_ROW,
       command: () => {
         fs.rmSync(cache, { force: true });
         fs.rmSync(path.join(ROOT, '.cache', 'bundle', 'synth-cached.cjs.v8cache'), { force: true });
@@ -162,10 +163,12 @@ function benchStart(runs: number, dir: string, say: (l: string) => void): Floors
   const med = (label: string): number => median(times.get(label) ?? []);
   const floors: Floors = { node: med('node -e 0'), cdk8s: med(CDK8S_ROW), cdktf: withCdktf ? med(CDKTF_ROW) : undefined };
   const synth = med(SYNTH_ROW);
+  // The target compares the first run (a compile) with the peers; the kept result is the everyday rerun.
+  const first = med(FIRST_RUN_ROW);
   say(`start and synth of the reference site, median of ${runs} interleaved runs:`);
   for (const r of list) {
     const m = med(r.label);
-    say(`  ${r.label.padEnd(42)} ${String(Math.round(m)).padStart(7)} ms  ${ratios(m, floors)}${r.peer ? `; npm run synth is ${(m / synth).toFixed(1)}x faster` : ''}`);
+    say(`  ${r.label.padEnd(42)} ${String(Math.round(m)).padStart(7)} ms  ${ratios(m, floors)}${r.peer ? `; npm run synth is ${(m / first).toFixed(1)}x faster on its first run, ${(m / synth).toFixed(1)}x with a kept result` : ''}`);
   }
   if (!withCdktf) say(`  ${CDKTF_ROW.padEnd(42)} skipped: cdktf-cli is not installed; npm run bench -- --install-tools puts it into .cache/bench-tools`);
   return floors;
