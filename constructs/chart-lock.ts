@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Document, isMap, isSeq, parseDocument } from 'yaml';
+import { Document, isMap, isSeq } from 'yaml';
 import { z } from 'zod';
 import { SITE_ARG } from '../site/errors';
 import { SiteError, formatPath, type SiteProblem } from '../site/errors';
+import { parseData } from '../site/load';
 import { ParsedYamlCache } from './parsed-yaml-cache';
 
 /**
@@ -140,7 +141,7 @@ export function readChartLock(file: string): ChartLock {
   if (!fs.existsSync(file)) return { file, exists: false, charts: [] };
   const text = fs.readFileSync(file, 'utf8');
   const kept = parsedLocks.read(text);
-  const raw = kept ?? yamlOfLock(file, text);
+  const raw = kept ?? parseData(text, file, `fix the YAML, or delete the file and run ${vendorHint('--lock-only')} to write it again`) ?? {};
   // Without zod's compiled fast path: a lock is parsed once per process, and compiling it costs more than it saves.
   const parsed = lockSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
@@ -174,21 +175,6 @@ export function readChartLock(file: string): ChartLock {
 /** Valid locks kept parsed (constructs/parsed-yaml-cache.ts): every compile reads the site's lock. */
 const parsedLocks = new ParsedYamlCache<unknown>('chart-lock 1');
 
-/** The lock's text as data; a YAML error throws a SiteError with its line and column. */
-function yamlOfLock(file: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new SiteError(
-      file,
-      doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
-        message: e.message.split('\n')[0],
-        fix: `fix the YAML, or delete the file and run ${vendorHint('--lock-only')} to write it again`,
-      })),
-    );
-  }
-  return doc.toJS() ?? {};
-}
 
 /**
  * Parses a lock into .cache/parsed-facts/ ahead of the first synth that reads it (npm's prepare step does this for the

@@ -123,7 +123,11 @@ function moduleProblem(err: unknown, abs: string): SiteProblem {
 
 /** Reads YAML or JSON (JSON is YAML) with line numbers in syntax errors and no duplicate keys. */
 export function readData(abs: string, source: string): unknown {
-  const text = fs.readFileSync(abs, 'utf8');
+  return parseData(fs.readFileSync(abs, 'utf8'), source, 'fix the YAML/JSON syntax at that position');
+}
+
+/** YAML or JSON text as data; a syntax error or duplicate key throws a SiteError of `source` with its line and column, and `fix`. */
+export function parseData(text: string, source: string, fix: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new SiteError(
@@ -131,7 +135,7 @@ export function readData(abs: string, source: string): unknown {
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
         message: e.message.split('\n')[0],
-        fix: 'fix the YAML/JSON syntax at that position',
+        fix,
       })),
     );
   }
