@@ -39,6 +39,17 @@ function failing(step: 'write' | 'rename-away' | 'rename-in', code: string, afte
 }
 
 describe('writeTree', () => {
+  it('makes each folder of the tree once, however many files it holds', () => {
+    const dir = path.join(tempDir(), 'out');
+    const made: string[] = [];
+    const ops: FsOps = { ...REAL_FS, mkdirSync: (p, o) => (made.push(p), fs.mkdirSync(p, o)) };
+    const files: FileTree = new Map([['a/1.yaml', 'x\n'], ['a/2.yaml', 'y\n'], ['a/b/3.yaml', 'z\n'], ['top.txt', 't\n']]);
+    writeTree(files, dir, ops);
+    expect(new Set(made).size).toBe(made.length);
+    expect(made.map((p) => path.basename(p))).toEqual([expect.stringMatching(/\.tmp$/), 'a', 'b']);
+    expect(fs.readFileSync(path.join(dir, 'a', 'b', '3.yaml'), 'utf8')).toBe('z\n');
+  });
+
   it('replaces the folder with exactly the new tree and leaves nothing beside it', () => {
     const parent = tempDir();
     const dir = path.join(parent, 'dist');
