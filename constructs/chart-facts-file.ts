@@ -8,6 +8,7 @@ import type { DeliveredChart } from '../model/checks';
 import { type ChartLock, vendorHint } from './chart-lock';
 import type { MeasuredChart } from './chart-measure';
 import { ParsedYamlCache } from './parsed-yaml-cache';
+import { writeFileAtomically } from '../core/atomic-file';
 
 /**
  * The chart facts file: what each chart of a site's lock installs with the site's values, measured
@@ -184,9 +185,7 @@ function ordered(r: ReleaseFacts): ReleaseFacts {
 /** Writes the file atomically and only when its text changes; returns whether it changed. */
 export function writeChartFacts(file: string, text: string): boolean {
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, text);
   return true;
 }
 

@@ -6,6 +6,7 @@ import { SITE_ARG } from '../site/errors';
 import { SiteError, formatPath, type SiteProblem } from '../site/errors';
 import { parseData } from '../site/load';
 import { ParsedYamlCache } from './parsed-yaml-cache';
+import { writeFileAtomically } from '../core/atomic-file';
 
 /**
  * The chart lock: every third-party chart a site uses, pinned by repository, version and the
@@ -312,8 +313,6 @@ function lockEntryText(c: LockedChart): Record<string, unknown> {
 export function writeChartLock(file: string, charts: readonly LockedChart[], siteName: string, vendorCommand?: string): boolean {
   const text = formatChartLock(charts, siteName, vendorCommand);
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, text);
   return true;
 }

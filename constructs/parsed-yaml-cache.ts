@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { version as YAML_LIBRARY_VERSION } from 'yaml/package.json';
+import { writeFileAtomically } from '../core/atomic-file';
 
 /** Where parsed YAML files are kept (the name is older than the lock's use of it). */
 const DIR = path.resolve(__dirname, '..', '.cache', 'parsed-facts');
@@ -47,9 +48,7 @@ export class ParsedYamlCache<T> {
     this.known.set(key, structuredClone(data));
     try {
       fs.mkdirSync(DIR, { recursive: true });
-      const tmp = path.join(DIR, `${key}.json.${process.pid}.tmp`);
-      fs.writeFileSync(tmp, json);
-      fs.renameSync(tmp, path.join(DIR, `${key}.json`));
+      writeFileAtomically(path.join(DIR, `${key}.json`), json);
     } catch {
       // A read-only checkout parses the YAML every time.
     }

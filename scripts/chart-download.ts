@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, sha256File } from '../constructs/chart-cache';
 import { contentMismatch } from '../constructs/chart-measure';
 import { ChartUse, LockedChart, VENDOR_COMMAND, displayPath, planChartLock, readChartLock, writeChartLock } from '../constructs/chart-lock';
+import { writeFileAtomically } from '../core/atomic-file';
 
 export interface VendorOptions {
   /** The lock file to write (chartLockFileFor(siteFile)). */
@@ -177,9 +178,7 @@ async function fetchChart(
     );
   }
   fs.mkdirSync(path.dirname(archive), { recursive: true });
-  const tmp = `${archive}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, body);
-  fs.renameSync(tmp, archive);
+  writeFileAtomically(archive, body);
   return sha256;
 }
 

@@ -25,6 +25,7 @@ import { byCodePoint } from '../core/order';
 import { LazyFileTree } from './lazy-file-tree';
 import { SynthError } from './synth-error';
 import { terraformDocument } from './terraform-document';
+import { writeFileAtomically } from '../core/atomic-file';
 
 /** Where each generated file goes, relative to the output folder, and what it holds. */
 export type FileTree = Map<string, string>;
@@ -279,13 +280,10 @@ function keptSchemaText(): string | undefined {
 
 function keepSchemaText(text: string): string {
   if (editorSchemaFile === undefined) return text;
-  const temp = `${editorSchemaFile}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temp, text);
-    fs.renameSync(temp, editorSchemaFile);
+    writeFileAtomically(editorSchemaFile, text);
   } catch {
     // A read-only checkout renders the schema in each process.
-    fs.rmSync(temp, { force: true });
   }
   return text;
 }
