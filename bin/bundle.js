@@ -242,6 +242,7 @@ async function build(entry) {
   // The bundles' hash makes the inputs list name the compiler itself: the result cache keys entries by this file.
   fs.writeFileSync(`${INPUTS}.${tag}`, `${JSON.stringify({ node: process.version, bundles: hash.digest('hex'), files }, null, 1)}\n`);
   fs.renameSync(`${INPUTS}.${tag}`, INPUTS);
+  knownIdentity = undefined;
   // The old compiler's editor schema is never read again (the new identity names another file).
   for (const name of fs.readdirSync(DIR)) if (EDITOR_SCHEMA.test(name) && name !== path.basename(editorSchemaFile())) fs.rmSync(path.join(DIR, name), { force: true });
   process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -343,12 +344,17 @@ function cacheValidators() {
   };
 }
 
-/** The CLI module: from the bundle, built first when missing or stale (`checked`: the caller has just seen to that). */
-async function loadCli(entry = 'cli/main.ts', checked = false) {
-  if (!checked && !isFresh()) await build(entry);
+/** Before either bundle loads: the bundle built when missing or stale, the validators' code caches in place. */
+async function prepareStart(entry) {
+  if (!isFresh()) await build(entry);
   cacheValidators();
   // Stack traces of --debug point at the TypeScript sources through the bundle's source map.
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+}
+
+/** The CLI module: from the bundle, built first when missing or stale (`checked`: the caller ran prepareStart). */
+async function loadCli(entry = 'cli/main.ts', checked = false) {
+  if (!checked) await prepareStart(entry);
   const cli = requireCached(BUNDLE);
   cli.setTypeScriptLoader((abs) => loadTypeScriptSite(abs, cli.siteModule));
   cli.keepEditorSchemaIn(editorSchemaFile());
@@ -356,8 +362,11 @@ async function loadCli(entry = 'cli/main.ts', checked = false) {
 }
 
 /** What a compiler's identity names: the result cache's entries and the kept editor schema. */
+let knownIdentity;
 function identity() {
-  return crypto.createHash('sha256').update(fs.readFileSync(INPUTS)).digest('hex');
+  // Read once per start (the result cache and the editor schema both ask); a build in this process forgets it.
+  knownIdentity ??= crypto.createHash('sha256').update(fs.readFileSync(INPUTS)).digest('hex');
+  return knownIdentity;
 }
 
 /** The editor schema of this compiler (it depends on no site): rendered by the first compile, read by the next. */
@@ -396,9 +405,7 @@ function keepsAny(cache) {
  * keeps its result.
  */
 async function run(argv) {
-  if (!isFresh()) await build('cli/main.ts');
-  cacheValidators();
-  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+  await prepareStart('cli/main.ts');
   const cache = resultCache();
   // With no kept result at all (a fresh clone, a CI runner) there is nothing to look up: the small bundle and its
   // argument parsing were about 15 ms of CPU before the whole CLI loaded anyway.
