@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkInfrastructure } from '../validate/check-infrastructure';
+import fc from 'fast-check';
+import { PROXMOX_TOKEN, checkInfrastructure } from '../validate/check-infrastructure';
 import { App } from '../core/cdktf';
 import { BOOTSTRAP_EXPRESSIONS, ProxmoxStack } from '../infra/proxmox-stack';
 import { buildModel, SiteModel } from '../model';
@@ -363,6 +364,15 @@ describe('checkInfrastructure', () => {
       const bad = synthStack(model, (stack) => stack.snippets.get('k8s-worker-1')?.byNode.get('pve-node-1')?.addOverride('source_raw.data', `#cloud-config\n# ${token}\n`));
       expect(checkInfrastructure(new Map([['proxmox', bad]])), token).toEqual([expect.stringContaining('source_raw.data: contains what looks like a Proxmox API token')]);
     }
+  });
+});
+
+describe('the Proxmox API token shape', () => {
+  it('matches the strings the pattern without its run-start lookbehind matches, and no others', () => {
+    const unanchored = /\bPVEAPIToken=|[a-z0-9._-]+@[a-z0-9.-]+![a-z0-9._-]+=[0-9a-f-]{36}/i;
+    const token = fc.constantFrom('ci@pve!t=0b5f8a9e-2f3c-4c1d-9e7a-6a1b2c3d4e5f', 'a.b-c@pam!x_1=ffffffff-ffff-ffff-ffff-ffffffffffff', 'PVEAPIToken=');
+    const text = fc.array(fc.oneof(fc.constantFrom('a', 'Z', '9', '.', '_', '-', '@', '!', '=', ' ', '/', '+', 'f'), token), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(text, (s) => PROXMOX_TOKEN.test(s) === unanchored.test(s)), { seed: 7, numRuns: 3000 });
   });
 });
 
