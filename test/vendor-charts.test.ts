@@ -158,7 +158,9 @@ describe('npm run vendor', () => {
     await new Promise((resolve) => closed.close(resolve));
     const offline = `http://127.0.0.1:${port}/`;
 
-    const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: uses(offline), timeoutMs: 5_000 });
+    // A refused connection fails at once; the generous limits only keep a starved worker in a full parallel run
+    // (two cores, every test file at once) from turning a slow start of fetch into a timeout instead of the refusal.
+    const result = await vendorCharts({ ...ws, siteName: 'site.ts', uses: uses(offline), timeoutMs: 30_000 });
     expect(result.charts.map((c) => c.status)).toEqual(['failed', 'failed']);
     expect(result.failures[0]).toMatch(
       new RegExp(`^chart fixture-plain 0\\.1\\.0 from ${offline.replace(/\./g, '\\.')}: cannot reach ${offline.replace(/\./g, '\\.')}index\\.yaml \\(.*ECONNREFUSED.*\\)$`),
@@ -170,7 +172,7 @@ describe('npm run vendor', () => {
       ['fixture-plain', null],
       ['fixture-random', null],
     ]);
-  });
+  }, 60_000);
 
   it('only locks with download off (--lock-only)', async () => {
     const ws = workspace();
