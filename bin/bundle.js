@@ -266,12 +266,12 @@ function readSource(file) {
 }
 
 /**
- * Requires a CommonJS file through V8's code cache: compiling a multi-megabyte bundle is most of a start,
- * and the cache (written beside it after the first run, rejected by V8 itself when the file or V8 changed)
- * skips it. Node 20 has no built-in compile cache for CommonJS.
+ * Runs a CommonJS file as `mod` through V8's code cache in `cacheFile`: compiling a multi-megabyte bundle or
+ * validator module is most of a start, and the cache (rejected by V8 itself when the file, V8 or its flags changed)
+ * skips it. Node 20 has no built-in compile cache for CommonJS. A missing or rejected cache is written at exit, after
+ * the command ran, so it also holds the functions the command compiled lazily.
  */
-function requireCached(file) {
-  const cacheFile = `${file}.v8cache`;
+function runCached(mod, file, cacheFile) {
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -279,15 +279,11 @@ function requireCached(file) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(readSource(file)), { filename: file, cachedData });
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
-  mod.loaded = true;
   if (cachedData === undefined || script.cachedDataRejected) {
-    // After the command ran, so the cache also holds the functions it compiled lazily.
     atExit(() => {
       try {
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
         fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
         fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
       } catch {
@@ -295,6 +291,15 @@ function requireCached(file) {
       }
     });
   }
+}
+
+/** Requires a bundle through its code cache, kept beside it. */
+function requireCached(file) {
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  runCached(mod, file, `${file}.v8cache`);
+  mod.loaded = true;
   return mod.exports;
 }
 
@@ -321,26 +326,7 @@ function cacheValidators() {
   Module._extensions['.js'] = function loadValidator(mod, filename) {
     const cacheFile = validatorCacheFile(filename);
     if (cacheFile === null) return plain(mod, filename);
-    let cachedData;
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      cachedData = undefined;
-    }
-    const script = new vm.Script(Module.wrap(readSource(filename)), { filename, cachedData });
-    script.runInThisContext().call(mod.exports, mod.exports, createRequire(filename), mod, filename, path.dirname(filename));
-    if (cachedData === undefined || script.cachedDataRejected) {
-      // After the command ran, so the cache also holds the validation functions it compiled.
-      atExit(() => {
-        try {
-          fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-          fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
-          fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
-        } catch {
-          // A read-only checkout runs without the cache.
-        }
-      });
-    }
+    runCached(mod, filename, cacheFile);
   };
 }
 
