@@ -176,7 +176,6 @@ export function readChartLock(file: string): ChartLock {
 /** Valid locks kept parsed (constructs/parsed-yaml-cache.ts): every compile reads the site's lock. */
 const parsedLocks = new ParsedYamlCache<unknown>('chart-lock 1');
 
-
 /**
  * Parses a lock into .cache/parsed-facts/ ahead of the first synth that reads it (npm's prepare step does this for the
  * sites in sites/). False when it is absent or not a valid lock: synth reports that with its fix.

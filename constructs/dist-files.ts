@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { constructsOf } from './constructs-of';
 
 export interface DistFileOptions {
   /**
@@ -21,10 +22,6 @@ export interface DistFileOptions {
   readonly data?: unknown;
 }
 
-/** `root` and every construct in it; or the list a caller has already made of them (`root.node.findAll()`). */
-function constructsOf(root: IConstruct | readonly IConstruct[]): readonly IConstruct[] {
-  return Array.isArray(root) ? root : (root as IConstruct).node.findAll();
-}
 
 /** Top-level folders of dist/ that belong to the synth driver itself: nothing else may write there. */
 const RESERVED = ['kubernetes/', 'terraform/'];
@@ -71,12 +68,12 @@ export class DistFiles extends Construct {
   /** The files of every DistFiles in `root` that were added as data only: nothing in them needs a schema check. */
   public static dataOnly(root: IConstruct | readonly IConstruct[]): Set<string> {
     const out = new Set<string>();
-    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const f of c.data) out.add(f);
+    for (const c of constructsOf(root)) if (c instanceof DistFiles) for (const f of c.dataOnlyFiles) out.add(f);
     return out;
   }
 
   private readonly entries = new Map<string, string>();
-  private readonly data = new Set<string>();
+  private readonly dataOnlyFiles = new Set<string>();
   private readonly objectsOf = new Map<string, readonly object[]>();
   private readonly dataOf = new Map<string, unknown>();
 
@@ -90,7 +87,7 @@ export class DistFiles extends Construct {
     }
     if (this.entries.has(file)) throw new Error(`DistFiles ${this.node.path}: "${file}" was added twice`);
     this.entries.set(file, content);
-    if (options.dataOnly) this.data.add(file);
+    if (options.dataOnly) this.dataOnlyFiles.add(file);
     if (options.objects) this.objectsOf.set(file, options.objects);
     if (options.data !== undefined) this.dataOf.set(file, options.data);
   }

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments, type SchemaOptions } from 'yaml';
 import { DEFAULT_CHART_CACHE, chartArchivePath, chartFolderPath, helmBinary, helmShowValues, helmTemplate, sha256File } from './chart-cache';
 import { contentMismatch, withRenderableChart } from './chart-measure';
+import { constructsOf } from './constructs-of';
 import type { ChartFactsFile } from './chart-facts-file';
 import { ChartLock, ChartUse, LockedChart, MIRROR_ARG, displayPath, vendorHint, findLockedChart, lockProblem, unusedLockEntries } from './chart-lock';
 
@@ -74,8 +75,7 @@ const SOURCES_CONTEXT = 'site-compiler:chart-sources';
 export class HelmRelease extends Construct {
   /** Every release inside a scope (a component chart), in construct order. */
   public static releasesIn(scope: IConstruct | readonly IConstruct[]): HelmRelease[] {
-    const all = Array.isArray(scope) ? scope : (scope as IConstruct).node.findAll();
-    return all.filter((c): c is HelmRelease => c instanceof HelmRelease);
+    return constructsOf(scope).filter((c): c is HelmRelease => c instanceof HelmRelease);
   }
 
   /** The chart sources given to the app a construct is in, if any. */
